@@ -1,0 +1,26 @@
+@{
+    RootModule           = 'AppServiceDr.psm1'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    GUID                 = '5f0c7a1e-3d52-4b8e-9a61-2c4e8f7b9d10'
+    Author               = 'AppServiceDr contributors'
+    CompanyName          = 'AppServiceDr contributors'
+    Copyright            = '(c) AppServiceDr contributors. MIT License.'
+    Description          = 'Disaster recovery for Azure App Service: journaled, resumable runbooks that restore databases, file share content and Key Vault secrets, and fail a region over.'
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('AppServiceDr.format.ps1xml')
+    FunctionsToExport    = @()
+    CmdletsToExport      = @(
+        'Get-DrRun'
+        'Export-DrReport'
+    )
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Azure', 'AppService', 'DisasterRecovery', 'SQL', 'KeyVault', 'Backup', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+        }
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the solution, installs the npm tools the tests use, runs every test project and ends with
+# one line: "N passed, N failed" summed over all test runs. Exit code 0 only when nothing failed.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+mkdir -p out
+log="out/test.log"
+: > "$log"
+
+if [ ! -d build/tools/node_modules/web-tree-sitter ] || [ ! -d build/tools/node_modules/azurite ]; then
+  (cd build/tools && npm ci --no-audit --no-fund --loglevel=error) >>"$log" 2>&1 \
+    || { echo "npm ci in build/tools failed; see $log" >&2; tail -20 "$log" >&2; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+if ! dotnet build AppServiceDr.sln -c Release -nologo -v:q >>"$log" 2>&1; then
+  grep -E "error" "$log" | sort -u | head -40 >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# The module tests read the packaged layout, so package before testing.
+if ! dotnet msbuild build/Package.proj -nologo -v:m -p:Configuration=Release >>"$log" 2>&1; then
+  grep -E "error" "$log" | sort -u | head -40 >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+dotnet test AppServiceDr.sln -c Release --no-build -nologo "$@" 2>&1 | tee -a "$log"
+rc=${PIPESTATUS[0]}
+
+passed=0; failed=0
+while IFS= read -r line; do
+  f=$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' <<<"$line")
+  p=$(sed -nE 's/.*Passed: *([0-9]+),.*/\1/p' <<<"$line")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done < <(grep -E '^(Passed|Failed)! +- +Failed: ' "$log")
+
+# A test host that crashed prints no summary for its assembly: never report that as green.
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]

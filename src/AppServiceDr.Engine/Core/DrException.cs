@@ -1,0 +1,58 @@
+using System;
+
+namespace AppServiceDr.Engine
+{
+    /// <summary>
+    /// The kind of failure, named after the PowerShell error categories the cmdlets map them to.
+    /// The engine has no PowerShell reference, so it carries the name and the adapter converts it.
+    /// </summary>
+    public enum DrErrorCategory
+    {
+        NotSpecified,
+        InvalidArgument,
+        InvalidData,
+        InvalidOperation,
+        ObjectNotFound,
+        ResourceExists,
+        ResourceUnavailable,
+        ResourceBusy,
+        PermissionDenied,
+        AuthenticationError,
+        ConnectionError,
+        OperationTimeout,
+        OperationStopped,
+        ReadError,
+        WriteError,
+        NotInstalled,
+        LimitsExceeded,
+        SecurityError,
+        DeviceError,
+    }
+
+    /// <summary>
+    /// Every failure the engine reports on purpose: a stable error id (one per code path, never reused),
+    /// a category, and the item it concerns. Messages never carry secret values.
+    /// </summary>
+    public class DrException : Exception
+    {
+        public DrException(string errorId, DrErrorCategory category, string message, object? target = null, Exception? inner = null)
+            : base(message, inner)
+        {
+            if (string.IsNullOrEmpty(errorId)) throw new ArgumentException("An error id is required.", nameof(errorId));
+            ErrorId = errorId;
+            Category = category;
+            Target = target;
+        }
+
+        /// <summary>Stable identifier, for example <c>BackupFileNotFound</c>.</summary>
+        public string ErrorId { get; }
+
+        public DrErrorCategory Category { get; }
+
+        /// <summary>The offending item: a file path, a database name, a secret name, a URL.</summary>
+        public object? Target { get; }
+
+        /// <summary>True when the failure was found before anything changed (bad input, failed pre-flight).</summary>
+        public bool IsPrecondition { get; init; }
+    }
+}
