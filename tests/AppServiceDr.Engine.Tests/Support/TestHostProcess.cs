@@ -1,0 +1,82 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace AppServiceDr.Engine.Tests.Support
+{
+    /// <summary>Starts the engine test host (a real child process) with one scenario, and can kill it outright.</summary>
+    public sealed class TestHostProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new StringBuilder();
+
+        private TestHostProcess(Process process)
+        {
+            _process = process;
+        }
+
+        public static TestHostProcess Start(string command, params string[] args)
+        {
+            var dll = Path.Combine(AppContext.BaseDirectory, "AppServiceDr.Engine.TestHost.dll");
+            if (!File.Exists(dll)) throw new FileNotFoundException("The engine test host was not built next to the tests.", dll);
+            var psi = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            psi.ArgumentList.Add(dll);
+            psi.ArgumentList.Add(command);
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            var p = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the engine test host.");
+            var host = new TestHostProcess(p);
+            p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (host._output) host._output.AppendLine(e.Data); };
+            p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (host._output) host._output.AppendLine(e.Data); };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            return host;
+        }
+
+        public string Output { get { lock (_output) return _output.ToString(); } }
+
+        public bool HasExited => _process.HasExited;
+
+        /// <summary>Ends the process at once (SIGKILL on Linux): no finally blocks, no flushing.</summary>
+        public void Kill()
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        public async Task<int> WaitForExitAsync(TimeSpan timeout)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+            _process.WaitForExit();
+            return _process.ExitCode;
+        }
+
+        /// <summary>Waits until <paramref name="condition"/> holds (polled), failing with the host's output after <paramref name="timeout"/>.</summary>
+        public async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (!condition())
+            {
+                if (_process.HasExited && !condition())
+                    throw new InvalidOperationException($"The test host exited ({_process.ExitCode}) before {what}. Output:\n{Output}");
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"Timed out waiting for {what}. Output:\n{Output}");
+                await Task.Delay(20).ConfigureAwait(false);
+            }
+        }
+
+        public void Dispose()
+        {
+            try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            _process.Dispose();
+        }
+    }
+}
