@@ -48,6 +48,7 @@ namespace AppServiceDr.Engine.Runbooks
         public long? DurationMs { get; set; }
         public string? Error { get; set; }
         public string? ErrorId { get; set; }
+        public string? Category { get; set; }
         public double? WindowSeconds { get; set; }
         public string? Status { get; set; }
     }

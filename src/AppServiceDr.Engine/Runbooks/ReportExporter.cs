@@ -78,6 +78,7 @@ namespace AppServiceDr.Engine.Runbooks
                     w.WriteEndArray();
                     WriteString(w, "error", s.Error);
                     WriteString(w, "errorId", s.ErrorId);
+                    WriteString(w, "errorCategory", s.ErrorCategory?.ToString());
                     WriteSeconds(w, "dataLossWindowSeconds", s.DataLossWindow);
                     WriteString(w, "dataLossNote", s.DataLossNote);
                     w.WriteEndObject();

@@ -71,6 +71,7 @@ namespace AppServiceDr.Engine.Runbooks
         public IReadOnlyList<string> Changes { get; set; } = Array.Empty<string>();
         public string? Error { get; set; }
         public string? ErrorId { get; set; }
+        public DrErrorCategory? ErrorCategory { get; set; }
         public TimeSpan? DataLossWindow { get; set; }
         public string? DataLossNote { get; set; }
     }

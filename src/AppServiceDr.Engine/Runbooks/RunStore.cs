@@ -171,12 +171,14 @@ namespace AppServiceDr.Engine.Runbooks
                         step.Outcome = StepOutcome.Running;
                         step.Error = null;
                         step.ErrorId = null;
+                        step.ErrorCategory = null;
                         break;
                     case JournalKinds.StepEnded when step != null:
                         step.Outcome = ParseEnum(e.Outcome, StepOutcome.Failed);
                         step.EndedAt = e.Time;
                         step.Error = e.Error;
                         step.ErrorId = e.ErrorId;
+                        step.ErrorCategory = e.Category == null ? (DrErrorCategory?)null : ParseEnum(e.Category, DrErrorCategory.NotSpecified);
                         step.Note = e.Text;
                         durations[step.StepId] += e.DurationMs ?? 0;
                         break;

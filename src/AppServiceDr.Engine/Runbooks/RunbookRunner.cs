@@ -248,6 +248,7 @@ namespace AppServiceDr.Engine.Runbooks
                 var clock = Stopwatch.StartNew();
                 StepOutcome outcome;
                 string? note = null, error = null, errorId = null;
+                DrErrorCategory? category = null;
                 try
                 {
                     // The action runs off this thread so a synchronous step cannot stall the scheduler.
@@ -261,30 +262,43 @@ namespace AppServiceDr.Engine.Runbooks
                     outcome = StepOutcome.Cancelled;
                     error = "Cancelled.";
                     errorId = "Cancelled";
+                    category = DrErrorCategory.OperationStopped;
                 }
                 catch (DrException ex)
                 {
                     outcome = StepOutcome.Failed;
                     error = ex.Message;
                     errorId = ex.ErrorId;
+                    category = ex.Category;
                 }
                 catch (Exception ex)
                 {
                     outcome = StepOutcome.Failed;
                     error = ex.GetType().Name + ": " + ex.Message;
                     errorId = "StepFailed";
+                    category = CategoryOf(ex);
                 }
                 clock.Stop();
                 Append(new JournalEvent
                 {
                     Kind = JournalKinds.StepEnded, Step = step.Id, Outcome = outcome.ToString(), DurationMs = clock.ElapsedMilliseconds,
-                    Text = note, Error = error, ErrorId = errorId,
+                    Text = note, Error = error, ErrorId = errorId, Category = category?.ToString(),
                 });
                 StepProgress(step, outcome.ToString(), 100, null, completed: true);
                 if (outcome == StepOutcome.Failed) Host.Warning($"Step '{step.Id}' failed: {error}");
                 else Host.Verbose($"[{step.Id}] {outcome} in {clock.Elapsed.TotalSeconds:0.0} s" + (note != null ? ": " + note : ""));
                 return outcome;
             }
+
+            /// <summary>A category for failures that did not come from the engine's own checks.</summary>
+            private static DrErrorCategory CategoryOf(Exception ex) => ex switch
+            {
+                TimeoutException _ => DrErrorCategory.OperationTimeout,
+                UnauthorizedAccessException _ => DrErrorCategory.PermissionDenied,
+                System.Net.Http.HttpRequestException _ => DrErrorCategory.ConnectionError,
+                System.IO.IOException _ => DrErrorCategory.WriteError,
+                _ => DrErrorCategory.InvalidOperation,
+            };
 
             private int ActivityIdOf(RunbookStep step) => 2 + IndexOf(step);
 

@@ -98,6 +98,7 @@ namespace AppServiceDr.Engine.Tests.Runbooks
             var broken = report.Steps.Single(s => s.StepId == "broken");
             Assert.Equal(StepOutcome.Failed, broken.Outcome);
             Assert.Equal("BackupFileNotFound", broken.ErrorId);
+            Assert.Equal(DrErrorCategory.ObjectNotFound, broken.ErrorCategory);
             Assert.Equal(StepOutcome.Skipped, report.Steps.Single(s => s.StepId == "after").Outcome);
             Assert.Contains("broken", report.Steps.Single(s => s.StepId == "after").Note);
             Assert.Equal(new[] { "other" }, ran.ToArray());

@@ -1,0 +1,72 @@
+using System.Linq;
+using System.Management.Automation;
+using AppServiceDr.Engine;
+using AppServiceDr.Engine.Runbooks;
+
+namespace AppServiceDr.Commands
+{
+    /// <summary>Lists journaled runs, or shows one run (or its steps).</summary>
+    [Cmdlet(VerbsCommon.Get, "DrRun", DefaultParameterSetName = ListSet)]
+    [OutputType(typeof(RunReport), ParameterSetName = new[] { ListSet, ByIdSet })]
+    [OutputType(typeof(StepReport), ParameterSetName = new[] { ByIdSet })]
+    public sealed class GetDrRunCommand : DrCmdlet
+    {
+        private const string ListSet = "List";
+        private const string ByIdSet = "ById";
+
+        /// <summary>Only runs of this runbook (wildcards allowed).</summary>
+        [Parameter(ParameterSetName = ListSet, Position = 0)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string? Runbook { get; set; }
+
+        /// <summary>Only the newest N runs.</summary>
+        [Parameter(ParameterSetName = ListSet)]
+        [ValidateRange(1, int.MaxValue)]
+        public int Last { get; set; }
+
+        /// <summary>The run(s) to show.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ByIdSet, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string[] RunId { get; set; } = new string[0];
+
+        /// <summary>Emit the run's steps instead of the run.</summary>
+        [Parameter(ParameterSetName = ByIdSet)]
+        public SwitchParameter Step { get; set; }
+
+        /// <summary>Where run journals are kept. Default: the per-user state directory, or $env:APPSERVICEDR_STATE_DIR.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? StateDirectory { get; set; }
+
+        private RunStore Store => new RunStore(StateDirectory == null ? null : ResolvePath(StateDirectory));
+
+        protected override void ProcessRecord()
+        {
+            var store = Store;
+            if (ParameterSetName == ListSet)
+            {
+                var pattern = Runbook == null ? null : new WildcardPattern(Runbook, WildcardOptions.IgnoreCase);
+                var runs = store.List(ex => WriteDrError(ex)).Where(r => pattern == null || pattern.IsMatch(r.Runbook));
+                if (Last > 0) runs = runs.Take(Last);
+                foreach (var run in runs) WriteObject(run);
+                return;
+            }
+            foreach (var id in RunId)
+            {
+                RunReport report;
+                try
+                {
+                    report = store.Get(id);
+                }
+                catch (DrException ex)
+                {
+                    WriteDrError(ex);
+                    continue;
+                }
+                if (Step) WriteObject(report.Steps, enumerateCollection: true);
+                else WriteObject(report);
+            }
+        }
+    }
+}
