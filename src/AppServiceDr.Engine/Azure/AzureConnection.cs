@@ -1,0 +1,159 @@
+using System;
+using System.Net.Http;
+using System.Net.Security;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using global::Azure.Core;
+using global::Azure.Core.Pipeline;
+using global::Azure.Identity;
+using global::Azure.Security.KeyVault.Secrets;
+
+namespace AppServiceDr.Engine.Azure
+{
+    /// <summary>
+    /// The Azure SDK side of an environment: one credential and one HTTP transport, shared by the Resource
+    /// Manager and Graph pipelines and the Key Vault clients made from it. Every pipeline retries transient
+    /// failures (429 with Retry-After, 5xx, resets, timeouts) the same way.
+    /// </summary>
+    internal sealed class AzureConnection
+    {
+        private readonly HttpPipelineTransport _transport;
+
+        public AzureConnection(DrEnvironment environment, SecretRedactor redactor)
+        {
+            Environment = environment;
+            Redactor = redactor;
+            Credential = CreateCredential(environment, redactor);
+            _transport = new HttpClientTransport(environment.Transport ?? CreateHandler(environment.PinnedCertificateSha256));
+            Arm = new ArmRestClient(Build(Scope(environment.ResourceManagerAudience)), environment);
+            Graph = Build(Scope(environment.GraphAudience));
+        }
+
+        public DrEnvironment Environment { get; }
+        public SecretRedactor Redactor { get; }
+        public TokenCredential Credential { get; }
+        public ArmRestClient Arm { get; }
+        public HttpPipeline Graph { get; }
+
+        public SecretClient CreateSecretClient(Uri vaultUri)
+        {
+            var options = new SecretClientOptions();
+            Configure(options);
+            return new SecretClient(vaultUri, Credential, options);
+        }
+
+        private static string Scope(string audience) => audience.TrimEnd('/') + "/.default";
+
+        private HttpPipeline Build(string scope)
+        {
+            var options = new PipelineOptions();
+            Configure(options);
+            return HttpPipelineBuilder.Build(options, new BearerTokenAuthenticationPolicy(Credential, scope));
+        }
+
+        private void Configure(ClientOptions options)
+        {
+            options.Transport = _transport;
+            options.Retry.MaxRetries = Environment.MaxRetries;
+            options.Retry.Delay = Environment.RetryDelay;
+            options.Retry.MaxDelay = TimeSpan.FromSeconds(60);
+            options.Retry.Mode = RetryMode.Exponential;
+            options.Retry.NetworkTimeout = TimeSpan.FromSeconds(100);
+            options.Diagnostics.IsLoggingEnabled = false;
+            options.Diagnostics.IsDistributedTracingEnabled = false;
+            options.Diagnostics.ApplicationId = "AppServiceDr";
+        }
+
+        private sealed class PipelineOptions : ClientOptions { }
+
+        internal static TokenCredential CreateCredential(DrEnvironment environment, SecretRedactor redactor)
+        {
+            var c = environment.Credential;
+            switch (c.Kind)
+            {
+                case DrCredentialKind.AccessToken:
+                    redactor.Register(c.Token);
+                    return new StaticTokenCredential(c.Token!, c.TokenExpiresOn);
+                case DrCredentialKind.ManagedIdentity:
+                    return new ManagedIdentityCredential(c.ClientId == null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(c.ClientId));
+                case DrCredentialKind.ClientSecret:
+                    var secret = Unprotect(c.ClientSecret!);
+                    redactor.Register(secret);
+                    return new ClientSecretCredential(c.TenantId, c.ClientId, secret,
+                        new ClientSecretCredentialOptions { AuthorityHost = environment.AuthorityHost });
+                default:
+                    return new DefaultAzureCredential(new DefaultAzureCredentialOptions
+                    {
+                        AuthorityHost = environment.AuthorityHost,
+                        TenantId = c.TenantId,
+                        ManagedIdentityClientId = c.ClientId,
+                    });
+            }
+        }
+
+        /// <summary>Azure.Identity takes client secrets as strings; this is the one place a SecureString is opened.</summary>
+        private static string Unprotect(SecureString secure)
+        {
+            var ptr = IntPtr.Zero;
+            try
+            {
+                ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
+                return Marshal.PtrToStringUni(ptr) ?? "";
+            }
+            finally
+            {
+                if (ptr != IntPtr.Zero) Marshal.ZeroFreeGlobalAllocUnicode(ptr);
+            }
+        }
+
+        /// <summary>The default transport: the platform's certificate checks, plus exactly one pinned
+        /// certificate when the environment names one.</summary>
+        internal static HttpMessageHandler CreateHandler(string? pinnedSha256)
+        {
+#if NETFRAMEWORK
+            var handler = new HttpClientHandler();
+            if (pinnedSha256 != null)
+                handler.ServerCertificateCustomValidationCallback = (_, cert, _, errors) => Accept(cert, errors, pinnedSha256);
+            return handler;
+#else
+            var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+            if (pinnedSha256 != null)
+                handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) => Accept(cert as X509Certificate2 ?? (cert == null ? null : new X509Certificate2(cert)), errors, pinnedSha256);
+            return handler;
+#endif
+        }
+
+        internal static bool Accept(X509Certificate2? certificate, SslPolicyErrors errors, string pinnedSha256)
+        {
+            if (errors == SslPolicyErrors.None) return true;
+            if (certificate == null) return false;
+            return string.Equals(Sha256Hex(certificate), pinnedSha256.Replace(":", "").Trim(), StringComparison.OrdinalIgnoreCase);
+        }
+
+        public static string Sha256Hex(X509Certificate2 certificate)
+        {
+            using var sha = SHA256.Create();
+            return BitConverter.ToString(sha.ComputeHash(certificate.RawData)).Replace("-", "");
+        }
+
+        /// <summary>A token handed to us (Get-AzAccessToken, or a test), returned for every scope.</summary>
+        private sealed class StaticTokenCredential : TokenCredential
+        {
+            private readonly AccessToken _token;
+
+            public StaticTokenCredential(string token, DateTimeOffset expiresOn)
+            {
+                _token = new AccessToken(token, expiresOn);
+            }
+
+            public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) => _token;
+
+            public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+                new ValueTask<AccessToken>(_token);
+        }
+    }
+}

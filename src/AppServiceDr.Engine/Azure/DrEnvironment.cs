@@ -1,0 +1,112 @@
+using System;
+using System.Net.Http;
+using System.Security;
+
+namespace AppServiceDr.Engine.Azure
+{
+    /// <summary>How the engine signs in.</summary>
+    public enum DrCredentialKind
+    {
+        /// <summary>Environment, workload identity, managed identity, Azure CLI, Azure PowerShell ... in that order.</summary>
+        Default,
+        /// <summary>A managed identity: system-assigned, or user-assigned when a client id is given. For scheduled runs.</summary>
+        ManagedIdentity,
+        /// <summary>A service principal with a client secret.</summary>
+        ClientSecret,
+        /// <summary>A bearer token obtained elsewhere (Get-AzAccessToken), used as is for every audience.</summary>
+        AccessToken,
+    }
+
+    /// <summary>The credential the engine uses. Secret parts are held as SecureString or kept out of any text.</summary>
+    public sealed class DrCredential
+    {
+        private DrCredential(DrCredentialKind kind) { Kind = kind; }
+
+        public DrCredentialKind Kind { get; }
+        public string? TenantId { get; private set; }
+        public string? ClientId { get; private set; }
+        internal SecureString? ClientSecret { get; private set; }
+        internal string? Token { get; private set; }
+        internal DateTimeOffset TokenExpiresOn { get; private set; }
+
+        public static DrCredential Default(string? tenantId = null, string? managedIdentityClientId = null) =>
+            new DrCredential(DrCredentialKind.Default) { TenantId = tenantId, ClientId = managedIdentityClientId };
+
+        public static DrCredential ManagedIdentity(string? clientId = null) =>
+            new DrCredential(DrCredentialKind.ManagedIdentity) { ClientId = clientId };
+
+        public static DrCredential FromClientSecret(string tenantId, string clientId, SecureString secret) =>
+            new DrCredential(DrCredentialKind.ClientSecret) { TenantId = tenantId, ClientId = clientId, ClientSecret = secret };
+
+        public static DrCredential FromAccessToken(string token, DateTimeOffset? expiresOn = null)
+        {
+            if (string.IsNullOrWhiteSpace(token))
+                throw new DrException("AccessTokenEmpty", DrErrorCategory.InvalidArgument, "The access token is empty.") { IsPrecondition = true };
+            return new DrCredential(DrCredentialKind.AccessToken) { Token = token, TokenExpiresOn = expiresOn ?? DateTimeOffset.UtcNow.AddHours(1) };
+        }
+
+        public override string ToString() => Kind + (ClientId != null ? " " + ClientId : "");
+    }
+
+    /// <summary>
+    /// Where Azure is: endpoints and audiences for Resource Manager, Microsoft Graph and Key Vault, the
+    /// sign-in authority, and how to reach them. The same engine runs against public Azure, sovereign
+    /// clouds, Azure Stack Hub and the local test fabric by changing only this object.
+    /// </summary>
+    public sealed class DrEnvironment
+    {
+        public string Name { get; set; } = "AzureCloud";
+        public Uri ResourceManagerEndpoint { get; set; } = new Uri("https://management.azure.com/");
+        /// <summary>The token audience for Resource Manager (the scope is audience + "/.default").</summary>
+        public string ResourceManagerAudience { get; set; } = "https://management.core.windows.net/";
+        public Uri GraphEndpoint { get; set; } = new Uri("https://graph.microsoft.com/");
+        public string GraphAudience { get; set; } = "https://graph.microsoft.com";
+        public Uri AuthorityHost { get; set; } = new Uri("https://login.microsoftonline.com/");
+        /// <summary>Vault host suffix: a vault named v lives at https://v.{suffix}/.</summary>
+        public string KeyVaultDnsSuffix { get; set; } = "vault.azure.net";
+        public DrCredential Credential { get; set; } = DrCredential.Default();
+
+        /// <summary>SHA-256 (hex) of a server certificate to accept in addition to the normal chain checks:
+        /// for Azure Stack Hub endpoints with a private CA, or the local fabric. Never a blanket bypass.</summary>
+        public string? PinnedCertificateSha256 { get; set; }
+
+        /// <summary>A transport to use instead of the default (for example one that routes test host names to
+        /// a loopback server). When set, it alone decides how connections are made and certificates checked.</summary>
+        public HttpMessageHandler? Transport { get; set; }
+
+        /// <summary>Transient failures (429, 5xx, resets, timeouts) retried per request before the call fails.</summary>
+        public int MaxRetries { get; set; } = 6;
+
+        /// <summary>Delay base for retries without a Retry-After; exponential with jitter.</summary>
+        public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+        /// <summary>Poll interval for long-running operations that do not say when to come back.</summary>
+        public TimeSpan DefaultPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+        public static DrEnvironment AzureCloud() => new DrEnvironment();
+
+        public static DrEnvironment AzureUSGovernment() => new DrEnvironment
+        {
+            Name = "AzureUSGovernment",
+            ResourceManagerEndpoint = new Uri("https://management.usgovcloudapi.net/"),
+            ResourceManagerAudience = "https://management.core.usgovcloudapi.net/",
+            GraphEndpoint = new Uri("https://graph.microsoft.us/"),
+            GraphAudience = "https://graph.microsoft.us",
+            AuthorityHost = new Uri("https://login.microsoftonline.us/"),
+            KeyVaultDnsSuffix = "vault.usgovcloudapi.net",
+        };
+
+        public static DrEnvironment AzureChinaCloud() => new DrEnvironment
+        {
+            Name = "AzureChinaCloud",
+            ResourceManagerEndpoint = new Uri("https://management.chinacloudapi.cn/"),
+            ResourceManagerAudience = "https://management.core.chinacloudapi.cn/",
+            GraphEndpoint = new Uri("https://microsoftgraph.chinacloudapi.cn/"),
+            GraphAudience = "https://microsoftgraph.chinacloudapi.cn",
+            AuthorityHost = new Uri("https://login.chinacloudapi.cn/"),
+            KeyVaultDnsSuffix = "vault.azure.cn",
+        };
+
+        public Uri VaultUri(string vaultName) => new Uri("https://" + vaultName + "." + KeyVaultDnsSuffix + "/");
+    }
+}
