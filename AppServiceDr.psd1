@@ -14,6 +14,7 @@
     CmdletsToExport      = @(
         'Get-DrRun'
         'Export-DrReport'
+        'Invoke-KeyVaultSecretRecovery'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

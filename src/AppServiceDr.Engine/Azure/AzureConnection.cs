@@ -1,7 +1,6 @@
 using System;
 using System.Net.Http;
 using System.Net.Security;
-using System.Runtime.InteropServices;
 using System.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -76,12 +75,13 @@ namespace AppServiceDr.Engine.Azure
             switch (c.Kind)
             {
                 case DrCredentialKind.AccessToken:
-                    redactor.Register(c.Token);
-                    return new StaticTokenCredential(c.Token!, c.TokenExpiresOn);
+                    var token = c.Token ?? SecureStrings.Unprotect(c.SecureToken!);
+                    redactor.Register(token);
+                    return new StaticTokenCredential(token, c.TokenExpiresOn);
                 case DrCredentialKind.ManagedIdentity:
                     return new ManagedIdentityCredential(c.ClientId == null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(c.ClientId));
                 case DrCredentialKind.ClientSecret:
-                    var secret = Unprotect(c.ClientSecret!);
+                    var secret = SecureStrings.Unprotect(c.ClientSecret!);
                     redactor.Register(secret);
                     return new ClientSecretCredential(c.TenantId, c.ClientId, secret,
                         new ClientSecretCredentialOptions { AuthorityHost = environment.AuthorityHost });
@@ -92,21 +92,6 @@ namespace AppServiceDr.Engine.Azure
                         TenantId = c.TenantId,
                         ManagedIdentityClientId = c.ClientId,
                     });
-            }
-        }
-
-        /// <summary>Azure.Identity takes client secrets as strings; this is the one place a SecureString is opened.</summary>
-        private static string Unprotect(SecureString secure)
-        {
-            var ptr = IntPtr.Zero;
-            try
-            {
-                ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
-                return Marshal.PtrToStringUni(ptr) ?? "";
-            }
-            finally
-            {
-                if (ptr != IntPtr.Zero) Marshal.ZeroFreeGlobalAllocUnicode(ptr);
             }
         }
 

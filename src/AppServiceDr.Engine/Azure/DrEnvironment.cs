@@ -27,6 +27,7 @@ namespace AppServiceDr.Engine.Azure
         public string? ClientId { get; private set; }
         internal SecureString? ClientSecret { get; private set; }
         internal string? Token { get; private set; }
+        internal SecureString? SecureToken { get; private set; }
         internal DateTimeOffset TokenExpiresOn { get; private set; }
 
         public static DrCredential Default(string? tenantId = null, string? managedIdentityClientId = null) =>
@@ -43,6 +44,14 @@ namespace AppServiceDr.Engine.Azure
             if (string.IsNullOrWhiteSpace(token))
                 throw new DrException("AccessTokenEmpty", DrErrorCategory.InvalidArgument, "The access token is empty.") { IsPrecondition = true };
             return new DrCredential(DrCredentialKind.AccessToken) { Token = token, TokenExpiresOn = expiresOn ?? DateTimeOffset.UtcNow.AddHours(1) };
+        }
+
+        /// <summary>A token held as SecureString until the first request needs it.</summary>
+        public static DrCredential FromAccessToken(SecureString token, DateTimeOffset? expiresOn = null)
+        {
+            if (token == null || token.Length == 0)
+                throw new DrException("AccessTokenEmpty", DrErrorCategory.InvalidArgument, "The access token is empty.") { IsPrecondition = true };
+            return new DrCredential(DrCredentialKind.AccessToken) { SecureToken = token, TokenExpiresOn = expiresOn ?? DateTimeOffset.UtcNow.AddHours(1) };
         }
 
         public override string ToString() => Kind + (ClientId != null ? " " + ClientId : "");

@@ -67,6 +67,8 @@ namespace AppServiceDr.Engine.Runbooks
         public TimeSpan? Duration { get; set; }
         public int Attempts { get; set; }
         public string? Note { get; set; }
+        /// <summary>Values the step published for the steps after it (names of what it created, results).</summary>
+        public IReadOnlyDictionary<string, string> Outputs { get; set; } = new Dictionary<string, string>();
         /// <summary>What the step changed, in the order it changed it.</summary>
         public IReadOnlyList<string> Changes { get; set; } = Array.Empty<string>();
         public string? Error { get; set; }

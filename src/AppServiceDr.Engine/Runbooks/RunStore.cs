@@ -139,6 +139,7 @@ namespace AppServiceDr.Engine.Runbooks
             }
             var changes = order.ToDictionary(s => s.StepId, _ => new List<string>(), StringComparer.OrdinalIgnoreCase);
             var durations = order.ToDictionary(s => s.StepId, _ => 0L, StringComparer.OrdinalIgnoreCase);
+            var outputs = order.ToDictionary(s => s.StepId, _ => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), StringComparer.OrdinalIgnoreCase);
             var report = new RunReport
             {
                 RunId = start.RunId ?? "",
@@ -182,6 +183,9 @@ namespace AppServiceDr.Engine.Runbooks
                         step.Note = e.Text;
                         durations[step.StepId] += e.DurationMs ?? 0;
                         break;
+                    case JournalKinds.Output when step != null:
+                        outputs[step.StepId][e.Key ?? ""] = e.Value ?? "";
+                        break;
                     case JournalKinds.Change when step != null:
                         changes[step.StepId].Add(e.Text ?? "");
                         break;
@@ -194,6 +198,7 @@ namespace AppServiceDr.Engine.Runbooks
             foreach (var s in order)
             {
                 s.Changes = changes[s.StepId];
+                s.Outputs = outputs[s.StepId];
                 if (s.Attempts > 0 && s.Outcome != StepOutcome.Running) s.Duration = TimeSpan.FromMilliseconds(durations[s.StepId]);
             }
             report.Steps = order;

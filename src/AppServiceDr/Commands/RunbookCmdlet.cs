@@ -1,4 +1,8 @@
+using System;
+using System.Collections.Generic;
 using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
 using AppServiceDr.Engine;
 using AppServiceDr.Engine.Runbooks;
 
@@ -6,8 +10,7 @@ namespace AppServiceDr.Commands
 {
     /// <summary>
     /// Base of every cmdlet that performs a runbook: -Resume continues a journaled run, -StateDirectory
-    /// says where journals live, and the run report is the output. Each failed step is also written as an
-    /// error with the step's error id.
+    /// says where journals live. Each failed step is written as an error with the step's error id.
     /// </summary>
     public abstract class RunbookCmdlet : DrCmdlet
     {
@@ -28,38 +31,34 @@ namespace AppServiceDr.Commands
         [ValidateRange(1, 64)]
         public int MaxParallel { get; set; } = 4;
 
-        protected RunStore OpenStore() => new RunStore(StateDirectory == null ? null : ResolvePath(StateDirectory));
+        protected bool IsResume => ParameterSetName == ResumeSet;
 
-        /// <summary>Runs (or, with -Resume, continues) the runbook and writes its report.</summary>
-        protected void Execute(System.Func<RunStore, RunbookDefinition> build, SecretRedactor? redactor = null)
+        /// <summary>Builds the runbook (fresh, or from the journal of the run named by -Resume: the builder
+        /// gets that run's recorded inputs), runs it, and writes what <paramref name="output"/> makes of the
+        /// report (the report itself by default).</summary>
+        protected void Execute(
+            Func<IReadOnlyDictionary<string, string?>?, IDrHost, CancellationToken, Task<RunbookDefinition>> build,
+            SecretRedactor redactor,
+            Func<RunReport, IEnumerable<object>>? output = null)
         {
-            var store = OpenStore();
-            var runbook = build(store);
-            var options = new RunOptions { WhatIf = IsWhatIf, MaxParallel = MaxParallel, Redactor = redactor ?? new SecretRedactor() };
+            var store = new RunStore(StateDirectory == null ? null : ResolvePath(StateDirectory));
             var runner = new RunbookRunner(store);
-            var report = RunEngine((host, token) => ParameterSetName == ResumeSet
-                ? runner.ResumeAsync(Resume, runbook, host, options, token)
-                : runner.RunAsync(runbook, host, options, token));
+            var options = new RunOptions { WhatIf = IsWhatIf, MaxParallel = MaxParallel, Redactor = redactor };
+            var report = RunEngine(async (host, token) =>
+            {
+                var inputs = IsResume ? store.GetInputs(Resume) : null;
+                var runbook = await build(inputs, host, token).ConfigureAwait(false);
+                return IsResume
+                    ? await runner.ResumeAsync(Resume, runbook, host, options, token).ConfigureAwait(false)
+                    : await runner.RunAsync(runbook, host, options, token).ConfigureAwait(false);
+            });
             if (report == null) return;
             foreach (var step in report.Steps)
                 if (step.Outcome == StepOutcome.Failed)
                     WriteDrError(new DrException(step.ErrorId ?? "StepFailed", step.ErrorCategory ?? DrErrorCategory.InvalidOperation,
-                        $"Step '{step.StepId}' of run {report.RunId} failed: {step.Error} Fix the cause, then run again with -Resume {report.RunId}.", step.StepId));
-            WriteObject(report);
-        }
-
-        /// <summary>The inputs a journaled run was started with, for cmdlets that rebuild their runbook on -Resume.</summary>
-        protected System.Collections.Generic.IReadOnlyDictionary<string, string?> ResumeInputs(RunStore store)
-        {
-            try
-            {
-                return store.GetInputs(Resume);
-            }
-            catch (DrException ex)
-            {
-                ThrowTerminatingError(ToErrorRecord(ex));
-                throw;
-            }
+                        $"Step '{step.StepId}' of run {report.RunId} failed: {step.Error} When the cause is fixed, continue with -Resume {report.RunId}.", step.StepId));
+            if (output == null) WriteObject(report);
+            else foreach (var item in output(report)) WriteObject(item);
         }
     }
 }

@@ -1,0 +1,317 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Security;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using AppServiceDr.Engine.Azure;
+using global::Azure;
+using global::Azure.Security.KeyVault.Secrets;
+
+namespace AppServiceDr.Engine.KeyVault
+{
+    /// <summary>What was done (or, under -WhatIf, would be done) for one secret.</summary>
+    public enum SecretRecoveryAction
+    {
+        /// <summary>The secret was readable already; nothing was changed.</summary>
+        AlreadyActive,
+        /// <summary>Recovered from soft delete and readable again.</summary>
+        Recovered,
+        /// <summary>Restored from a Key Vault backup blob.</summary>
+        Restored,
+        /// <summary>Purged or never existed; set again from the value given.</summary>
+        Recreated,
+        /// <summary>Purged or never existed, and no backup or value was given: someone has to supply one.</summary>
+        NeedsValue,
+        /// <summary>Not changed: -WhatIf, or -Confirm answered No. <see cref="SecretRecoveryResult.Plan"/> says what would have happened.</summary>
+        Skipped,
+        Failed,
+    }
+
+    /// <summary>The outcome for one secret. Never carries the secret's value.</summary>
+    public sealed class SecretRecoveryResult
+    {
+        public string VaultName { get; set; } = "";
+        public string Name { get; set; } = "";
+        public SecretRecoveryAction Action { get; set; }
+        /// <summary>What was (or would be) done, in one line.</summary>
+        public string Plan { get; set; } = "";
+        public DateTimeOffset? DeletedOn { get; set; }
+        public DateTimeOffset? ScheduledPurgeDate { get; set; }
+        public string? RecoveryLevel { get; set; }
+        /// <summary>From the first look at the secret until it was readable again.</summary>
+        public TimeSpan Duration { get; set; }
+        public string? ErrorId { get; set; }
+        public string? Error { get; set; }
+        public string? RunId { get; set; }
+    }
+
+    /// <summary>What Key Vault says about a soft-deleted secret.</summary>
+    internal sealed class DeletedSecretInfo
+    {
+        public string VaultName { get; set; } = "";
+        public string Name { get; set; } = "";
+        public DateTimeOffset? DeletedOn { get; set; }
+        public DateTimeOffset? ScheduledPurgeDate { get; set; }
+        public string? RecoveryLevel { get; set; }
+        public string? RecoveryId { get; set; }
+    }
+
+    /// <summary>What to recover.</summary>
+    public sealed class SecretRecoveryRequest
+    {
+        /// <summary>The vault's URI (https://name.vault.azure.net/, or any cloud's or Azure Stack Hub's).</summary>
+        public Uri VaultUri { get; set; } = new Uri("https://invalid.invalid/");
+        /// <summary>Secret names; wildcards (* ?) match soft-deleted and active secrets.</summary>
+        public IReadOnlyList<string> Names { get; set; } = Array.Empty<string>();
+        /// <summary>Every soft-deleted secret in the vault.</summary>
+        public bool All { get; set; }
+        /// <summary>A Key Vault secret backup blob to restore when the (single) secret was purged.</summary>
+        public string? BackupFile { get; set; }
+        /// <summary>A value to set when the (single) secret was purged. Held as SecureString until the call that sends it.</summary>
+        public SecureString? NewValue { get; set; }
+        /// <summary>How long to wait for a recovered secret to become readable.</summary>
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+        public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+        public int MaxParallel { get; set; } = 4;
+
+        public string VaultName => VaultUri.Host.Split('.')[0];
+    }
+
+    /// <summary>
+    /// Recovers Key Vault secrets the way seed 004 scenario 2 describes, but waits until each secret is
+    /// readable again: a GET that answers 404 (not yet) or 409 ObjectIsBeingRecovered means "still recovering".
+    /// </summary>
+    public sealed class SecretRecoveryService
+    {
+        private readonly DrEnvironment _environment;
+        private readonly SecretRedactor _redactor;
+
+        public SecretRecoveryService(DrEnvironment environment, SecretRedactor? redactor = null)
+        {
+            _environment = environment;
+            _redactor = redactor ?? new SecretRedactor();
+        }
+
+        private SecretClient Client(Uri vaultUri) => new AzureConnection(_environment, _redactor).CreateSecretClient(vaultUri);
+
+        /// <summary>Works out which secrets the request names. Checked before anything changes.</summary>
+        public async Task<IReadOnlyList<string>> ResolveNamesAsync(SecretRecoveryRequest request, CancellationToken ct)
+        {
+            Validate(request);
+            var client = Client(request.VaultUri);
+            var wild = request.All || request.Names.Any(HasWildcard);
+            if (!wild) return request.Names.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            try
+            {
+                await foreach (var d in client.GetDeletedSecretsAsync(ct).ConfigureAwait(false)) known.Add(d.Name);
+                if (!request.All)
+                    await foreach (var p in client.GetPropertiesOfSecretsAsync(ct).ConfigureAwait(false)) known.Add(p.Name);
+            }
+            catch (RequestFailedException ex)
+            {
+                throw VaultError(ex, request.VaultUri.Host, "list secrets");
+            }
+            if (request.All) return known.OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList();
+            var names = new List<string>();
+            foreach (var n in request.Names)
+            {
+                if (!HasWildcard(n)) { names.Add(n); continue; }
+                var pattern = WildcardToRegex(n);
+                names.AddRange(known.Where(k => pattern.IsMatch(k)));
+            }
+            return names.Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList();
+        }
+
+        private static void Validate(SecretRecoveryRequest request)
+        {
+            if (!request.All && request.Names.Count == 0)
+                throw new DrException("NoSecretNamed", DrErrorCategory.InvalidArgument, "Name at least one secret, or use -All.") { IsPrecondition = true };
+            var single = !request.All && request.Names.Count == 1 && !HasWildcard(request.Names[0]);
+            if ((request.BackupFile != null || request.NewValue != null) && !single)
+                throw new DrException("ValueNeedsOneSecret", DrErrorCategory.InvalidArgument,
+                    "-BackupFile and -NewValue apply to exactly one secret named without wildcards.") { IsPrecondition = true };
+            if (request.BackupFile != null && request.NewValue != null)
+                throw new DrException("BackupAndValue", DrErrorCategory.InvalidArgument, "Give either -BackupFile or -NewValue, not both.") { IsPrecondition = true };
+            if (request.BackupFile != null && !File.Exists(request.BackupFile))
+                throw new DrException("SecretBackupFileNotFound", DrErrorCategory.ObjectNotFound, $"The secret backup file '{request.BackupFile}' does not exist.", request.BackupFile) { IsPrecondition = true };
+            foreach (var n in request.Names)
+                if (!HasWildcard(n) && !Regex.IsMatch(n, "^[0-9a-zA-Z-]{1,127}$"))
+                    throw new DrException("InvalidSecretName", DrErrorCategory.InvalidArgument,
+                        $"'{n}' is not a Key Vault secret name (1-127 letters, digits and dashes).", n) { IsPrecondition = true };
+        }
+
+        /// <summary>Recovers one secret. Failures are returned in the result (the other secrets go on), except cancellation.</summary>
+        public async Task<SecretRecoveryResult> RecoverAsync(SecretRecoveryRequest request, string name, IDrHost host, CancellationToken ct, Action<string>? onChanged = null)
+        {
+            var client = Client(request.VaultUri);
+            var result = new SecretRecoveryResult { VaultName = request.VaultName, Name = name };
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                await RecoverCoreAsync(client, request, name, result, host, onChanged ?? (_ => { }), ct).ConfigureAwait(false);
+            }
+            catch (DrException ex)
+            {
+                result.Action = SecretRecoveryAction.Failed;
+                result.ErrorId = ex.ErrorId;
+                result.Error = _redactor.Redact(ex.Message);
+            }
+            catch (RequestFailedException ex)
+            {
+                var dr = VaultError(ex, name, "recover the secret");
+                result.Action = SecretRecoveryAction.Failed;
+                result.ErrorId = dr.ErrorId;
+                result.Error = _redactor.Redact(dr.Message);
+            }
+            result.Duration = clock.Elapsed;
+            return result;
+        }
+
+        private async Task RecoverCoreAsync(SecretClient client, SecretRecoveryRequest request, string name, SecretRecoveryResult result, IDrHost host, Action<string> onChanged, CancellationToken ct)
+        {
+            if (await IsReadableAsync(client, name, ct).ConfigureAwait(false))
+            {
+                result.Action = SecretRecoveryAction.AlreadyActive;
+                result.Plan = "Nothing to do: the secret is active.";
+                return;
+            }
+            var deleted = await GetDeletedAsync(client, name, ct).ConfigureAwait(false);
+            if (deleted != null)
+            {
+                var info = Describe(request.VaultUri, deleted);
+                result.DeletedOn = info.DeletedOn;
+                result.ScheduledPurgeDate = info.ScheduledPurgeDate;
+                result.RecoveryLevel = info.RecoveryLevel;
+                result.Plan = $"Recover deleted secret '{name}' (deleted {Format(info.DeletedOn)}, purge scheduled {Format(info.ScheduledPurgeDate)})";
+                if (!host.ShouldProcess($"{request.VaultName}/{name}", result.Plan)) { result.Action = SecretRecoveryAction.Skipped; return; }
+                try
+                {
+                    await client.StartRecoverDeletedSecretAsync(name, ct).ConfigureAwait(false);
+                    onChanged($"recovery of deleted secret '{name}' started");
+                    host.Verbose($"Recovery of '{name}' started.");
+                }
+                catch (RequestFailedException ex) when (ex.Status == 409)
+                {
+                    // Already being recovered (a second run, or someone in the portal): wait for it.
+                    host.Verbose($"'{name}' is already being recovered ({ex.ErrorCode}); waiting for it.");
+                }
+                await WaitReadableAsync(client, request, name, host, ct).ConfigureAwait(false);
+                result.Action = SecretRecoveryAction.Recovered;
+                return;
+            }
+            if (request.BackupFile != null)
+            {
+                result.Plan = $"Restore purged secret '{name}' from backup file {request.BackupFile}";
+                if (!host.ShouldProcess($"{request.VaultName}/{name}", result.Plan)) { result.Action = SecretRecoveryAction.Skipped; return; }
+                var blob = File.ReadAllBytes(request.BackupFile);
+                var restored = await client.RestoreSecretBackupAsync(blob, ct).ConfigureAwait(false);
+                onChanged($"secret '{restored.Value.Name}' restored from {request.BackupFile}");
+                if (!string.Equals(restored.Value.Name, name, StringComparison.OrdinalIgnoreCase))
+                    host.Warning($"The backup file held secret '{restored.Value.Name}', not '{name}'; '{restored.Value.Name}' was restored.");
+                await WaitReadableAsync(client, request, restored.Value.Name, host, ct).ConfigureAwait(false);
+                result.Action = SecretRecoveryAction.Restored;
+                return;
+            }
+            if (request.NewValue != null)
+            {
+                result.Plan = $"Set purged secret '{name}' again from the value given";
+                if (!host.ShouldProcess($"{request.VaultName}/{name}", result.Plan)) { result.Action = SecretRecoveryAction.Skipped; return; }
+                var value = SecureStrings.Unprotect(request.NewValue);
+                _redactor.Register(value);
+                await client.SetSecretAsync(name, value, ct).ConfigureAwait(false);
+                onChanged($"secret '{name}' set from the value given");
+                await WaitReadableAsync(client, request, name, host, ct).ConfigureAwait(false);
+                result.Action = SecretRecoveryAction.Recreated;
+                return;
+            }
+            result.Action = SecretRecoveryAction.NeedsValue;
+            result.Plan = $"'{name}' is neither active nor soft-deleted (purged, or never existed)";
+            result.ErrorId = "SecretPurged";
+            result.Error = $"Secret '{name}' in vault '{request.VaultName}' is purged or never existed. Restore it with -BackupFile, or set it with -NewValue. " +
+                           "For an Entra ID client secret, issue a new one on the app registration first (New-AzADAppCredential), then pass it as -NewValue.";
+        }
+
+        private static async Task<bool> IsReadableAsync(SecretClient client, string name, CancellationToken ct)
+        {
+            try
+            {
+                await client.GetSecretAsync(name, null, ct).ConfigureAwait(false);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404 || IsBeingRecovered(ex))
+            {
+                return false;
+            }
+        }
+
+        private static async Task<DeletedSecret?> GetDeletedAsync(SecretClient client, string name, CancellationToken ct)
+        {
+            try
+            {
+                return (await client.GetDeletedSecretAsync(name, ct).ConfigureAwait(false)).Value;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                return null;
+            }
+        }
+
+        private static bool IsBeingRecovered(RequestFailedException ex) =>
+            ex.Status == 409 && string.Equals(ex.ErrorCode, "ObjectIsBeingRecovered", StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>Done means readable: polls GET until it answers, bounded by the request's timeout.</summary>
+        private static async Task WaitReadableAsync(SecretClient client, SecretRecoveryRequest request, string name, IDrHost host, CancellationToken ct)
+        {
+            var clock = Stopwatch.StartNew();
+            var polls = 0;
+            while (!await IsReadableAsync(client, name, ct).ConfigureAwait(false))
+            {
+                if (clock.Elapsed > request.Timeout)
+                    throw new DrException("SecretRecoveryTimedOut", DrErrorCategory.OperationTimeout,
+                        $"Secret '{name}' was still not readable {request.Timeout.TotalSeconds:0} s after its recovery started. Run again later: a recovered secret is not recovered twice.", name);
+                polls++;
+                host.Progress(new DrProgress(100, "Key Vault secret recovery", $"Waiting for '{name}' to become readable") { CurrentOperation = $"poll {polls}" });
+                await Task.Delay(request.PollInterval, ct).ConfigureAwait(false);
+            }
+        }
+
+        private static DeletedSecretInfo Describe(Uri vaultUri, DeletedSecret d) => new DeletedSecretInfo
+        {
+            VaultName = vaultUri.Host.Split('.')[0],
+            Name = d.Name,
+            DeletedOn = d.DeletedOn,
+            ScheduledPurgeDate = d.ScheduledPurgeDate,
+            RecoveryLevel = d.Properties.RecoveryLevel,
+            RecoveryId = d.RecoveryId?.ToString(),
+        };
+
+        private static string Format(DateTimeOffset? t) => t?.UtcDateTime.ToString("yyyy-MM-dd HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture) ?? "(unknown)";
+
+        private static bool HasWildcard(string n) => n.IndexOfAny(new[] { '*', '?' }) >= 0;
+
+        private static Regex WildcardToRegex(string pattern) =>
+            new Regex("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+        internal static DrException VaultError(RequestFailedException ex, string target, string what)
+        {
+            var category = ex.Status switch
+            {
+                401 => DrErrorCategory.AuthenticationError,
+                403 => DrErrorCategory.PermissionDenied,
+                404 => DrErrorCategory.ObjectNotFound,
+                409 => DrErrorCategory.ResourceBusy,
+                429 => DrErrorCategory.LimitsExceeded,
+                0 => DrErrorCategory.ConnectionError,
+                _ => DrErrorCategory.ResourceUnavailable,
+            };
+            var code = string.IsNullOrEmpty(ex.ErrorCode) ? "KeyVaultHttp" + ex.Status : ex.ErrorCode!;
+            // The SDK's message can quote the request; keep only the status and code.
+            return new DrException(code, category, $"Key Vault could not {what} for '{target}': {ex.Status} {ex.ErrorCode}.", target, ex);
+        }
+    }
+}
