@@ -105,7 +105,7 @@ public sealed class CoreTests
     [Fact]
     public async Task An_operation_can_be_made_to_fail_or_never_finish()
     {
-        await using var f = await TestFabric.StartAsync(t => t.OperationMs = 0);
+        await using var f = await TestFabric.StartAsync(o => o.Timings.OperationMs = 0);
         await f.ArmAsync(HttpMethod.Put, Rg + "rg1" + Api, new JsonObject { ["location"] = "westus" });
         await f.ArmAsync(HttpMethod.Put, Rg + "rg2" + Api, new JsonObject { ["location"] = "westus" });
         f.Server.Faults.AddOperationFault(new OperationFaultRule { Method = "DELETE", PathPattern = "/rg1$", Outcome = OperationOutcome.Failed, Code = "Conflict", Message = "lock held" });
@@ -174,7 +174,7 @@ public sealed class CoreTests
     [Fact]
     public async Task Region_outage_answers_503_for_that_region_only()
     {
-        await using var f = await TestFabric.StartAsync(t => t.OperationMs = 0);
+        await using var f = await TestFabric.StartAsync(o => o.Timings.OperationMs = 0);
         await f.ArmAsync(HttpMethod.Put, Rg + "rg1" + Api, new JsonObject { ["location"] = "westus" });
         var accepted = await f.ArmAsync(HttpMethod.Delete, Rg + "rg1" + Api);
         f.Server.Faults.SetRegionOutage("West US", true);

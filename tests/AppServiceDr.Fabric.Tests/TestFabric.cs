@@ -25,10 +25,10 @@ public sealed class TestFabric : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<TestFabric> StartAsync(Action<FabricTimings>? timings = null)
+    public static async Task<TestFabric> StartAsync(Action<FabricOptions>? configure = null)
     {
         var options = new FabricOptions();
-        timings?.Invoke(options.Timings);
+        configure?.Invoke(options);
         return new TestFabric(await FabricServer.StartAsync(options));
     }
 
@@ -95,6 +95,28 @@ public sealed class TestFabric : IAsyncDisposable
     {
         Http.Dispose();
         await Server.DisposeAsync();
+    }
+}
+
+/// <summary>A clock the test moves by hand, so timed transitions happen exactly when the test says.</summary>
+public sealed class ManualClock : TimeProvider
+{
+    private DateTimeOffset _now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        lock (this)
+        {
+            return _now;
+        }
+    }
+
+    public void Advance(TimeSpan by)
+    {
+        lock (this)
+        {
+            _now += by;
+        }
     }
 }
 

@@ -9,5 +9,6 @@ public static class Providers
     public static IEnumerable<IFabricProvider> All() => new IFabricProvider[]
     {
         new Resources.ResourceGroupsProvider(),
+        new KeyVault.KeyVaultProvider(),
     };
 }
