@@ -10,5 +10,6 @@ public static class Providers
     {
         new Resources.ResourceGroupsProvider(),
         new KeyVault.KeyVaultProvider(),
+        new Sql.SqlProvider(),
     };
 }

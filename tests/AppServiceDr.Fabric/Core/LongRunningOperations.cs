@@ -124,12 +124,15 @@ public sealed class LongRunningOperations
     /// Starts an ARM operation for <paramref name="request"/>. Its outcome is Succeeded unless an
     /// injected operation fault for the request's method and path says otherwise.
     /// </summary>
+    /// <param name="failure">When set, the operation is accepted but ends Failed with this error (a
+    /// precondition the service only discovers while working, e.g. an unreachable partner).</param>
     public LongRunningOperation Start(FabricRequest request, string providerNamespace, string? location, int durationMs,
-        Action? onSucceeded = null, Action? onFailed = null, Func<JsonNode?>? result = null)
+        Action? onSucceeded = null, Action? onFailed = null, Func<JsonNode?>? result = null, FabricError? failure = null)
     {
         var now = _state.Now;
         var fault = _state.Faults.TakeOperationFault(request.Method, request.Path);
-        var op = new LongRunningOperation(Guid.NewGuid().ToString(), now, now.AddMilliseconds(durationMs), fault?.Outcome ?? OperationOutcome.Succeeded)
+        var outcome = failure != null ? OperationOutcome.Failed : fault?.Outcome ?? OperationOutcome.Succeeded;
+        var op = new LongRunningOperation(Guid.NewGuid().ToString(), now, now.AddMilliseconds(durationMs), outcome)
         {
             Namespace = providerNamespace,
             Location = location ?? "global",
@@ -137,7 +140,12 @@ public sealed class LongRunningOperations
             OnFailed = onFailed,
             Result = result,
         };
-        if (fault != null)
+        if (failure != null)
+        {
+            op.FailureCode = failure.Code;
+            op.FailureMessage = failure.Message;
+        }
+        else if (fault != null)
         {
             op.FailureCode = fault.Code;
             op.FailureMessage = fault.Message;
