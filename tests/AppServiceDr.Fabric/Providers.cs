@@ -11,5 +11,6 @@ public static class Providers
         new Resources.ResourceGroupsProvider(),
         new KeyVault.KeyVaultProvider(),
         new Sql.SqlProvider(),
+        new Web.WebProvider(),
     };
 }

@@ -42,6 +42,12 @@ public sealed class FabricTimings
     /// <summary>Time a recovered Key Vault secret stays unreadable (404, and 409 on a second recover).</summary>
     public int SecretRecoveryMs { get; set; } = 300;
 
+    /// <summary>
+    /// Delay before an asynchronous restart (synchronous=false) takes effect; until then the old
+    /// process keeps answering. A synchronous restart takes effect before its call returns.
+    /// </summary>
+    public int SiteRestartMs { get; set; } = 100;
+
     /// <summary>Time a restarted or started site answers 503 while warming up.</summary>
     public int SiteWarmupMs { get; set; } = 300;
 
