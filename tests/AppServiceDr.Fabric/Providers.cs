@@ -12,5 +12,6 @@ public static class Providers
         new KeyVault.KeyVaultProvider(),
         new Sql.SqlProvider(),
         new Web.WebProvider(),
+        new Storage.StorageProvider(),
     };
 }

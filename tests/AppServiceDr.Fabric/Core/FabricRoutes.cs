@@ -28,8 +28,29 @@ public sealed class FabricRoutes
     /// <summary>Tells the region a request on <paramref name="service"/> concerns: (service name, path) -> region.</summary>
     public void RegionOf(FabricService service, Func<string, string, string?> resolver) => _regions[service] = resolver;
 
-    internal string? Region(FabricService service, string serviceName, string path) =>
-        _regions.TryGetValue(service, out var resolve) ? resolve(serviceName, path) : null;
+    private readonly List<Func<string, (bool Decided, string? Region)>> _armRegionRules = new List<Func<string, (bool, string?)>>();
+
+    /// <summary>
+    /// Lets a provider decide the region of some ARM paths before the default (the region of the
+    /// deepest resource on the path): e.g. geo-backups that stay listable during an outage.
+    /// </summary>
+    public void ArmRegionRule(Func<string, (bool Decided, string? Region)> rule) => _armRegionRules.Add(rule);
+
+    internal string? Region(FabricService service, string serviceName, string path)
+    {
+        if (service == FabricService.Arm)
+        {
+            foreach (var rule in _armRegionRules)
+            {
+                var (decided, region) = rule(path);
+                if (decided)
+                {
+                    return region;
+                }
+            }
+        }
+        return _regions.TryGetValue(service, out var resolve) ? resolve(serviceName, path) : null;
+    }
 }
 
 /// <summary>One modelled service area (Key Vault, Microsoft.Sql, ...).</summary>

@@ -78,8 +78,7 @@ public sealed class FabricServer : IAsyncDisposable
         var state = new FabricState(options);
         var routes = new FabricRoutes();
         state.Operations.Register(routes.Arm);
-        routes.RegionOf(FabricService.Arm, (_, path) =>
-            path.IndexOf("/recoverableDatabases", StringComparison.OrdinalIgnoreCase) >= 0 ? null : state.Arm.RegionOfPath(path));
+        routes.RegionOf(FabricService.Arm, (_, path) => state.Arm.RegionOfPath(path));
         foreach (var provider in providers)
         {
             provider.Register(state, routes);

@@ -41,6 +41,8 @@ public sealed class SqlProvider : IFabricProvider
         arm.Map("POST", Server + "/failoverGroups/{fg}/failover", request => Failover(request, allowDataLoss: false));
         arm.Map("POST", Server + "/failoverGroups/{fg}/forceFailoverAllowDataLoss", request => Failover(request, allowDataLoss: true));
 
+        // Geo-backups live in the paired region's storage: listable while the server's region is down.
+        routes.ArmRegionRule(path => (path.IndexOf("/recoverableDatabases", StringComparison.OrdinalIgnoreCase) >= 0, null));
         routes.Admin.Map("PUT", "/_fabric/seed/sql/{sub}/{rg}/{server}", request =>
         {
             SeedServer(_state, request.Route("sub"), request.Route("rg"), request.Route("server"), Arm.RequireLocation(request.RequireBody()));
