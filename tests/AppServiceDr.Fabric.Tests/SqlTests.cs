@@ -1,0 +1,247 @@
+using System;
+using System.Linq;
+using System.Net.Http;
+using System.Text.Json.Nodes;
+using System.Threading.Tasks;
+using AppServiceDr.Fabric.Core;
+using AppServiceDr.Fabric.Sql;
+
+namespace AppServiceDr.Fabric.Tests;
+
+public sealed class SqlTests
+{
+    private const string Api = "?api-version=2023-08-01";
+    private static readonly string Sub = TestFabric.Subscription;
+    private static readonly string Primary = $"/subscriptions/{Sub}/resourceGroups/rg-west/providers/Microsoft.Sql/servers/sql-west";
+    private static readonly string Secondary = $"/subscriptions/{Sub}/resourceGroups/rg-east/providers/Microsoft.Sql/servers/sql-east";
+
+    private static async Task<(TestFabric Fabric, ManualClock Clock)> StartAsync()
+    {
+        var clock = new ManualClock();
+        var fabric = await TestFabric.StartAsync(o =>
+        {
+            o.Time = clock;
+            o.Timings.DatabaseOnlineMs = 60_000;
+            o.Timings.OperationMs = 10_000;
+        });
+        fabric.Server.Control(s =>
+        {
+            SqlProvider.SeedServer(s, Sub, "rg-west", "sql-west", "westus");
+            SqlProvider.SeedServer(s, Sub, "rg-east", "sql-east", "eastus");
+            SqlProvider.SeedDatabase(s, Primary, "appdb", clock.GetUtcNow().AddDays(-7), clock.GetUtcNow().AddMinutes(-40));
+        });
+        return (fabric, clock);
+    }
+
+    private static string Status(Reply db) => db.Json!["properties"]!["status"]!.GetValue<string>();
+
+    [Fact]
+    public async Task Creating_a_database_is_a_long_running_operation_that_ends_online()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        var accepted = await f.ArmAsync(HttpMethod.Put, Primary + "/databases/newdb" + Api, new JsonObject { ["location"] = "westus", ["sku"] = new JsonObject { ["name"] = "S0", ["tier"] = "Standard" } });
+        Assert.Equal(202, accepted.Status);
+        Assert.NotNull(accepted.Header("Azure-AsyncOperation"));
+        Assert.NotNull(accepted.Header("Location"));
+        Assert.Equal("0", accepted.Header("Retry-After"));
+
+        var db = await f.ArmAsync(HttpMethod.Get, Primary + "/databases/newdb" + Api);
+        Assert.Equal("Creating", Status(db));
+        Assert.Equal(10, db.Json!["sku"]!["capacity"]!.GetValue<int>());
+        var status = await f.SendAsync(HttpMethod.Get, new Uri(accepted.Header("Azure-AsyncOperation")!));
+        Assert.Equal("InProgress", status.Json!["status"]!.GetValue<string>());
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        status = await f.SendAsync(HttpMethod.Get, new Uri(accepted.Header("Azure-AsyncOperation")!));
+        Assert.Equal("Succeeded", status.Json!["status"]!.GetValue<string>());
+        var result = await f.SendAsync(HttpMethod.Get, new Uri(accepted.Header("Location")!));
+        Assert.Equal(200, result.Status);
+        Assert.Equal("Online", Status(result));
+        Assert.Equal("eastus", result.Json!["properties"]!["defaultSecondaryLocation"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Missing_resource_group_server_and_database_give_arm_errors()
+    {
+        var (f, _) = await StartAsync();
+        await using var __ = f;
+        var noGroup = await f.ArmAsync(HttpMethod.Get, $"/subscriptions/{Sub}/resourceGroups/nope/providers/Microsoft.Sql/servers/x/databases/y" + Api);
+        Assert.Equal("ResourceGroupNotFound", noGroup.ErrorCode);
+        var noServer = await f.ArmAsync(HttpMethod.Get, $"/subscriptions/{Sub}/resourceGroups/rg-west/providers/Microsoft.Sql/servers/x/databases/y" + Api);
+        Assert.Equal(404, noServer.Status);
+        Assert.Equal("ResourceNotFound", noServer.ErrorCode);
+        var noDb = await f.ArmAsync(HttpMethod.Get, Primary + "/databases/y" + Api);
+        Assert.Equal("ResourceNotFound", noDb.ErrorCode);
+        Assert.Equal(204, (await f.ArmAsync(HttpMethod.Delete, Primary + "/databases/y" + Api)).Status);
+    }
+
+    [Fact]
+    public async Task Point_in_time_restore_is_refused_outside_the_retention_window()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        JsonObject Body(DateTimeOffset at) => new JsonObject
+        {
+            ["location"] = "westus",
+            ["properties"] = new JsonObject
+            {
+                ["createMode"] = "PointInTimeRestore",
+                ["sourceDatabaseId"] = Primary + "/databases/appdb",
+                ["restorePointInTime"] = Arm.Iso(at),
+            },
+        };
+        var now = clock.GetUtcNow();
+        foreach (var outside in new[] { now.AddDays(-8), now.AddMinutes(5) })
+        {
+            var refused = await f.ArmAsync(HttpMethod.Put, Primary + "/databases/appdb_restored" + Api, Body(outside));
+            Assert.Equal(400, refused.Status);
+            Assert.Equal("InvalidParameterValue", refused.ErrorCode);
+        }
+        Assert.Equal(404, (await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb_restored" + Api)).Status);
+        Assert.Equal(0, f.Server.Log.CountSucceeded("PUT", "appdb_restored"));
+
+        var restorePoints = await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb/restorePoints" + Api);
+        var earliest = DateTimeOffset.Parse(restorePoints.Json!["value"]![0]!["properties"]!["earliestRestoreDate"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(now.AddDays(-7), earliest);
+
+        var accepted = await f.ArmAsync(HttpMethod.Put, Primary + "/databases/appdb_restored" + Api, Body(now.AddHours(-2)));
+        Assert.Equal(202, accepted.Status);
+        Assert.Equal("Restoring", Status(await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb_restored" + Api)));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal("Online", Status(await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb_restored" + Api)));
+        var dataAsOf = f.Server.Query(s => s.Arm.Find(Primary + "/databases/appdb_restored")!.Get<DateTimeOffset>("dataAsOf"));
+        Assert.Equal(now.AddHours(-2), dataAsOf);
+    }
+
+    [Fact]
+    public async Task Rename_swap_moves_databases_and_refuses_conflicts()
+    {
+        var (f, _) = await StartAsync();
+        await using var __ = f;
+        f.Server.Control(s => SqlProvider.SeedDatabase(s, Primary, "appdb_restored"));
+        var move = await f.ArmAsync(HttpMethod.Post, Primary + "/databases/appdb/move" + Api, new JsonObject { ["id"] = Primary + "/databases/appdb_old" });
+        Assert.Equal(200, move.Status);
+        Assert.Equal(404, (await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb" + Api)).Status);
+        Assert.Equal("appdb_old", (await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb_old" + Api)).Json!["name"]!.GetValue<string>());
+        Assert.Equal(200, (await f.ArmAsync(HttpMethod.Post, Primary + "/databases/appdb_restored/move" + Api, new JsonObject { ["id"] = Primary + "/databases/appdb" })).Status);
+
+        var taken = await f.ArmAsync(HttpMethod.Post, Primary + "/databases/appdb/move" + Api, new JsonObject { ["id"] = Primary + "/databases/appdb_old" });
+        Assert.Equal(409, taken.Status);
+        var otherServer = await f.ArmAsync(HttpMethod.Post, Primary + "/databases/appdb/move" + Api, new JsonObject { ["id"] = Secondary + "/databases/appdb" });
+        Assert.Equal(400, otherServer.Status);
+        Assert.Equal(2, f.Server.Log.CountSucceeded("POST", "/move"));
+    }
+
+    [Fact]
+    public async Task Geo_secondary_creates_a_link_that_blocks_rename()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        var accepted = await f.ArmAsync(HttpMethod.Put, Secondary + "/databases/appdb" + Api, new JsonObject
+        {
+            ["location"] = "eastus",
+            ["properties"] = new JsonObject { ["createMode"] = "Secondary", ["secondaryType"] = "Geo", ["sourceDatabaseId"] = Primary + "/databases/appdb" },
+        });
+        Assert.Equal(202, accepted.Status);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var replica = await f.ArmAsync(HttpMethod.Get, Secondary + "/databases/appdb" + Api);
+        Assert.Equal("Online", Status(replica));
+        Assert.Equal("Geo", replica.Json!["properties"]!["secondaryType"]!.GetValue<string>());
+        var links = await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb/replicationLinks" + Api);
+        Assert.Equal("Secondary", links.Json!["value"]![0]!["properties"]!["partnerRole"]!.GetValue<string>());
+
+        var refused = await f.ArmAsync(HttpMethod.Post, Primary + "/databases/appdb/move" + Api, new JsonObject { ["id"] = Primary + "/databases/appdb_old" });
+        Assert.Equal(409, refused.Status);
+        Assert.Contains("geo-replication", refused.Json!["error"]!["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Geo_restore_from_recoverable_databases_works_while_the_source_region_is_down()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        f.Server.Faults.SetRegionOutage("westus", true);
+        Assert.Equal(503, (await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb" + Api)).Status);
+        var list = await f.ArmAsync(HttpMethod.Get, Primary + "/recoverableDatabases" + Api);
+        Assert.Equal(200, list.Status);
+        var recoverable = list.Json!["value"]!.AsArray().Single()!;
+        Assert.Equal(Arm.Iso(clock.GetUtcNow().AddMinutes(-40)), recoverable["properties"]!["lastAvailableBackupDate"]!.GetValue<string>());
+        Assert.Equal(200, (await f.ArmAsync(HttpMethod.Get, Primary + "/recoverableDatabases/appdb" + Api)).Status);
+
+        var accepted = await f.ArmAsync(HttpMethod.Put, Secondary + "/databases/appdb" + Api, new JsonObject
+        {
+            ["location"] = "eastus",
+            ["properties"] = new JsonObject { ["createMode"] = "Recovery", ["sourceDatabaseId"] = recoverable["id"]!.GetValue<string>() },
+        });
+        Assert.Equal(202, accepted.Status);
+        Assert.Equal("Restoring", Status(await f.ArmAsync(HttpMethod.Get, Secondary + "/databases/appdb" + Api)));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal("Online", Status(await f.ArmAsync(HttpMethod.Get, Secondary + "/databases/appdb" + Api)));
+        Assert.Equal(clock.GetUtcNow().AddMinutes(-41), f.Server.Query(s => s.Arm.Find(Secondary + "/databases/appdb")!.Get<DateTimeOffset>("dataAsOf")));
+    }
+
+    [Fact]
+    public async Task Deleting_a_database_is_a_long_running_operation()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        var accepted = await f.ArmAsync(HttpMethod.Delete, Primary + "/databases/appdb" + Api);
+        Assert.Equal(202, accepted.Status);
+        Assert.Equal(200, (await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb" + Api)).Status);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(204, (await f.SendAsync(HttpMethod.Get, new Uri(accepted.Header("Location")!))).Status);
+        Assert.Equal(404, (await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb" + Api)).Status);
+    }
+
+    [Fact]
+    public async Task Failover_group_planned_and_forced_failover_swap_roles()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        var create = await f.ArmAsync(HttpMethod.Put, Primary + "/failoverGroups/fg1" + Api, new JsonObject
+        {
+            ["properties"] = new JsonObject
+            {
+                ["readWriteEndpoint"] = new JsonObject { ["failoverPolicy"] = "Manual" },
+                ["readOnlyEndpoint"] = new JsonObject { ["failoverPolicy"] = "Disabled" },
+                ["partnerServers"] = new JsonArray(new JsonObject { ["id"] = Secondary }),
+                ["databases"] = new JsonArray(Primary + "/databases/appdb"),
+            },
+        });
+        Assert.Equal(202, create.Status);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        var fromPrimary = await f.ArmAsync(HttpMethod.Get, Primary + "/failoverGroups/fg1" + Api);
+        Assert.Equal("Primary", fromPrimary.Json!["properties"]!["replicationRole"]!.GetValue<string>());
+        var fromSecondary = await f.ArmAsync(HttpMethod.Get, Secondary + "/failoverGroups/fg1" + Api);
+        Assert.Equal("Secondary", fromSecondary.Json!["properties"]!["replicationRole"]!.GetValue<string>());
+        Assert.Equal("Online", Status(await f.ArmAsync(HttpMethod.Get, Secondary + "/databases/appdb" + Api)));
+        Assert.NotNull((await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb" + Api)).Json!["properties"]!["failoverGroupId"]);
+        Assert.Equal(409, (await f.ArmAsync(HttpMethod.Post, Primary + "/databases/appdb/move" + Api, new JsonObject { ["id"] = Primary + "/databases/x" })).Status);
+
+        var planned = await f.ArmAsync(HttpMethod.Post, Secondary + "/failoverGroups/fg1/failover" + Api);
+        Assert.Equal(202, planned.Status);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        var done = await f.SendAsync(HttpMethod.Get, new Uri(planned.Header("Location")!));
+        Assert.Equal("Primary", done.Json!["properties"]!["replicationRole"]!.GetValue<string>());
+        Assert.Equal("Secondary", (await f.ArmAsync(HttpMethod.Get, Primary + "/failoverGroups/fg1" + Api)).Json!["properties"]!["replicationRole"]!.GetValue<string>());
+
+        // Now the west server is the secondary; with the east (primary) region down a planned failover
+        // cannot finish, a forced one can.
+        f.Server.Faults.SetRegionOutage("eastus", true);
+        var blocked = await f.ArmAsync(HttpMethod.Post, Primary + "/failoverGroups/fg1/failover" + Api);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        var blockedStatus = await f.SendAsync(HttpMethod.Get, new Uri(blocked.Header("Azure-AsyncOperation")!));
+        Assert.Equal("Failed", blockedStatus.Json!["status"]!.GetValue<string>());
+        var forced = await f.ArmAsync(HttpMethod.Post, Primary + "/failoverGroups/fg1/forceFailoverAllowDataLoss" + Api);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal("Succeeded", (await f.SendAsync(HttpMethod.Get, new Uri(forced.Header("Azure-AsyncOperation")!))).Json!["status"]!.GetValue<string>());
+        Assert.Equal("Primary", (await f.ArmAsync(HttpMethod.Get, Primary + "/failoverGroups/fg1" + Api)).Json!["properties"]!["replicationRole"]!.GetValue<string>());
+
+        // Failing over to the server that is already primary changes nothing.
+        var again = await f.ArmAsync(HttpMethod.Post, Primary + "/failoverGroups/fg1/failover" + Api);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal("Succeeded", (await f.SendAsync(HttpMethod.Get, new Uri(again.Header("Azure-AsyncOperation")!))).Json!["status"]!.GetValue<string>());
+        Assert.Equal("Primary", (await f.ArmAsync(HttpMethod.Get, Primary + "/failoverGroups/fg1" + Api)).Json!["properties"]!["replicationRole"]!.GetValue<string>());
+    }
+}

@@ -1,0 +1,439 @@
+using System;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AppServiceDr.Fabric.Core;
+
+namespace AppServiceDr.Fabric.KeyVault;
+
+/// <summary>
+/// Key Vault secrets data plane on {vault}.vault.{suffix} (7.5 shapes; any api-version accepted):
+/// set/get/versions/list, soft delete, deleted secrets, recover with a pending period, purge,
+/// backup/restore. Errors use Key Vault's envelope with innererror codes.
+/// </summary>
+public sealed class KeyVaultProvider : IFabricProvider
+{
+    private const string RecoveryLevel = "Recoverable+Purgeable";
+    private const string BackupMarker = "FabricKeyVaultSecretBackupV1.";
+    private readonly byte[] _backupKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+    private FabricState _state = null!;
+
+    public void Register(FabricState state, FabricRoutes routes)
+    {
+        _state = state;
+        var vault = routes.For(FabricService.Vault);
+        vault.Map("GET", "/secrets", ListSecrets);
+        vault.Map("POST", "/secrets/restore", Restore);
+        vault.Map("PUT", "/secrets/{name}", SetSecret);
+        vault.Map("GET", "/secrets/{name}", GetSecret);
+        vault.Map("DELETE", "/secrets/{name}", DeleteSecret);
+        vault.Map("GET", "/secrets/{name}/versions", ListVersions);
+        vault.Map("POST", "/secrets/{name}/backup", Backup);
+        vault.Map("GET", "/secrets/{name}/{version}", GetSecret);
+        vault.Map("PATCH", "/secrets/{name}/{version}", UpdateSecret);
+        vault.Map("GET", "/deletedsecrets", ListDeleted);
+        vault.Map("GET", "/deletedsecrets/{name}", GetDeleted);
+        vault.Map("DELETE", "/deletedsecrets/{name}", Purge);
+        vault.Map("POST", "/deletedsecrets/{name}/recover", Recover);
+        routes.RegionOf(FabricService.Vault, (name, _) => state.Store<VaultStore>().Find(name)?.Location);
+        routes.Admin.Map("PUT", "/_fabric/seed/vaults/{name}", request =>
+        {
+            SeedVault(_state, request.Route("name"), request.Body?["location"]?.GetValue<string>());
+            return FabricResult.NoContent();
+        });
+    }
+
+    /// <summary>Creates a vault (idempotent); in-process seeding.</summary>
+    public static Vault SeedVault(FabricState state, string name, string? location)
+    {
+        var store = state.Store<VaultStore>();
+        if (!store.Vaults.TryGetValue(name, out var vault))
+        {
+            vault = new Vault(name, location == null ? null : ArmStore.NormalizeRegion(location));
+            store.Vaults[vault.Name] = vault;
+        }
+        return vault;
+    }
+
+    /// <summary>Adds a version to a secret directly (in-process seeding).</summary>
+    public static void SeedSecret(FabricState state, string vaultName, string name, string value)
+    {
+        var vault = state.Store<VaultStore>().Find(vaultName) ?? throw new InvalidOperationException($"Vault '{vaultName}' is not seeded.");
+        AddVersion(vault, name, value, null, null, Unix(state.Now));
+    }
+
+    private static long Unix(DateTimeOffset time) => time.ToUnixTimeSeconds();
+
+    private Vault RequireVault(FabricRequest request) =>
+        _state.Store<VaultStore>().Find(request.ServiceName)
+        ?? throw FabricError.NotFound("VaultNotFound", $"The vault '{request.ServiceName}' does not exist in the fabric.");
+
+    private static VaultSecret? Find(Vault vault, string name) => vault.Secrets.TryGetValue(name, out var s) ? s : null;
+
+    private static FabricError SecretNotFound(string vaultName, string name) =>
+        FabricError.NotFound("SecretNotFound", $"A secret with (name/id) {name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command.");
+
+    private static FabricError DeletedNotFound(string name) =>
+        FabricError.NotFound("SecretNotFound", $"Deleted Secret not found: {name}");
+
+    private static FabricError StateConflict(VaultSecret secret) => secret.State == SecretState.Recovering
+        ? new FabricError(409, "Conflict", $"Secret {secret.Name} is currently being recovered.", "ObjectIsBeingRecovered")
+        : new FabricError(409, "Conflict", $"Secret {secret.Name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.", "ObjectIsDeletedButRecoverable");
+
+    private static VaultSecret RequireActive(Vault vault, string name)
+    {
+        var secret = Find(vault, name);
+        if (secret == null || secret.State != SecretState.Active)
+        {
+            throw SecretNotFound(vault.Name, name);
+        }
+        return secret;
+    }
+
+    /// <summary>A soft-deleted secret: 404 when there is none, 409 while a recovery is pending.</summary>
+    private static VaultSecret RequireSoftDeleted(Vault vault, string name)
+    {
+        var secret = Find(vault, name);
+        if (secret == null || secret.State == SecretState.Active)
+        {
+            throw DeletedNotFound(name);
+        }
+        if (secret.State == SecretState.Recovering)
+        {
+            throw StateConflict(secret);
+        }
+        return secret;
+    }
+
+    private static SecretVersion AddVersion(Vault vault, string name, string value, string? contentType, JsonObject? attributes, long now)
+    {
+        var secret = Find(vault, name);
+        if (secret == null)
+        {
+            secret = new VaultSecret { Name = name };
+            vault.Secrets[name] = secret;
+        }
+        var version = new SecretVersion { Value = value, ContentType = contentType, Created = now, Updated = now };
+        ApplyAttributes(version, attributes);
+        secret.Versions.Add(version);
+        return version;
+    }
+
+    private static void ApplyAttributes(SecretVersion version, JsonObject? attributes)
+    {
+        if (attributes == null)
+        {
+            return;
+        }
+        if (attributes["enabled"] is JsonValue enabled)
+        {
+            version.Enabled = enabled.GetValue<bool>();
+        }
+        if (attributes["nbf"] is JsonValue nbf)
+        {
+            version.NotBefore = nbf.GetValue<long>();
+        }
+        if (attributes["exp"] is JsonValue exp)
+        {
+            version.Expires = exp.GetValue<long>();
+        }
+    }
+
+    private FabricResult SetSecret(FabricRequest request)
+    {
+        var vault = RequireVault(request);
+        var name = request.Route("name");
+        ValidateName(name);
+        var body = request.RequireBody();
+        if (body["value"] is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
+        {
+            throw FabricError.BadRequest("BadParameter", "The parameter 'value' is required and must be a string.");
+        }
+        var existing = Find(vault, name);
+        if (existing != null && existing.State != SecretState.Active)
+        {
+            throw StateConflict(existing);
+        }
+        var version = AddVersion(vault, name, value.GetValue<string>(), body["contentType"]?.GetValue<string>(),
+            body["attributes"] as JsonObject, Unix(_state.Now));
+        if (body["tags"] is JsonObject tags)
+        {
+            version.Tags = (JsonObject)tags.DeepClone();
+        }
+        return FabricResult.Ok(Bundle(request, Find(vault, name)!, version, includeValue: true));
+    }
+
+    private FabricResult GetSecret(FabricRequest request)
+    {
+        var vault = RequireVault(request);
+        var secret = RequireActive(vault, request.Route("name"));
+        var versionName = request.Route("version");
+        var version = string.IsNullOrEmpty(versionName)
+            ? secret.Latest
+            : secret.Versions.FirstOrDefault(v => string.Equals(v.Version, versionName, StringComparison.OrdinalIgnoreCase))
+              ?? throw SecretNotFound(vault.Name, secret.Name + "/" + versionName);
+        if (!version.Enabled)
+        {
+            throw new FabricError(403, "Forbidden", "Operation get is not allowed on a disabled secret.", "SecretDisabled");
+        }
+        return FabricResult.Ok(Bundle(request, secret, version, includeValue: true));
+    }
+
+    private FabricResult UpdateSecret(FabricRequest request)
+    {
+        var vault = RequireVault(request);
+        var secret = RequireActive(vault, request.Route("name"));
+        var versionName = request.Route("version");
+        var version = secret.Versions.FirstOrDefault(v => string.Equals(v.Version, versionName, StringComparison.OrdinalIgnoreCase))
+                      ?? throw SecretNotFound(vault.Name, secret.Name + "/" + versionName);
+        var body = request.RequireBody();
+        ApplyAttributes(version, body["attributes"] as JsonObject);
+        if (body["contentType"] is JsonValue contentType)
+        {
+            version.ContentType = contentType.GetValue<string>();
+        }
+        if (body["tags"] is JsonObject tags)
+        {
+            version.Tags = (JsonObject)tags.DeepClone();
+        }
+        version.Updated = Unix(_state.Now);
+        return FabricResult.Ok(Bundle(request, secret, version, includeValue: false));
+    }
+
+    private FabricResult ListSecrets(FabricRequest request)
+    {
+        var vault = RequireVault(request);
+        var items = vault.Secrets.Values.Where(s => s.State == SecretState.Active)
+            .OrderBy(s => s.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(s => (JsonNode)Item(request, s, s.Latest, withVersion: false)).ToList();
+        return FabricResult.Ok(Paging.Page(request, items));
+    }
+
+    private FabricResult ListVersions(FabricRequest request)
+    {
+        var vault = RequireVault(request);
+        var secret = RequireActive(vault, request.Route("name"));
+        var items = secret.Versions.Select(v => (JsonNode)Item(request, secret, v, withVersion: true)).ToList();
+        return FabricResult.Ok(Paging.Page(request, items));
+    }
+
+    private FabricResult DeleteSecret(FabricRequest request)
+    {
+        var vault = RequireVault(request);
+        var secret = Find(vault, request.Route("name"));
+        if (secret == null || secret.State == SecretState.Deleted)
+        {
+            throw SecretNotFound(vault.Name, request.Route("name"));
+        }
+        if (secret.State == SecretState.Recovering)
+        {
+            throw StateConflict(secret);
+        }
+        var now = _state.Now;
+        secret.State = SecretState.Deleted;
+        secret.DeletedDate = Unix(now);
+        secret.ScheduledPurgeDate = Unix(now.AddDays(_state.Timings.SoftDeleteRetentionDays));
+        return FabricResult.Ok(DeletedBundle(request, secret));
+    }
+
+    private FabricResult ListDeleted(FabricRequest request)
+    {
+        var vault = RequireVault(request);
+        var items = vault.Secrets.Values.Where(s => s.State == SecretState.Deleted)
+            .OrderBy(s => s.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(s =>
+            {
+                var item = Item(request, s, s.Latest, withVersion: false);
+                AddDeletion(request, s, item);
+                return (JsonNode)item;
+            }).ToList();
+        return FabricResult.Ok(Paging.Page(request, items));
+    }
+
+    private FabricResult GetDeleted(FabricRequest request)
+    {
+        var vault = RequireVault(request);
+        var secret = Find(vault, request.Route("name"));
+        if (secret == null || secret.State != SecretState.Deleted)
+        {
+            throw DeletedNotFound(request.Route("name"));
+        }
+        return FabricResult.Ok(DeletedBundle(request, secret));
+    }
+
+    private FabricResult Purge(FabricRequest request)
+    {
+        var vault = RequireVault(request);
+        var secret = RequireSoftDeleted(vault, request.Route("name"));
+        vault.Secrets.Remove(secret.Name);
+        return FabricResult.NoContent();
+    }
+
+    private FabricResult Recover(FabricRequest request)
+    {
+        var secret = RequireSoftDeleted(RequireVault(request), request.Route("name"));
+        secret.State = SecretState.Recovering;
+        _state.Operations.Schedule(_state.Timings.SecretRecoveryMs, () =>
+        {
+            if (secret.State == SecretState.Recovering)
+            {
+                secret.State = SecretState.Active;
+            }
+        });
+        return FabricResult.Ok(Bundle(request, secret, secret.Latest, includeValue: false));
+    }
+
+    private FabricResult Backup(FabricRequest request)
+    {
+        var vault = RequireVault(request);
+        var secret = RequireActive(vault, request.Route("name"));
+        // Like the service's, the blob is encrypted: it names nothing and restores only into this fabric.
+        var payload = JsonSerializer.SerializeToUtf8Bytes(new BackupPayload { Name = secret.Name, Versions = secret.Versions.ToArray() }, FabricAdmin.Json);
+        var nonce = System.Security.Cryptography.RandomNumberGenerator.GetBytes(12);
+        var tag = new byte[16];
+        var cipher = new byte[payload.Length];
+        using (var aes = new System.Security.Cryptography.AesGcm(_backupKey, tag.Length))
+        {
+            aes.Encrypt(nonce, payload, cipher, tag);
+        }
+        var blob = Base64Url(Encoding.UTF8.GetBytes(BackupMarker).Concat(nonce).Concat(tag).Concat(cipher).ToArray());
+        return FabricResult.Ok(new JsonObject { ["value"] = blob });
+    }
+
+    private FabricResult Restore(FabricRequest request)
+    {
+        var vault = RequireVault(request);
+        var blob = request.RequireBody()["value"]?.GetValue<string>();
+        var payload = blob == null ? null : ReadBackup(blob);
+        if (payload == null || string.IsNullOrEmpty(payload.Name) || payload.Versions.Length == 0)
+        {
+            throw FabricError.BadRequest("BadParameter", "Backup blob contains invalid or corrupt version.");
+        }
+        if (Find(vault, payload.Name) != null)
+        {
+            throw new FabricError(409, "Conflict", $"Secret {payload.Name} already exists; a backup can only be restored when no secret of that name exists.", "ObjectAlreadyExists");
+        }
+        var secret = new VaultSecret { Name = payload.Name, Versions = payload.Versions.ToList() };
+        vault.Secrets[secret.Name] = secret;
+        return FabricResult.Ok(Bundle(request, secret, secret.Latest, includeValue: false));
+    }
+
+    private BackupPayload? ReadBackup(string blob)
+    {
+        try
+        {
+            var bytes = FromBase64Url(blob);
+            var marker = Encoding.UTF8.GetBytes(BackupMarker);
+            if (bytes.Length <= marker.Length + 28 || !bytes.Take(marker.Length).SequenceEqual(marker))
+            {
+                return null;
+            }
+            var nonce = bytes.AsSpan(marker.Length, 12);
+            var tag = bytes.AsSpan(marker.Length + 12, 16);
+            var cipher = bytes.AsSpan(marker.Length + 28);
+            var payload = new byte[cipher.Length];
+            using (var aes = new System.Security.Cryptography.AesGcm(_backupKey, tag.Length))
+            {
+                aes.Decrypt(nonce, cipher, tag, payload);
+            }
+            return JsonSerializer.Deserialize<BackupPayload>(payload, FabricAdmin.Json);
+        }
+        catch (Exception e) when (e is FormatException || e is JsonException || e is System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    private static void ValidateName(string name)
+    {
+        if (name.Length == 0 || name.Length > 127 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            throw FabricError.BadRequest("BadParameter", "The request URI contains an invalid name: " + name);
+        }
+    }
+
+    private static string SecretId(FabricRequest request, VaultSecret secret, SecretVersion? version) =>
+        $"{request.BaseUri}/secrets/{secret.Name}" + (version == null ? string.Empty : "/" + version.Version);
+
+    private JsonObject Attributes(SecretVersion version)
+    {
+        var attributes = new JsonObject { ["enabled"] = version.Enabled };
+        if (version.NotBefore is long nbf)
+        {
+            attributes["nbf"] = nbf;
+        }
+        if (version.Expires is long exp)
+        {
+            attributes["exp"] = exp;
+        }
+        attributes["created"] = version.Created;
+        attributes["updated"] = version.Updated;
+        attributes["recoveryLevel"] = RecoveryLevel;
+        attributes["recoverableDays"] = _state.Timings.SoftDeleteRetentionDays;
+        return attributes;
+    }
+
+    private JsonObject Bundle(FabricRequest request, VaultSecret secret, SecretVersion version, bool includeValue)
+    {
+        var bundle = new JsonObject();
+        if (includeValue)
+        {
+            bundle["value"] = version.Value;
+        }
+        if (version.ContentType != null)
+        {
+            bundle["contentType"] = version.ContentType;
+        }
+        bundle["id"] = SecretId(request, secret, version);
+        bundle["attributes"] = Attributes(version);
+        if (version.Tags != null)
+        {
+            bundle["tags"] = version.Tags.DeepClone();
+        }
+        return bundle;
+    }
+
+    private JsonObject Item(FabricRequest request, VaultSecret secret, SecretVersion version, bool withVersion)
+    {
+        var item = new JsonObject { ["id"] = SecretId(request, secret, withVersion ? version : null), ["attributes"] = Attributes(version) };
+        if (version.ContentType != null)
+        {
+            item["contentType"] = version.ContentType;
+        }
+        if (version.Tags != null)
+        {
+            item["tags"] = version.Tags.DeepClone();
+        }
+        return item;
+    }
+
+    private JsonObject DeletedBundle(FabricRequest request, VaultSecret secret)
+    {
+        var bundle = Bundle(request, secret, secret.Latest, includeValue: false);
+        AddDeletion(request, secret, bundle);
+        return bundle;
+    }
+
+    private static void AddDeletion(FabricRequest request, VaultSecret secret, JsonObject target)
+    {
+        target["recoveryId"] = $"{request.BaseUri}/deletedsecrets/{secret.Name}";
+        target["deletedDate"] = secret.DeletedDate;
+        target["scheduledPurgeDate"] = secret.ScheduledPurgeDate;
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static byte[] FromBase64Url(string text)
+    {
+        var s = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '='));
+    }
+
+    private sealed class BackupPayload
+    {
+        public string Name { get; set; } = string.Empty;
+
+        public SecretVersion[] Versions { get; set; } = Array.Empty<SecretVersion>();
+    }
+}

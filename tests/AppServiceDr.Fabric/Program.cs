@@ -1,0 +1,61 @@
+using System;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using AppServiceDr.Fabric.Core;
+
+namespace AppServiceDr.Fabric;
+
+/// <summary>Standalone entry: dotnet run --project tests/AppServiceDr.Fabric -- --port 8443 --state &lt;dir&gt;.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var options = new FabricOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            switch (args[i])
+            {
+                case "--port" when value != null:
+                    options.Port = int.Parse(value, CultureInfo.InvariantCulture);
+                    i++;
+                    break;
+                case "--state" when value != null:
+                    options.StateDirectory = value;
+                    i++;
+                    break;
+                case "--dns-suffix" when value != null:
+                    options.DnsSuffix = value;
+                    i++;
+                    break;
+                default:
+                    Console.Error.WriteLine("usage: AppServiceDr.Fabric [--port N] [--state DIR] [--dns-suffix SUFFIX]");
+                    return 2;
+            }
+        }
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+        await using var server = await FabricServer.StartAsync(options, stop.Token).ConfigureAwait(false);
+        Console.WriteLine($"fabric listening on 127.0.0.1:{server.Port}");
+        Console.WriteLine($"arm: {server.ArmEndpoint}");
+        Console.WriteLine($"certificate sha256: {server.Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}");
+        if (options.StateDirectory != null)
+        {
+            Console.WriteLine($"connection details: {System.IO.Path.Combine(options.StateDirectory, "fabric.json")}");
+        }
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return 0;
+    }
+}

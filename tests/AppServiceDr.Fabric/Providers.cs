@@ -1,0 +1,17 @@
+using System.Collections.Generic;
+using AppServiceDr.Fabric.Core;
+
+namespace AppServiceDr.Fabric;
+
+/// <summary>The standard set of modelled services.</summary>
+public static class Providers
+{
+    public static IEnumerable<IFabricProvider> All() => new IFabricProvider[]
+    {
+        new Resources.ResourceGroupsProvider(),
+        new KeyVault.KeyVaultProvider(),
+        new Sql.SqlProvider(),
+        new Web.WebProvider(),
+        new Storage.StorageProvider(),
+    };
+}

@@ -1,0 +1,283 @@
+using System;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using AppServiceDr.Fabric.Core;
+
+namespace AppServiceDr.Fabric.Storage;
+
+/// <summary>
+/// Microsoft.Storage (2024-01-01) accounts: create as an operation polled through Location, GET with
+/// $expand=geoReplicationStats, customer-initiated failover (unplanned: the account becomes locally
+/// redundant in the former secondary; planned: regions swap and redundancy stays), listKeys.
+/// The data plane is not modelled here (Azurite serves blobs).
+/// </summary>
+public sealed class StorageProvider : IFabricProvider
+{
+    public const string AccountType = "Microsoft.Storage/storageAccounts";
+    private const string Account = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/{account}";
+    private FabricState _state = null!;
+
+    public void Register(FabricState state, FabricRoutes routes)
+    {
+        _state = state;
+        routes.Arm.Map("PUT", Account, Put);
+        routes.Arm.Map("GET", Account, Get);
+        routes.Arm.Map("POST", Account + "/failover", Failover);
+        routes.Arm.Map("POST", Account + "/listKeys", ListKeys);
+        // A geo-redundant account stays manageable from its secondary while its primary region is
+        // down: that is what customer-initiated failover is for.
+        routes.ArmRegionRule(path =>
+        {
+            var account = AccountOnPath(path);
+            if (account == null)
+            {
+                return (false, null);
+            }
+            var secondary = account.Properties["secondaryLocation"]?.GetValue<string>();
+            return (true, secondary != null && state.Faults.IsRegionDown(account.Location) ? secondary : account.Location);
+        });
+        routes.Admin.Map("PUT", "/_fabric/seed/storage/{sub}/{rg}/{account}", request =>
+        {
+            var body = request.RequireBody();
+            SeedAccount(_state, request.Route("sub"), request.Route("rg"), request.Route("account"), Arm.RequireLocation(body),
+                body["sku"]?.GetValue<string>() ?? "Standard_GRS",
+                body["lastSyncTime"] is JsonValue sync ? DateTimeOffset.Parse(sync.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) : null);
+            return FabricResult.NoContent();
+        });
+    }
+
+    /// <summary>A provisioned account; <paramref name="lastSyncTime"/> fixes the geo-replication point (default: 5 minutes behind).</summary>
+    public static ArmResource SeedAccount(FabricState state, string subscription, string resourceGroup, string name, string location,
+        string sku = "Standard_GRS", DateTimeOffset? lastSyncTime = null)
+    {
+        Resources.ResourceGroupsProvider.Seed(state, subscription, resourceGroup, location);
+        var id = Arm.ProviderId(subscription, resourceGroup, "Microsoft.Storage", "storageAccounts/" + name);
+        var account = state.Arm.Find(id) ?? state.Arm.Add(NewAccount(state, id, location, sku, "StorageV2", new JsonObject()));
+        account.Properties["provisioningState"] = "Succeeded";
+        if (lastSyncTime != null)
+        {
+            account.Internal["lastSyncTime"] = lastSyncTime.Value;
+        }
+        return account;
+    }
+
+    private ArmResource? AccountOnPath(string path)
+    {
+        var marker = "/providers/Microsoft.Storage/storageAccounts/";
+        var at = path.IndexOf(marker, StringComparison.OrdinalIgnoreCase);
+        if (at < 0)
+        {
+            return null;
+        }
+        var end = path.IndexOf('/', at + marker.Length);
+        var account = _state.Arm.Find(end < 0 ? path : path.Substring(0, end));
+        return account != null && account.Properties["secondaryLocation"] != null ? account : null;
+    }
+
+    private static bool IsGeoRedundant(string sku) => sku.EndsWith("GRS", StringComparison.OrdinalIgnoreCase) || sku.EndsWith("GZRS", StringComparison.OrdinalIgnoreCase);
+
+    private static ArmResource NewAccount(FabricState state, string id, string location, string sku, string kind, JsonObject requested)
+    {
+        var account = new ArmResource(id, AccountType, location) { Kind = kind };
+        var now = Arm.Iso(state.Now);
+        var p = account.Properties;
+        p["allowBlobPublicAccess"] = false;
+        p["allowSharedKeyAccess"] = true;
+        p["minimumTlsVersion"] = "TLS1_2";
+        p["supportsHttpsTrafficOnly"] = true;
+        p["isHnsEnabled"] = false;
+        foreach (var pair in requested)
+        {
+            p[pair.Key] = pair.Value?.DeepClone();
+        }
+        p["creationTime"] = now;
+        var service = new JsonObject { ["enabled"] = true, ["keyType"] = "Account", ["lastEnabledTime"] = now };
+        p["encryption"] = new JsonObject
+        {
+            ["keySource"] = "Microsoft.Storage",
+            ["requireInfrastructureEncryption"] = false,
+            ["services"] = new JsonObject { ["blob"] = service.DeepClone(), ["file"] = service.DeepClone() },
+        };
+        p["keyCreationTime"] = new JsonObject { ["key1"] = now, ["key2"] = now };
+        p["primaryEndpoints"] = Endpoints(account.Name, state.Options.DnsSuffix, string.Empty);
+        account.Internal["keys"] = new[] { NewKey(), NewKey() };
+        SetSku(account, state.Options.DnsSuffix, sku, location, IsGeoRedundant(sku) ? Regions.Paired(location) : null);
+        return account;
+    }
+
+    private static JsonObject Endpoints(string name, string suffix, string nameSuffix)
+    {
+        var endpoints = new JsonObject();
+        foreach (var kind in new[] { "blob", "dfs", "file", "queue", "table", "web" })
+        {
+            endpoints[kind] = $"https://{name}{nameSuffix}.{kind}.storage.{suffix}/";
+        }
+        return endpoints;
+    }
+
+    private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
+
+    private static void SetSku(ArmResource account, string dnsSuffix, string sku, string primary, string? secondary)
+    {
+        account.Sku = new JsonObject { ["name"] = sku, ["tier"] = sku.StartsWith("Premium", StringComparison.OrdinalIgnoreCase) ? "Premium" : "Standard" };
+        account.Location = ArmStore.NormalizeRegion(primary);
+        var p = account.Properties;
+        p["primaryLocation"] = account.Location;
+        p["statusOfPrimary"] = "available";
+        if (secondary != null)
+        {
+            p["secondaryLocation"] = ArmStore.NormalizeRegion(secondary);
+            p["statusOfSecondary"] = "available";
+            if (sku.StartsWith("Standard_RA", StringComparison.OrdinalIgnoreCase))
+            {
+                p["secondaryEndpoints"] = Endpoints(account.Name, dnsSuffix, "-secondary");
+            }
+        }
+        else
+        {
+            p.Remove("secondaryLocation");
+            p.Remove("statusOfSecondary");
+            p.Remove("secondaryEndpoints");
+        }
+    }
+
+    private string AccountId(FabricRequest r) => Arm.ProviderId(r.Route("sub"), r.Route("rg"), "Microsoft.Storage", "storageAccounts/" + r.Route("account"));
+
+    private ArmResource RequireAccount(FabricRequest r)
+    {
+        Arm.RequireResourceGroup(_state, r.Route("sub"), r.Route("rg"));
+        return Arm.RequireResource(_state, AccountId(r), AccountType);
+    }
+
+    private JsonObject Render(ArmResource account, bool geoStats)
+    {
+        var json = account.ToJson();
+        var properties = (JsonObject)json["properties"]!;
+        if (account.Properties["statusOfPrimary"] != null && _state.Faults.IsRegionDown(account.Location))
+        {
+            properties["statusOfPrimary"] = "unavailable";
+        }
+        var secondary = account.Properties["secondaryLocation"]?.GetValue<string>();
+        if (secondary != null && _state.Faults.IsRegionDown(secondary))
+        {
+            properties["statusOfSecondary"] = "unavailable";
+        }
+        if (geoStats && secondary != null)
+        {
+            var sku = account.Sku!["name"]!.GetValue<string>();
+            var busy = account.Get<bool>("failoverInProgress");
+            var bothUp = !_state.Faults.IsRegionDown(account.Location) && !_state.Faults.IsRegionDown(secondary);
+            properties["geoReplicationStats"] = new JsonObject
+            {
+                ["status"] = busy ? "Unavailable" : "Live",
+                ["lastSyncTime"] = Arm.Iso(LastSync(account)),
+                ["canFailover"] = !busy && !_state.Faults.IsRegionDown(secondary),
+                ["canPlannedFailover"] = !busy && bothUp,
+                ["postFailoverRedundancy"] = AfterUnplanned(sku),
+                ["postPlannedFailoverRedundancy"] = sku,
+            };
+        }
+        return json;
+    }
+
+    private DateTimeOffset LastSync(ArmResource account) =>
+        account.Internal.TryGetValue("lastSyncTime", out var fixedTime) && fixedTime is DateTimeOffset t ? t : _state.Now.AddMinutes(-5);
+
+    /// <summary>Redundancy after an unplanned failover: geo-redundancy is lost (GRS -> LRS, GZRS -> ZRS).</summary>
+    private static string AfterUnplanned(string sku) =>
+        sku.Replace("RAGZRS", "ZRS").Replace("GZRS", "ZRS").Replace("RAGRS", "LRS").Replace("GRS", "LRS");
+
+    private FabricResult Put(FabricRequest request)
+    {
+        Arm.RequireResourceGroup(_state, request.Route("sub"), request.Route("rg"));
+        var body = request.RequireBody();
+        var existing = _state.Arm.Find(AccountId(request));
+        if (existing != null)
+        {
+            if (body["tags"] is JsonObject newTags)
+            {
+                existing.Tags = (JsonObject)newTags.DeepClone();
+            }
+            return FabricResult.Ok(Render(existing, false));
+        }
+        var sku = body["sku"]?["name"]?.GetValue<string>()
+                  ?? throw FabricError.BadRequest("InvalidRequestContent", "The sku is required for a storage account.");
+        var account = NewAccount(_state, AccountId(request), Arm.RequireLocation(body), sku, body["kind"]?.GetValue<string>() ?? "StorageV2",
+            body["properties"] as JsonObject ?? new JsonObject());
+        if (body["tags"] is JsonObject tags)
+        {
+            account.Tags = (JsonObject)tags.DeepClone();
+        }
+        account.Properties["provisioningState"] = "Creating";
+        _state.Arm.Add(account);
+        var op = _state.Operations.Start(request, "Microsoft.Storage", account.Location, _state.Timings.OperationMs,
+            onSucceeded: () => account.Properties["provisioningState"] = "Succeeded",
+            onFailed: () => _state.Arm.Remove(account.Id),
+            result: () => Render(account, false));
+        return _state.Operations.Accepted(op, request, asyncOperationHeader: false);
+    }
+
+    private FabricResult Get(FabricRequest request) =>
+        FabricResult.Ok(Render(RequireAccount(request), string.Equals(request.Query("$expand"), "geoReplicationStats", StringComparison.OrdinalIgnoreCase)));
+
+    private FabricResult Failover(FabricRequest request)
+    {
+        var account = RequireAccount(request);
+        var planned = string.Equals(request.Query("failoverType"), "Planned", StringComparison.OrdinalIgnoreCase);
+        var secondary = account.Properties["secondaryLocation"]?.GetValue<string>();
+        if (secondary == null)
+        {
+            throw FabricError.BadRequest("FailoverNotSupported", $"The storage account '{account.Name}' is not geo-redundant; failover needs GRS, RA-GRS, GZRS or RA-GZRS.");
+        }
+        if (account.Get<bool>("failoverInProgress"))
+        {
+            throw FabricError.Conflict("FailoverInProgress", $"A failover of storage account '{account.Name}' is already in progress.");
+        }
+        if (_state.Faults.IsRegionDown(secondary))
+        {
+            throw FabricError.BadRequest("FailoverNotAllowed", $"The secondary region '{secondary}' is unavailable.");
+        }
+        FabricError? failure = null;
+        if (planned && _state.Faults.IsRegionDown(account.Location))
+        {
+            failure = new FabricError(500, "PlannedFailoverNotAllowed", "A planned failover needs both regions available; use an unplanned failover.");
+        }
+        var primary = account.Location!;
+        var sku = account.Sku!["name"]!.GetValue<string>();
+        account.Internal["failoverInProgress"] = true;
+        var op = _state.Operations.Start(request, "Microsoft.Storage", secondary, _state.Timings.OperationMs,
+            onSucceeded: () =>
+            {
+                account.Internal["failoverInProgress"] = false;
+                if (planned)
+                {
+                    SetSku(account, _state.Options.DnsSuffix, sku, secondary, primary);
+                }
+                else
+                {
+                    SetSku(account, _state.Options.DnsSuffix, AfterUnplanned(sku), secondary, null);
+                }
+                account.Properties["lastGeoFailoverTime"] = Arm.Iso(_state.Now);
+            },
+            onFailed: () => account.Internal["failoverInProgress"] = false,
+            failure: failure);
+        return _state.Operations.Accepted(op, request, asyncOperationHeader: false);
+    }
+
+    private FabricResult ListKeys(FabricRequest request)
+    {
+        var account = RequireAccount(request);
+        var keys = account.Get<string[]>("keys")!;
+        return FabricResult.Ok(new JsonObject
+        {
+            ["keys"] = new JsonArray(keys.Select((k, i) => (JsonNode?)new JsonObject
+            {
+                ["creationTime"] = account.Properties["keyCreationTime"]?["key" + (i + 1)]?.DeepClone(),
+                ["keyName"] = "key" + (i + 1),
+                ["value"] = k,
+                ["permissions"] = "Full",
+            }).ToArray()),
+        });
+    }
+}

@@ -1,0 +1,31 @@
+using System;
+using System.Collections.Generic;
+
+namespace AppServiceDr.Fabric.Web;
+
+/// <summary>What the fabric knows about a site beyond its ARM JSON.</summary>
+public sealed class SiteRuntime
+{
+    public bool Running { get; set; } = true;
+
+    /// <summary>The site answers 503 until this time after a (re)start.</summary>
+    public DateTimeOffset WarmUntil { get; set; }
+
+    /// <summary>App settings in the order they were set.</summary>
+    public List<KeyValuePair<string, string>> AppSettings { get; set; } = new List<KeyValuePair<string, string>>();
+
+    /// <summary>Path of the health endpoint on the site's host (default "/").</summary>
+    public string HealthPath { get; set; } = "/";
+
+    /// <summary>ARM id of the SQL database the app needs, or null.</summary>
+    public string? DatabaseId { get; set; }
+
+    /// <summary>
+    /// Key Vault reference failure found when the app last started, or null when all resolved.
+    /// Like App Service, references are resolved at start: a later change needs a restart to be seen.
+    /// </summary>
+    public string? KeyVaultFailure { get; set; }
+
+    /// <summary>Incremented at each (re)start; a pending start only completes if still current.</summary>
+    public int Generation { get; set; }
+}

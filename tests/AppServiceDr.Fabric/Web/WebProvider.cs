@@ -1,0 +1,388 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using AppServiceDr.Fabric.Core;
+using AppServiceDr.Fabric.KeyVault;
+
+namespace AppServiceDr.Fabric.Web;
+
+/// <summary>
+/// Microsoft.Web (2024-04-01) sites: create/get, restart (synchronous or not), stop/start, app settings
+/// list and replace; and each site's own host {site}.web.{suffix}, whose health endpoint reflects
+/// whether the app is running, warmed, its Key Vault references resolved and its database online.
+/// </summary>
+public sealed class WebProvider : IFabricProvider
+{
+    public const string SiteType = "Microsoft.Web/sites";
+    private const string Site = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{site}";
+    private static readonly Regex KeyVaultReference = new Regex(@"^@Microsoft\.KeyVault\((?<args>.*)\)\s*$", RegexOptions.IgnoreCase);
+    private FabricState _state = null!;
+
+    public void Register(FabricState state, FabricRoutes routes)
+    {
+        _state = state;
+        var arm = routes.Arm;
+        arm.Map("PUT", Site, PutSite);
+        arm.Map("GET", Site, GetSite);
+        arm.Map("POST", Site + "/restart", Restart);
+        arm.Map("POST", Site + "/stop", Stop);
+        arm.Map("POST", Site + "/start", Start);
+        arm.Map("POST", Site + "/config/appsettings/list", ListAppSettings);
+        arm.Map("PUT", Site + "/config/appsettings", PutAppSettings);
+        routes.For(FabricService.Site).MapFallback(ServeSiteHost);
+        routes.RegionOf(FabricService.Site, (name, _) => FindByHost(name)?.Location);
+        routes.Admin.Map("PUT", "/_fabric/seed/sites/{sub}/{rg}/{site}", request =>
+        {
+            var body = request.RequireBody();
+            var settings = (body["appSettings"] as JsonObject ?? new JsonObject())
+                .Select(p => new KeyValuePair<string, string>(p.Key, p.Value?.GetValue<string>() ?? string.Empty));
+            SeedSite(_state, request.Route("sub"), request.Route("rg"), request.Route("site"), Arm.RequireLocation(body), settings,
+                body["databaseId"]?.GetValue<string>(), body["healthPath"]?.GetValue<string>());
+            return FabricResult.NoContent();
+        });
+    }
+
+    /// <summary>
+    /// A running, warmed site (created, or reconfigured when it exists) with its app settings, the
+    /// database it depends on and its health path; in-process seeding.
+    /// </summary>
+    public static ArmResource SeedSite(FabricState state, string subscription, string resourceGroup, string name, string location,
+        IEnumerable<KeyValuePair<string, string>>? appSettings = null, string? databaseId = null, string? healthPath = null)
+    {
+        Resources.ResourceGroupsProvider.Seed(state, subscription, resourceGroup, location);
+        var id = Arm.ProviderId(subscription, resourceGroup, "Microsoft.Web", "sites/" + name);
+        var site = state.Arm.Find(id) ?? state.Arm.Add(NewSite(state, id, location, null));
+        var runtime = Runtime(site);
+        if (appSettings != null)
+        {
+            runtime.AppSettings = appSettings.ToList();
+        }
+        runtime.DatabaseId = databaseId ?? runtime.DatabaseId;
+        runtime.HealthPath = healthPath ?? runtime.HealthPath;
+        runtime.Running = true;
+        runtime.WarmUntil = state.Now;
+        runtime.KeyVaultFailure = ResolveReferences(state, runtime);
+        return site;
+    }
+
+    public static SiteRuntime Runtime(ArmResource site) => site.Get<SiteRuntime>("runtime") ?? throw new InvalidOperationException("not a site");
+
+    private static ArmResource NewSite(FabricState state, string id, string location, string? serverFarmId)
+    {
+        var site = new ArmResource(id, SiteType, location) { Kind = "app" };
+        site.Internal["runtime"] = new SiteRuntime();
+        site.Internal["serverFarmId"] = serverFarmId ?? id.Substring(0, id.IndexOf("/providers/", StringComparison.Ordinal)) + "/providers/Microsoft.Web/serverfarms/" + site.Name + "-plan";
+        site.Internal["lastModified"] = state.Now;
+        return site;
+    }
+
+    private string SiteId(FabricRequest r) => Arm.ProviderId(r.Route("sub"), r.Route("rg"), "Microsoft.Web", "sites/" + r.Route("site"));
+
+    private ArmResource RequireSite(FabricRequest r)
+    {
+        Arm.RequireResourceGroup(_state, r.Route("sub"), r.Route("rg"));
+        return Arm.RequireResource(_state, SiteId(r), SiteType);
+    }
+
+    private ArmResource? FindByHost(string siteName) =>
+        _state.Arm.OfType(SiteType).FirstOrDefault(s => string.Equals(s.Name, siteName, StringComparison.OrdinalIgnoreCase));
+
+    private JsonObject Render(ArmResource site)
+    {
+        var runtime = Runtime(site);
+        var host = site.Name.ToLowerInvariant() + ".web." + _state.Options.DnsSuffix;
+        var scm = site.Name.ToLowerInvariant() + ".scm.web." + _state.Options.DnsSuffix;
+        var json = site.ToJson();
+        json.Remove("tags");
+        json["properties"] = new JsonObject
+        {
+            ["state"] = runtime.Running ? "Running" : "Stopped",
+            ["hostNames"] = new JsonArray(host),
+            ["repositorySiteName"] = site.Name,
+            ["usageState"] = "Normal",
+            ["enabled"] = true,
+            ["enabledHostNames"] = new JsonArray(host, scm),
+            ["availabilityState"] = "Normal",
+            ["hostNameSslStates"] = new JsonArray(
+                new JsonObject { ["name"] = host, ["sslState"] = "Disabled", ["hostType"] = "Standard" },
+                new JsonObject { ["name"] = scm, ["sslState"] = "Disabled", ["hostType"] = "Repository" }),
+            ["serverFarmId"] = site.Get<string>("serverFarmId"),
+            ["reserved"] = false,
+            ["isXenon"] = false,
+            ["hyperV"] = false,
+            ["lastModifiedTimeUtc"] = Arm.Iso(site.Get<DateTimeOffset>("lastModified")),
+            ["vnetRouteAllEnabled"] = false,
+            ["vnetImagePullEnabled"] = false,
+            ["vnetContentShareEnabled"] = false,
+            ["siteConfig"] = SiteConfig(),
+            ["scmSiteAlsoStopped"] = false,
+            ["clientAffinityEnabled"] = true,
+            ["clientCertEnabled"] = false,
+            ["clientCertMode"] = "Required",
+            ["hostNamesDisabled"] = false,
+            ["customDomainVerificationId"] = site.Id.GetHashCode().ToString("X8", System.Globalization.CultureInfo.InvariantCulture),
+            ["outboundIpAddresses"] = "127.0.0.1",
+            ["possibleOutboundIpAddresses"] = "127.0.0.1",
+            ["containerSize"] = 0,
+            ["dailyMemoryTimeQuota"] = 0,
+            ["resourceGroup"] = Arm.ResourceGroupOf(site.Id),
+            ["defaultHostName"] = host,
+            ["httpsOnly"] = true,
+            ["redundancyMode"] = "None",
+            ["storageAccountRequired"] = false,
+            ["keyVaultReferenceIdentity"] = "SystemAssigned",
+        };
+        return json;
+    }
+
+    private static JsonObject SiteConfig() => new JsonObject
+    {
+        ["numberOfWorkers"] = 1,
+        ["defaultDocuments"] = new JsonArray("index.html", "hostingstart.html"),
+        ["netFrameworkVersion"] = "v8.0",
+        ["phpVersion"] = "",
+        ["pythonVersion"] = "",
+        ["nodeVersion"] = "",
+        ["powerShellVersion"] = "",
+        ["linuxFxVersion"] = "",
+        ["requestTracingEnabled"] = false,
+        ["remoteDebuggingEnabled"] = false,
+        ["httpLoggingEnabled"] = false,
+        ["acrUseManagedIdentityCreds"] = false,
+        ["logsDirectorySizeLimit"] = 35,
+        ["detailedErrorLoggingEnabled"] = false,
+        ["use32BitWorkerProcess"] = false,
+        ["webSocketsEnabled"] = false,
+        ["alwaysOn"] = true,
+        ["appCommandLine"] = "",
+        ["managedPipelineMode"] = "Integrated",
+        ["virtualApplications"] = new JsonArray(new JsonObject { ["virtualPath"] = "/", ["physicalPath"] = "site\\wwwroot", ["preloadEnabled"] = true }),
+        ["loadBalancing"] = "LeastRequests",
+        ["autoHealEnabled"] = false,
+        ["vnetName"] = "",
+        ["vnetRouteAllEnabled"] = false,
+        ["vnetPrivatePortsCount"] = 0,
+        ["http20Enabled"] = true,
+        ["minTlsVersion"] = "1.2",
+        ["scmMinTlsVersion"] = "1.2",
+        ["ftpsState"] = "Disabled",
+        ["functionAppScaleLimit"] = 0,
+        ["functionsRuntimeScaleMonitoringEnabled"] = false,
+        ["minimumElasticInstanceCount"] = 0,
+        ["azureStorageAccounts"] = new JsonObject(),
+    };
+
+    private FabricResult PutSite(FabricRequest request)
+    {
+        Arm.RequireResourceGroup(_state, request.Route("sub"), request.Route("rg"));
+        var body = request.RequireBody();
+        var site = _state.Arm.Find(SiteId(request));
+        site ??= _state.Arm.Add(NewSite(_state, SiteId(request), Arm.RequireLocation(body), body["properties"]?["serverFarmId"]?.GetValue<string>()));
+        if (body["properties"]?["siteConfig"]?["appSettings"] is JsonArray settings)
+        {
+            Runtime(site).AppSettings = settings.Select(s => new KeyValuePair<string, string>(
+                s!["name"]!.GetValue<string>(), s["value"]?.GetValue<string>() ?? string.Empty)).ToList();
+        }
+        site.Internal["lastModified"] = _state.Now;
+        BeginStart(site, immediately: true);
+        return FabricResult.Ok(Render(site));
+    }
+
+    private FabricResult GetSite(FabricRequest request) => FabricResult.Ok(Render(RequireSite(request)));
+
+    /// <summary>
+    /// Starts the app process: warm-up begins (now, or after the restart delay), and when it ends
+    /// the Key Vault references are resolved, as App Service does at startup.
+    /// </summary>
+    private void BeginStart(ArmResource site, bool immediately)
+    {
+        var runtime = Runtime(site);
+        var generation = ++runtime.Generation;
+        void Warm()
+        {
+            if (runtime.Generation != generation)
+            {
+                return;
+            }
+            runtime.Running = true;
+            runtime.WarmUntil = _state.Now.AddMilliseconds(_state.Timings.SiteWarmupMs);
+            _state.Operations.Schedule(_state.Timings.SiteWarmupMs, () =>
+            {
+                if (runtime.Generation == generation)
+                {
+                    runtime.KeyVaultFailure = ResolveReferences(_state, runtime);
+                }
+            });
+        }
+        if (immediately)
+        {
+            Warm();
+        }
+        else
+        {
+            _state.Operations.Schedule(_state.Timings.SiteRestartMs, Warm);
+        }
+    }
+
+    private FabricResult Restart(FabricRequest request)
+    {
+        var site = RequireSite(request);
+        var synchronous = string.Equals(request.Query("synchronous"), "true", StringComparison.OrdinalIgnoreCase);
+        BeginStart(site, immediately: synchronous);
+        return FabricResult.Ok(null);
+    }
+
+    private FabricResult Stop(FabricRequest request)
+    {
+        var site = RequireSite(request);
+        var runtime = Runtime(site);
+        runtime.Generation++;
+        runtime.Running = false;
+        return FabricResult.Ok(null);
+    }
+
+    private FabricResult Start(FabricRequest request)
+    {
+        var site = RequireSite(request);
+        if (!Runtime(site).Running)
+        {
+            BeginStart(site, immediately: true);
+        }
+        return FabricResult.Ok(null);
+    }
+
+    private JsonObject RenderSettings(ArmResource site)
+    {
+        var properties = new JsonObject();
+        foreach (var pair in Runtime(site).AppSettings)
+        {
+            properties[pair.Key] = pair.Value;
+        }
+        return new JsonObject
+        {
+            ["id"] = site.Id + "/config/appsettings",
+            ["name"] = "appsettings",
+            ["type"] = "Microsoft.Web/sites/config",
+            ["kind"] = site.Kind,
+            ["location"] = site.Location,
+            ["properties"] = properties,
+        };
+    }
+
+    private FabricResult ListAppSettings(FabricRequest request) => FabricResult.Ok(RenderSettings(RequireSite(request)));
+
+    /// <summary>Replaces the whole set (settings not named are removed) and restarts the app, like the service.</summary>
+    private FabricResult PutAppSettings(FabricRequest request)
+    {
+        var site = RequireSite(request);
+        var properties = request.RequireBody()["properties"] as JsonObject
+                         ?? throw FabricError.BadRequest("InvalidRequestContent", "The app settings body must have a properties object.");
+        var settings = new List<KeyValuePair<string, string>>();
+        foreach (var pair in properties)
+        {
+            if (pair.Value is not JsonValue value || value.GetValueKind() != System.Text.Json.JsonValueKind.String)
+            {
+                throw FabricError.BadRequest("InvalidRequestContent", $"App setting '{pair.Key}' must be a string.");
+            }
+            settings.Add(new KeyValuePair<string, string>(pair.Key, value.GetValue<string>()));
+        }
+        Runtime(site).AppSettings = settings;
+        site.Internal["lastModified"] = _state.Now;
+        BeginStart(site, immediately: true);
+        return FabricResult.Ok(RenderSettings(site));
+    }
+
+    /// <summary>The first app setting whose Key Vault reference does not resolve, described without its value.</summary>
+    private static string? ResolveReferences(FabricState state, SiteRuntime runtime)
+    {
+        foreach (var pair in runtime.AppSettings)
+        {
+            var match = KeyVaultReference.Match(pair.Value);
+            if (!match.Success)
+            {
+                continue;
+            }
+            var (vaultName, secretName, version) = ParseReference(match.Groups["args"].Value, state.Options.DnsSuffix);
+            var vault = vaultName == null ? null : state.Store<VaultStore>().Find(vaultName);
+            var resolved = vault != null && secretName != null && !state.Faults.IsRegionDown(vault.Location)
+                           && vault.ResolveValue(secretName, version) != null;
+            if (!resolved)
+            {
+                return $"Key Vault reference failed for app setting '{pair.Key}': secret '{secretName}' in vault '{vaultName}' could not be read.";
+            }
+        }
+        return null;
+    }
+
+    private static (string? Vault, string? Secret, string? Version) ParseReference(string args, string dnsSuffix)
+    {
+        var parts = args.Split(';')
+            .Select(p => p.Split(new[] { '=' }, 2))
+            .Where(p => p.Length == 2)
+            .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
+        if (parts.TryGetValue("SecretUri", out var uriText) && Uri.TryCreate(uriText, UriKind.Absolute, out var uri))
+        {
+            var suffix = ".vault." + dnsSuffix;
+            var vault = uri.Host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) ? uri.Host.Substring(0, uri.Host.Length - suffix.Length) : null;
+            var segments = uri.AbsolutePath.Trim('/').Split('/');
+            if (segments.Length >= 2 && string.Equals(segments[0], "secrets", StringComparison.OrdinalIgnoreCase))
+            {
+                return (vault, segments[1], segments.Length > 2 ? segments[2] : null);
+            }
+            return (vault, null, null);
+        }
+        parts.TryGetValue("VaultName", out var vaultName);
+        parts.TryGetValue("SecretName", out var secretName);
+        parts.TryGetValue("SecretVersion", out var secretVersion);
+        return (vaultName, secretName, secretVersion);
+    }
+
+    private FabricResult ServeSiteHost(FabricRequest request)
+    {
+        var site = FindByHost(request.ServiceName);
+        if (site == null)
+        {
+            return new FabricResult(404) { Text = $"The site '{request.ServiceName}' does not exist." };
+        }
+        var runtime = Runtime(site);
+        if (!string.Equals(request.Path.TrimEnd('/'), runtime.HealthPath.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+        {
+            return new FabricResult(404) { Text = "Not found." };
+        }
+        var reason = Unhealthy(runtime);
+        if (reason != null)
+        {
+            return new FabricResult(503) { Text = reason };
+        }
+        var package = runtime.AppSettings.FirstOrDefault(p => p.Key == "WEBSITE_RUN_FROM_PACKAGE").Value;
+        return new FabricResult(200) { Text = package == null ? "Healthy." : $"Healthy. Running package: {package}" };
+    }
+
+    private string? Unhealthy(SiteRuntime runtime)
+    {
+        if (!runtime.Running)
+        {
+            return "Site is stopped.";
+        }
+        if (_state.Now < runtime.WarmUntil)
+        {
+            return "Site is warming up.";
+        }
+        if (runtime.KeyVaultFailure != null)
+        {
+            return runtime.KeyVaultFailure;
+        }
+        if (runtime.DatabaseId != null)
+        {
+            var db = _state.Arm.Find(runtime.DatabaseId);
+            var status = db?.Properties["status"]?.GetValue<string>();
+            if (db == null || status != "Online" || _state.Faults.IsRegionDown(db.Location))
+            {
+                return $"Database '{runtime.DatabaseId.Substring(runtime.DatabaseId.LastIndexOf('/') + 1)}' is not available (status: {status ?? "missing"}).";
+            }
+        }
+        return null;
+    }
+}
