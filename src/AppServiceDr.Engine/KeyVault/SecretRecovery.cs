@@ -180,7 +180,19 @@ namespace AppServiceDr.Engine.KeyVault
                 result.Plan = "Nothing to do: the secret is active.";
                 return;
             }
-            var deleted = await GetDeletedAsync(client, name, ct).ConfigureAwait(false);
+            var (deleted, beingRecovered) = await GetDeletedAsync(client, name, ct).ConfigureAwait(false);
+            // Neither active nor soft-deleted is also what Key Vault answers while a recovery is under way.
+            // A recover call tells the two apart: 409 ObjectIsBeingRecovered, or 404 (nothing changed) when gone.
+            if (deleted == null && !beingRecovered) beingRecovered = await IsRecoveryInProgressAsync(client, name, ct).ConfigureAwait(false);
+            if (beingRecovered)
+            {
+                // Someone (an earlier run, the portal) already started the recovery: nothing to change, wait for it.
+                result.Plan = $"Wait for the recovery of '{name}' already in progress";
+                host.Verbose($"'{name}' is already being recovered; waiting until it is readable.");
+                await WaitReadableAsync(client, request, name, host, ct).ConfigureAwait(false);
+                result.Action = SecretRecoveryAction.Recovered;
+                return;
+            }
             if (deleted != null)
             {
                 var info = Describe(request.VaultUri, deleted);
@@ -195,10 +207,10 @@ namespace AppServiceDr.Engine.KeyVault
                     onChanged($"recovery of deleted secret '{name}' started");
                     host.Verbose($"Recovery of '{name}' started.");
                 }
-                catch (RequestFailedException ex) when (ex.Status == 409)
+                catch (RequestFailedException ex) when (IsBeingRecovered(ex))
                 {
-                    // Already being recovered (a second run, or someone in the portal): wait for it.
-                    host.Verbose($"'{name}' is already being recovered ({ex.ErrorCode}); waiting for it.");
+                    // Started by someone else between our look and our call: wait for it.
+                    host.Verbose($"'{name}' is already being recovered; waiting for it.");
                 }
                 await WaitReadableAsync(client, request, name, host, ct).ConfigureAwait(false);
                 result.Action = SecretRecoveryAction.Recovered;
@@ -209,11 +221,13 @@ namespace AppServiceDr.Engine.KeyVault
                 result.Plan = $"Restore purged secret '{name}' from backup file {request.BackupFile}";
                 if (!host.ShouldProcess($"{request.VaultName}/{name}", result.Plan)) { result.Action = SecretRecoveryAction.Skipped; return; }
                 var blob = File.ReadAllBytes(request.BackupFile);
-                var restored = await client.RestoreSecretBackupAsync(blob, ct).ConfigureAwait(false);
-                onChanged($"secret '{restored.Value.Name}' restored from {request.BackupFile}");
-                if (!string.Equals(restored.Value.Name, name, StringComparison.OrdinalIgnoreCase))
-                    host.Warning($"The backup file held secret '{restored.Value.Name}', not '{name}'; '{restored.Value.Name}' was restored.");
-                await WaitReadableAsync(client, request, restored.Value.Name, host, ct).ConfigureAwait(false);
+                var restoredName = await WhileNameIsBusyAsync(request, name, host, async () =>
+                    (await client.RestoreSecretBackupAsync(blob, ct).ConfigureAwait(false)).Value.Name, ct).ConfigureAwait(false);
+                if (restoredName == null) { await WaitReadableAsync(client, request, name, host, ct).ConfigureAwait(false); result.Action = SecretRecoveryAction.Recovered; return; }
+                onChanged($"secret '{restoredName}' restored from {request.BackupFile}");
+                if (!string.Equals(restoredName, name, StringComparison.OrdinalIgnoreCase))
+                    host.Warning($"The backup file held secret '{restoredName}', not '{name}'; '{restoredName}' was restored.");
+                await WaitReadableAsync(client, request, restoredName, host, ct).ConfigureAwait(false);
                 result.Action = SecretRecoveryAction.Restored;
                 return;
             }
@@ -223,10 +237,11 @@ namespace AppServiceDr.Engine.KeyVault
                 if (!host.ShouldProcess($"{request.VaultName}/{name}", result.Plan)) { result.Action = SecretRecoveryAction.Skipped; return; }
                 var value = SecureStrings.Unprotect(request.NewValue);
                 _redactor.Register(value);
-                await client.SetSecretAsync(name, value, ct).ConfigureAwait(false);
-                onChanged($"secret '{name}' set from the value given");
+                var set = await WhileNameIsBusyAsync(request, name, host, async () =>
+                    (await client.SetSecretAsync(name, value, ct).ConfigureAwait(false)).Value.Name, ct).ConfigureAwait(false);
+                if (set != null) onChanged($"secret '{name}' set from the value given");
                 await WaitReadableAsync(client, request, name, host, ct).ConfigureAwait(false);
-                result.Action = SecretRecoveryAction.Recreated;
+                result.Action = set != null ? SecretRecoveryAction.Recreated : SecretRecoveryAction.Recovered;
                 return;
             }
             result.Action = SecretRecoveryAction.NeedsValue;
@@ -249,20 +264,70 @@ namespace AppServiceDr.Engine.KeyVault
             }
         }
 
-        private static async Task<DeletedSecret?> GetDeletedAsync(SecretClient client, string name, CancellationToken ct)
+        /// <summary>The soft-deleted secret, or null when there is none; and whether a recovery is under way
+        /// (Key Vault answers 409 ObjectIsBeingRecovered for the deleted entry meanwhile).</summary>
+        private static async Task<(DeletedSecret? Deleted, bool BeingRecovered)> GetDeletedAsync(SecretClient client, string name, CancellationToken ct)
         {
             try
             {
-                return (await client.GetDeletedSecretAsync(name, ct).ConfigureAwait(false)).Value;
+                return ((await client.GetDeletedSecretAsync(name, ct).ConfigureAwait(false)).Value, false);
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
-                return null;
+                return (null, false);
+            }
+            catch (RequestFailedException ex) when (IsBeingRecovered(ex))
+            {
+                return (null, true);
             }
         }
 
-        private static bool IsBeingRecovered(RequestFailedException ex) =>
-            ex.Status == 409 && string.Equals(ex.ErrorCode, "ObjectIsBeingRecovered", StringComparison.OrdinalIgnoreCase);
+        private static async Task<bool> IsRecoveryInProgressAsync(SecretClient client, string name, CancellationToken ct)
+        {
+            try
+            {
+                await client.StartRecoverDeletedSecretAsync(name, ct).ConfigureAwait(false);
+                // It became soft-deleted between our looks: the recovery the caller asked for has started.
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404) { return false; }
+            catch (RequestFailedException ex) when (IsBeingRecovered(ex)) { return true; }
+        }
+
+        /// <summary>
+        /// Runs a call that (re)creates the secret. A name that was just purged stays busy for a few seconds
+        /// (409) and is retried until the timeout; 409 ObjectIsBeingRecovered means a recovery got there
+        /// first, and null is returned so the caller waits for it instead.
+        /// </summary>
+        private static async Task<string?> WhileNameIsBusyAsync(SecretRecoveryRequest request, string name, IDrHost host, Func<Task<string>> create, CancellationToken ct)
+        {
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    return await create().ConfigureAwait(false);
+                }
+                catch (RequestFailedException ex) when (IsBeingRecovered(ex))
+                {
+                    return null;
+                }
+                catch (RequestFailedException ex) when (ex.Status == 409 && clock.Elapsed < request.Timeout)
+                {
+                    host.Verbose($"The name '{name}' is still busy in the vault ({ex.ErrorCode}); trying again.");
+                    await Task.Delay(request.PollInterval, ct).ConfigureAwait(false);
+                }
+            }
+        }
+
+        /// <summary>Key Vault answers 409 with code "Conflict" and names the reason in its inner error.</summary>
+        private static bool IsBeingRecovered(RequestFailedException ex)
+        {
+            if (ex.Status != 409) return false;
+            if (string.Equals(ex.ErrorCode, "ObjectIsBeingRecovered", StringComparison.OrdinalIgnoreCase)) return true;
+            var body = ex.GetRawResponse()?.Content?.ToString();
+            return body != null && body.IndexOf("ObjectIsBeingRecovered", StringComparison.OrdinalIgnoreCase) >= 0;
+        }
 
         /// <summary>Done means readable: polls GET until it answers, bounded by the request's timeout.</summary>
         private static async Task WaitReadableAsync(SecretClient client, SecretRecoveryRequest request, string name, IDrHost host, CancellationToken ct)
