@@ -36,6 +36,13 @@ while IFS= read -r line; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done < <(grep -E '^(Passed|Failed)! +- +Failed: ' "$log")
 
+# The end-to-end rehearsal (the README's main job) counts as one more test.
+if dotnet run --project tests/AppServiceDr.Rehearsal -c Release --no-build >>"$log" 2>&1; then
+  passed=$((passed + 1)); echo "Rehearsal passed."
+else
+  failed=$((failed + 1)); echo "Rehearsal FAILED; see $log" >&2
+fi
+
 # A test host that crashed prints no summary for its assembly: never report that as green.
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed"

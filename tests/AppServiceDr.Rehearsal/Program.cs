@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using AppServiceDr.Engine;
+using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Azure;
+using AppServiceDr.Engine.KeyVault;
+using AppServiceDr.Engine.Runbooks;
+using AppServiceDr.Fabric.Core;
+using AppServiceDr.Fabric.KeyVault;
+using AppServiceDr.Fabric.Sql;
+using AppServiceDr.Fabric.Web;
+using Azure.Core.Pipeline;
+using Azure.Security.KeyVault.Secrets;
+
+namespace AppServiceDr.Rehearsal
+{
+    /// <summary>
+    /// Rehearses seed 004 scenario 2 end to end: the app's Key Vault reference breaks because a secret was
+    /// deleted; the recovery runbook recovers it, restarts the app and waits until it answers healthy.
+    /// Usage: AppServiceDr.Rehearsal [--state DIR] [--report FILE]
+    /// Exit code 0 when the app is healthy again and the run succeeded.
+    /// </summary>
+    public static class Program
+    {
+        private const string Subscription = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
+        private const string ResourceGroup = "rg-portal";
+        private const string Vault = "kv-portal";
+        private const string Site = "portal";
+
+        public static async Task<int> Main(string[] args)
+        {
+            string? Arg(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
+            var state = Arg("--state") ?? Path.Combine(Path.GetTempPath(), "appservicedr-rehearsal-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            var reportPath = Arg("--report");
+
+            Console.WriteLine("AppServiceDr rehearsal: Key Vault secret deleted (seed 004, scenario 2)");
+            await using var fabric = await FabricServer.StartAsync(new FabricOptions
+            {
+                Timings = { SecretRecoveryMs = 1500, SiteRestartMs = 500, SiteWarmupMs = 2000 },
+            });
+            Console.WriteLine($"Local Azure fabric on 127.0.0.1:{fabric.Port}, certificate pinned (SHA-256 {AzureThumbprint(fabric)})");
+            Seed(fabric);
+            var environment = EnvironmentFor(fabric);
+
+            await BreakAsync(fabric);
+            var health = await ProbeAsync(fabric);
+            Console.WriteLine($"The app is down: https://{fabric.SiteHostName(Site)}/ answers {health.Status} ({health.Body.Trim()})");
+
+            var request = new SecretRecoveryRequest
+            {
+                VaultUri = environment.VaultUri(Vault),
+                Names = new[] { "AzureAdClientSecret" },
+                PollInterval = TimeSpan.FromMilliseconds(250),
+            };
+            var app = new WebAppTarget
+            {
+                SubscriptionId = Subscription, ResourceGroupName = ResourceGroup, Name = Site,
+                HealthPollInterval = TimeSpan.FromMilliseconds(250), HealthTimeout = TimeSpan.FromMinutes(2),
+            };
+            var store = new RunStore(state);
+            var runner = new RunbookRunner(store);
+
+            Console.WriteLine();
+            Console.WriteLine("== Invoke-KeyVaultSecretRecovery -VaultName kv-portal -Name AzureAdClientSecret -WebAppName portal -WhatIf");
+            var mutationsBefore = fabric.Log.Entries.Count(e => e.Succeeded);
+            var redactor = new SecretRedactor();
+            var plan = await runner.RunAsync(await KeyVaultRecoveryRunbook.CreateAsync(environment, request, app, redactor, CancellationToken.None),
+                new ConsoleHost(whatIf: true), new RunOptions { WhatIf = true, Redactor = redactor });
+            var changedByWhatIf = fabric.Log.Entries.Count(e => e.Succeeded) - mutationsBefore;
+            Console.WriteLine($"-WhatIf changed {changedByWhatIf} thing(s) and wrote no journal: {(plan.JournalPath == null ? "yes" : "no")}");
+
+            Console.WriteLine();
+            Console.WriteLine("== Invoke-KeyVaultSecretRecovery -VaultName kv-portal -Name AzureAdClientSecret -WebAppName portal");
+            var report = await runner.RunAsync(await KeyVaultRecoveryRunbook.CreateAsync(environment, request, app, redactor, CancellationToken.None),
+                new ConsoleHost(whatIf: false), new RunOptions { Redactor = redactor });
+            foreach (var r in KeyVaultRecoveryRunbook.Results(report))
+                Console.WriteLine($"{r.VaultName}/{r.Name}: {r.Action} in {ReportExporter.Duration(r.Duration)}");
+
+            health = await ProbeAsync(fabric);
+            Console.WriteLine($"The app answers {health.Status} ({health.Body.Trim()})");
+            Console.WriteLine();
+            Console.WriteLine(ReportExporter.ToMarkdown(report));
+            if (reportPath != null) ReportExporter.Write(report, ReportFormat.Markdown, reportPath, overwrite: true);
+
+            var ok = changedByWhatIf == 0 && plan.JournalPath == null && report.Status == RunStatus.Succeeded && health.Status == 200;
+            Console.WriteLine(ok ? "Rehearsal passed: the app is healthy again." : "Rehearsal FAILED.");
+            return ok ? 0 : 1;
+        }
+
+        private static void Seed(FabricServer fabric) => fabric.Control(s =>
+        {
+            KeyVaultProvider.SeedVault(s, Vault, "westus2");
+            KeyVaultProvider.SeedSecret(s, Vault, "AzureAdClientSecret", "rehearsal-client-secret-" + Guid.NewGuid().ToString("N"));
+            KeyVaultProvider.SeedSecret(s, Vault, "SqlConnectionString", "Server=tcp:sql-portal;Database=AppRequestPortal");
+            var server = $"/subscriptions/{Subscription}/resourceGroups/{ResourceGroup}/providers/Microsoft.Sql/servers/sql-portal";
+            SqlProvider.SeedServer(s, Subscription, ResourceGroup, "sql-portal", "westus2");
+            SqlProvider.SeedDatabase(s, server, "AppRequestPortal");
+            WebProvider.SeedSite(s, Subscription, ResourceGroup, Site, "westus2", new[]
+            {
+                new KeyValuePair<string, string>("AzureAd__ClientSecret", $"@Microsoft.KeyVault(VaultName={Vault};SecretName=AzureAdClientSecret)"),
+                new KeyValuePair<string, string>("ConnectionStrings__Portal", $"@Microsoft.KeyVault(VaultName={Vault};SecretName=SqlConnectionString)"),
+            }, server + "/databases/AppRequestPortal");
+        });
+
+        /// <summary>The incident: someone deletes the app's client secret, and the app is restarted by the platform.</summary>
+        private static async Task BreakAsync(FabricServer fabric)
+        {
+            var client = new SecretClient(fabric.VaultUri(Vault), new FabricToken(), new SecretClientOptions { Transport = new HttpClientTransport(fabric.CreateClientHandler()) });
+            var deletion = await client.StartDeleteSecretAsync("AzureAdClientSecret");
+            await deletion.WaitForCompletionAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+            fabric.Control(s => WebProvider.SeedSite(s, Subscription, ResourceGroup, Site, "westus2"));
+        }
+
+        private static DrEnvironment EnvironmentFor(FabricServer fabric) => new DrEnvironment
+        {
+            Name = "Fabric",
+            ResourceManagerEndpoint = fabric.ArmEndpoint,
+            ResourceManagerAudience = "https://management." + fabric.DnsSuffix + "/",
+            KeyVaultDnsSuffix = "vault." + fabric.DnsSuffix,
+            GraphEndpoint = fabric.GraphEndpoint,
+            AuthorityHost = fabric.LoginEndpoint,
+            Transport = fabric.CreateClientHandler(),
+            Credential = DrCredential.FromAccessToken("rehearsal-token"),
+            RetryDelay = TimeSpan.FromMilliseconds(100),
+            DefaultPollInterval = TimeSpan.FromMilliseconds(250),
+        };
+
+        private static async Task<(int Status, string Body)> ProbeAsync(FabricServer fabric)
+        {
+            using var http = new HttpClient(fabric.CreateClientHandler());
+            using var r = await http.GetAsync("https://" + fabric.SiteHostName(Site) + "/");
+            return ((int)r.StatusCode, await r.Content.ReadAsStringAsync());
+        }
+
+        private static string AzureThumbprint(FabricServer fabric) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(fabric.Certificate.RawData)).Substring(0, 16) + "…";
+
+        private sealed class FabricToken : Azure.Core.TokenCredential
+        {
+            public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext r, CancellationToken c) => new Azure.Core.AccessToken("rehearsal-token", DateTimeOffset.UtcNow.AddHours(1));
+            public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext r, CancellationToken c) => new ValueTask<Azure.Core.AccessToken>(GetToken(r, c));
+        }
+    }
+}
