@@ -25,6 +25,33 @@ namespace AppServiceDr.Engine.AppService
         public TimeSpan HealthPollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
         public string ResourceId => ArmPath.Resource(SubscriptionId, ResourceGroupName, "Microsoft.Web/sites", Name);
+
+        /// <summary>The target as run inputs, so a journaled run can be resumed with the same app.</summary>
+        internal IEnumerable<Runbooks.RunInput> ToInputs()
+        {
+            yield return new Runbooks.RunInput("WebAppSubscriptionId", SubscriptionId);
+            yield return new Runbooks.RunInput("WebAppResourceGroupName", ResourceGroupName);
+            yield return new Runbooks.RunInput("WebAppName", Name);
+            yield return new Runbooks.RunInput("HealthPath", HealthPath);
+            yield return new Runbooks.RunInput("HealthyStatusCodes", string.Join(",", HealthyStatusCodes));
+            yield return new Runbooks.RunInput("HealthTimeoutSeconds", HealthTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>The target recorded by <see cref="ToInputs"/>, or null when the run had none.</summary>
+        internal static WebAppTarget? FromInputs(IReadOnlyDictionary<string, string?> inputs)
+        {
+            string? Get(string key) => inputs.TryGetValue(key, out var v) ? v : null;
+            if (Get("WebAppName") == null) return null;
+            return new WebAppTarget
+            {
+                SubscriptionId = Get("WebAppSubscriptionId") ?? "",
+                ResourceGroupName = Get("WebAppResourceGroupName") ?? "",
+                Name = Get("WebAppName")!,
+                HealthPath = Get("HealthPath") ?? "/",
+                HealthyStatusCodes = (Get("HealthyStatusCodes") ?? "200").Split(',').Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+                HealthTimeout = TimeSpan.FromSeconds(double.Parse(Get("HealthTimeoutSeconds") ?? "600", System.Globalization.CultureInfo.InvariantCulture)),
+            };
+        }
     }
 
     /// <summary>The outcome of a restart: when the app answered healthy again, and how it was judged.</summary>

@@ -49,17 +49,7 @@ namespace AppServiceDr.Engine.KeyVault
             if (inputs.ContainsKey("NewValue") && newValue == null)
                 throw new DrException("ResumeNeedsNewValue", DrErrorCategory.InvalidArgument,
                     "This run was started with -NewValue, which is never recorded. Pass -NewValue again with -Resume.") { IsPrecondition = true };
-            WebAppTarget? app = null;
-            if (Get("WebAppName") != null)
-                app = new WebAppTarget
-                {
-                    SubscriptionId = Get("SubscriptionId") ?? "",
-                    ResourceGroupName = Get("ResourceGroupName") ?? "",
-                    Name = Get("WebAppName")!,
-                    HealthPath = Get("HealthPath") ?? "/",
-                    HealthyStatusCodes = Split(Get("HealthyStatusCodes")).Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
-                    HealthTimeout = TimeSpan.FromSeconds(double.Parse(Get("HealthTimeoutSeconds") ?? "600", CultureInfo.InvariantCulture)),
-                };
+            var app = WebAppTarget.FromInputs(inputs);
             return Build(environment, request, Split(Get("Secrets")), app, redactor);
         }
 
@@ -83,12 +73,7 @@ namespace AppServiceDr.Engine.KeyVault
                 ctx => RecoverStepAsync(service, request, n, ctx))).ToList();
             if (app != null)
             {
-                inputs.Add(new RunInput("SubscriptionId", app.SubscriptionId));
-                inputs.Add(new RunInput("ResourceGroupName", app.ResourceGroupName));
-                inputs.Add(new RunInput("WebAppName", app.Name));
-                inputs.Add(new RunInput("HealthPath", app.HealthPath));
-                inputs.Add(new RunInput("HealthyStatusCodes", string.Join(",", app.HealthyStatusCodes)));
-                inputs.Add(new RunInput("HealthTimeoutSeconds", app.HealthTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)));
+                inputs.AddRange(app.ToInputs());
                 var restart = new WebAppRestartService(environment, redactor);
                 steps.Add(new RunbookStep("restart:" + app.Name, $"Restart app '{app.Name}' and wait until {app.HealthPath} answers healthy",
                     ctx => WebAppRestartStep.RunAsync(restart, app, ctx), steps.Select(s => s.Id).ToArray()));

@@ -1,0 +1,352 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Azure;
+using AppServiceDr.Engine.Runbooks;
+using global::Azure.Core;
+
+namespace AppServiceDr.Engine.AzureSql
+{
+    /// <summary>What to restore in Azure SQL, and where to.</summary>
+    public sealed class AzureSqlRestoreRequest
+    {
+        public string SubscriptionId { get; set; } = "";
+        public string ResourceGroupName { get; set; } = "";
+        public string ServerName { get; set; } = "";
+        public string DatabaseName { get; set; } = "";
+        /// <summary>Point-in-time restore to this moment (UTC). Null with <see cref="FromGeoBackup"/>.</summary>
+        public DateTimeOffset? PointInTime { get; set; }
+        /// <summary>Restore the latest geo-replicated backup (recoverableDatabases), possibly into another region.</summary>
+        public bool FromGeoBackup { get; set; }
+        /// <summary>When the data was lost (for example the accidental delete), to report the data-loss window against.</summary>
+        public DateTimeOffset? DeletionTime { get; set; }
+        public string? TargetResourceGroupName { get; set; }
+        public string? TargetServerName { get; set; }
+        /// <summary>Default: &lt;db&gt;-restored-&lt;yyyyMMddHHmm&gt;.</summary>
+        public string? TargetDatabaseName { get; set; }
+        /// <summary>After the restore is Online: rename the original to &lt;db&gt;-old-&lt;timestamp&gt; and the restored one to the original name.</summary>
+        public bool Swap { get; set; }
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromHours(2);
+        /// <summary>Restart this app after the swap and wait until it is healthy.</summary>
+        public WebAppTarget? RestartApp { get; set; }
+    }
+
+    /// <summary>
+    /// Seed 004 scenario 1 (and the database part of scenario 3) as a runbook: restore an Azure SQL database
+    /// to a point in time or from its latest geo-backup under a new name, wait until it is Online, optionally
+    /// swap it in by renaming, and restart the app. Everything that can be checked is checked before any change.
+    /// </summary>
+    public static class AzureSqlRestoreRunbook
+    {
+        public const string Name = "AzureSqlRestore";
+        internal const string ApiVersion = "2023-08-01";
+
+        /// <summary>Validates the request against the service (source exists, point in time in range, no
+        /// geo-replication when swapping, target name free) and builds the runbook.</summary>
+        public static async Task<RunbookDefinition> CreateAsync(DrEnvironment environment, AzureSqlRestoreRequest request, SecretRedactor redactor, DateTimeOffset now, CancellationToken ct)
+        {
+            var azure = new AzureConnection(environment, redactor);
+            Validate(request);
+            var source = Db(request.SubscriptionId, request.ResourceGroupName, request.ServerName, request.DatabaseName);
+            var targetRg = request.TargetResourceGroupName ?? request.ResourceGroupName;
+            var targetServer = request.TargetServerName ?? request.ServerName;
+            var target = request.TargetDatabaseName ?? request.DatabaseName + "-restored-" + now.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
+            var targetId = Db(request.SubscriptionId, targetRg, targetServer, target);
+            var serverPath = ArmPath.Resource(request.SubscriptionId, targetRg, "Microsoft.Sql/servers", targetServer);
+
+            var server = await azure.Arm.GetAsync(serverPath, ApiVersion, ct).ConfigureAwait(false)
+                ?? throw Precondition("TargetServerNotFound", DrErrorCategory.ObjectNotFound, $"Server '{targetServer}' was not found in resource group '{targetRg}'.", targetServer);
+            var location = server.GetProperty("location").GetString()!;
+            if (await azure.Arm.GetAsync(targetId, ApiVersion, ct).ConfigureAwait(false) != null)
+                throw Precondition("TargetDatabaseExists", DrErrorCategory.ResourceExists,
+                    $"Database '{target}' already exists on server '{targetServer}'. Choose another -TargetDatabaseName, or resume the run that created it.", target);
+
+            DateTimeOffset dataAsOf;
+            if (request.FromGeoBackup)
+            {
+                var recoverable = await azure.Arm.GetAsync(RecoverableId(request), ApiVersion, ct).ConfigureAwait(false)
+                    ?? throw Precondition("GeoBackupNotFound", DrErrorCategory.ObjectNotFound,
+                        $"No geo-backup of '{request.DatabaseName}' is listed for server '{request.ServerName}' (recoverableDatabases).", request.DatabaseName);
+                dataAsOf = Date(recoverable, "lastAvailableBackupDate")
+                    ?? throw Precondition("GeoBackupUndated", DrErrorCategory.InvalidData, $"The geo-backup of '{request.DatabaseName}' has no lastAvailableBackupDate.", request.DatabaseName);
+            }
+            else
+            {
+                var original = await azure.Arm.GetAsync(source, ApiVersion, ct).ConfigureAwait(false)
+                    ?? throw Precondition("DatabaseNotFound", DrErrorCategory.ObjectNotFound, $"Database '{request.DatabaseName}' was not found on server '{request.ServerName}'.", request.DatabaseName);
+                var earliest = Date(original, "earliestRestoreDate");
+                var point = request.PointInTime!.Value;
+                if (point > now)
+                    throw Precondition("PointInTimeInFuture", DrErrorCategory.InvalidArgument, $"The point in time {Iso(point)} is in the future (now is {Iso(now)}).", point);
+                if (earliest != null && point < earliest)
+                    throw Precondition("PointInTimeTooEarly", DrErrorCategory.InvalidArgument,
+                        $"The point in time {Iso(point)} is before the earliest restore point of '{request.DatabaseName}', {Iso(earliest.Value)}. Choose a time in [{Iso(earliest.Value)}, {Iso(now)}].", point);
+                dataAsOf = point;
+            }
+            if (request.Swap)
+                await RefuseSwapUnderReplicationAsync(azure, request, source, ct).ConfigureAwait(false);
+
+            var plan = new RestorePlan
+            {
+                TargetResourceGroupName = targetRg,
+                TargetServerName = targetServer,
+                TargetDatabaseName = target,
+                TargetLocation = location,
+                DataAsOf = dataAsOf,
+                OldDatabaseName = request.DatabaseName + "-old-" + now.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture),
+            };
+            return Build(environment, azure, request, plan, redactor);
+        }
+
+        /// <summary>What the pre-flight decided; journaled with the inputs so a resumed run rebuilds the same steps.</summary>
+        private sealed class RestorePlan
+        {
+            public string TargetResourceGroupName { get; set; } = "";
+            public string TargetServerName { get; set; } = "";
+            public string TargetDatabaseName { get; set; } = "";
+            public string TargetLocation { get; set; } = "";
+            public DateTimeOffset DataAsOf { get; set; }
+            public string OldDatabaseName { get; set; } = "";
+        }
+
+        /// <summary>Rebuilds the runbook of a journaled run from what it recorded (for -Resume). No pre-flight:
+        /// the run may itself have created the target already.</summary>
+        public static RunbookDefinition ForResume(DrEnvironment environment, IReadOnlyDictionary<string, string?> inputs, SecretRedactor redactor)
+        {
+            string Get(string key) => inputs.TryGetValue(key, out var v) && v != null ? v
+                : throw new DrException("JournalDamaged", DrErrorCategory.InvalidData, $"The run did not record '{key}'.") { IsPrecondition = true };
+            string? Maybe(string key) => inputs.TryGetValue(key, out var v) ? v : null;
+            var request = new AzureSqlRestoreRequest
+            {
+                SubscriptionId = Get("SubscriptionId"),
+                ResourceGroupName = Get("ResourceGroupName"),
+                ServerName = Get("ServerName"),
+                DatabaseName = Get("DatabaseName"),
+                FromGeoBackup = Get("Source") == "GeoBackup",
+                PointInTime = Maybe("PointInTime") is string p ? ParseIso(p) : (DateTimeOffset?)null,
+                DeletionTime = Maybe("DeletionTime") is string d ? ParseIso(d) : (DateTimeOffset?)null,
+                TargetResourceGroupName = Get("TargetResourceGroupName"),
+                TargetServerName = Get("TargetServerName"),
+                TargetDatabaseName = Get("TargetDatabaseName"),
+                Swap = Get("Swap") == "True",
+                Timeout = TimeSpan.FromSeconds(double.Parse(Get("TimeoutSeconds"), CultureInfo.InvariantCulture)),
+                RestartApp = WebAppTarget.FromInputs(inputs),
+            };
+            var plan = new RestorePlan
+            {
+                TargetResourceGroupName = request.TargetResourceGroupName!,
+                TargetServerName = request.TargetServerName!,
+                TargetDatabaseName = request.TargetDatabaseName!,
+                TargetLocation = Get("TargetLocation"),
+                DataAsOf = ParseIso(Get("DataAsOf")),
+                OldDatabaseName = Maybe("OldDatabaseName") ?? "",
+            };
+            return Build(environment, new AzureConnection(environment, redactor), request, plan, redactor);
+        }
+
+        private static RunbookDefinition Build(DrEnvironment environment, AzureConnection azure, AzureSqlRestoreRequest request, RestorePlan plan, SecretRedactor redactor)
+        {
+            var source = Db(request.SubscriptionId, request.ResourceGroupName, request.ServerName, request.DatabaseName);
+            var targetId = Db(request.SubscriptionId, plan.TargetResourceGroupName, plan.TargetServerName, plan.TargetDatabaseName);
+            var target = plan.TargetDatabaseName;
+            var createBody = Json(w =>
+            {
+                w.WriteString("location", plan.TargetLocation);
+                w.WriteStartObject("properties");
+                if (request.FromGeoBackup)
+                {
+                    w.WriteString("createMode", "Recovery");
+                    w.WriteString("recoverableDatabaseId", RecoverableId(request));
+                }
+                else
+                {
+                    w.WriteString("createMode", "PointInTimeRestore");
+                    w.WriteString("sourceDatabaseId", source);
+                    w.WriteString("restorePointInTime", Iso(request.PointInTime!.Value));
+                }
+                w.WriteEndObject();
+            });
+            var evidence = request.FromGeoBackup
+                ? $"latest geo-backup of {request.DatabaseName} taken {Iso(plan.DataAsOf)}"
+                : $"point in time {Iso(plan.DataAsOf)}";
+            var inputs = new List<RunInput>
+            {
+                new RunInput("SubscriptionId", request.SubscriptionId),
+                new RunInput("ResourceGroupName", request.ResourceGroupName),
+                new RunInput("ServerName", request.ServerName),
+                new RunInput("DatabaseName", request.DatabaseName),
+                new RunInput("Source", request.FromGeoBackup ? "GeoBackup" : "PointInTime"),
+                new RunInput("PointInTime", request.PointInTime.HasValue ? Iso(request.PointInTime.Value) : null),
+                new RunInput("DeletionTime", request.DeletionTime.HasValue ? Iso(request.DeletionTime.Value) : null),
+                new RunInput("TargetResourceGroupName", plan.TargetResourceGroupName),
+                new RunInput("TargetServerName", plan.TargetServerName),
+                new RunInput("TargetDatabaseName", target),
+                new RunInput("TargetLocation", plan.TargetLocation),
+                new RunInput("DataAsOf", Iso(plan.DataAsOf)),
+                new RunInput("Swap", request.Swap.ToString()),
+                new RunInput("OldDatabaseName", request.Swap ? plan.OldDatabaseName : null),
+                new RunInput("TimeoutSeconds", request.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)),
+            };
+            var steps = new List<RunbookStep>
+            {
+                new RunbookStep("restore", $"Restore {request.DatabaseName} ({evidence}) as {target} on {plan.TargetServerName} and wait until it is Online",
+                    ctx => RestoreAsync(azure, request, targetId, createBody, plan.DataAsOf, ctx)),
+            };
+            if (request.Swap)
+                steps.Add(new RunbookStep("swap", $"Rename {request.DatabaseName} to {plan.OldDatabaseName}, then {target} to {request.DatabaseName}",
+                    ctx => SwapAsync(azure, request, plan.TargetServerName, target, plan.OldDatabaseName, ctx), "restore"));
+            if (request.RestartApp != null)
+            {
+                inputs.AddRange(request.RestartApp.ToInputs());
+                var restart = new WebAppRestartService(environment, redactor);
+                steps.Add(new RunbookStep("restart:" + request.RestartApp.Name, $"Restart app '{request.RestartApp.Name}' and wait until {request.RestartApp.HealthPath} answers healthy",
+                    ctx => WebAppRestartStep.RunAsync(restart, request.RestartApp, ctx), steps.Last().Id));
+            }
+            return new RunbookDefinition(Name, inputs, steps);
+        }
+
+        private static string RecoverableId(AzureSqlRestoreRequest r) =>
+            ArmPath.Resource(r.SubscriptionId, r.ResourceGroupName, "Microsoft.Sql/servers/recoverableDatabases", r.ServerName, r.DatabaseName);
+
+        private static DateTimeOffset ParseIso(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+        private static void Validate(AzureSqlRestoreRequest r)
+        {
+            ArmPath.Validate(r.SubscriptionId, r.ResourceGroupName, r.ServerName, r.DatabaseName);
+            if (r.FromGeoBackup == r.PointInTime.HasValue)
+                throw Precondition("RestoreSourceAmbiguous", DrErrorCategory.InvalidArgument, "Give either -PointInTime or -FromGeoBackup.", r.DatabaseName);
+            if (r.Swap && r.FromGeoBackup && (r.TargetServerName != null && !string.Equals(r.TargetServerName, r.ServerName, StringComparison.OrdinalIgnoreCase)))
+                throw Precondition("SwapAcrossServers", DrErrorCategory.InvalidArgument, "-Swap renames within one server; a restore to another server cannot be swapped in.", r.DatabaseName);
+            if (r.TargetDatabaseName != null) ArmPath.Validate(r.SubscriptionId, r.TargetResourceGroupName ?? r.ResourceGroupName, r.TargetDatabaseName);
+        }
+
+        /// <summary>A rename fails for a database in a geo-replication link or a failover group: refuse up front.</summary>
+        private static async Task RefuseSwapUnderReplicationAsync(AzureConnection azure, AzureSqlRestoreRequest request, string source, CancellationToken ct)
+        {
+            var original = await azure.Arm.GetAsync(source, ApiVersion, ct).ConfigureAwait(false);
+            if (original is { } o && o.TryGetProperty("properties", out var p) && p.TryGetProperty("failoverGroupId", out var fg) && fg.ValueKind == JsonValueKind.String)
+                throw Precondition("SwapUnderFailoverGroup", DrErrorCategory.InvalidOperation,
+                    $"'{request.DatabaseName}' is in failover group {fg.GetString()!.Split('/').Last()}; it cannot be renamed. Remove it from the group first, or restore without -Swap and repoint the app.", request.DatabaseName);
+            var links = await azure.Arm.GetAsync(source + "/replicationLinks", ApiVersion, ct).ConfigureAwait(false);
+            if (links is { } l && l.TryGetProperty("value", out var v) && v.GetArrayLength() > 0)
+                throw Precondition("SwapUnderGeoReplication", DrErrorCategory.InvalidOperation,
+                    $"'{request.DatabaseName}' has {v.GetArrayLength()} geo-replication link(s); it cannot be renamed while they exist. Remove the links first, or restore without -Swap and repoint the app.", request.DatabaseName);
+        }
+
+        private static async Task<StepResult> RestoreAsync(AzureConnection azure, AzureSqlRestoreRequest request, string targetId, string createBody, DateTimeOffset dataAsOf, StepContext ctx)
+        {
+            var ct = ctx.CancellationToken;
+            var existing = await azure.Arm.GetAsync(targetId, ApiVersion, ct).ConfigureAwait(false);
+            var operation = ctx.GetCheckpoint("operation");
+            if (existing == null && operation == null)
+            {
+                if (!ctx.ShouldProcess(Last(targetId), ctx.Step.Plan)) return StepResult.Declined("Not restored.");
+                var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Put, targetId, ApiVersion, createBody, ct).ConfigureAwait(false);
+                ctx.RecordChange($"restore of {Last(targetId)} started");
+                if (handle != null)
+                {
+                    ctx.Checkpoint("operation", handle.Serialize());
+                    await azure.Arm.WaitAsync(handle, request.Timeout, s => ctx.Progress("Restoring: " + s), ct).ConfigureAwait(false);
+                }
+            }
+            else if (existing == null)
+            {
+                // Interrupted while the service was restoring: follow the operation it already started.
+                await azure.Arm.WaitAsync(LroHandle.Parse(operation!), request.Timeout, s => ctx.Progress("Restoring: " + s), ct).ConfigureAwait(false);
+            }
+            await WaitOnlineAsync(azure, targetId, request.Timeout, ctx).ConfigureAwait(false);
+            var lossEnd = request.DeletionTime ?? DateTimeOffset.UtcNow;
+            var window = lossEnd - dataAsOf;
+            if (window < TimeSpan.Zero) window = TimeSpan.Zero;
+            ctx.ReportDataLoss(window, request.DeletionTime != null
+                ? $"changes between {Iso(dataAsOf)} and the deletion at {Iso(request.DeletionTime.Value)} are not in the restored copy"
+                : $"the restored copy holds data as of {Iso(dataAsOf)}");
+            ctx.SetOutput("RestoredDatabase", Last(targetId));
+            return existing != null && operation == null
+                ? StepResult.AlreadyDone($"{Last(targetId)} is Online.")
+                : StepResult.Done($"{Last(targetId)} is Online.");
+        }
+
+        /// <summary>Done means usable: the database reports status Online.</summary>
+        private static async Task WaitOnlineAsync(AzureConnection azure, string databaseId, TimeSpan timeout, StepContext ctx)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                var db = await azure.Arm.GetAsync(databaseId, ApiVersion, ctx.CancellationToken).ConfigureAwait(false);
+                var status = db is { } d && d.TryGetProperty("properties", out var p) && p.TryGetProperty("status", out var s) ? s.GetString() : null;
+                if (string.Equals(status, "Online", StringComparison.OrdinalIgnoreCase)) return;
+                if (clock.Elapsed > timeout)
+                    throw new DrException("DatabaseNotOnline", DrErrorCategory.OperationTimeout,
+                        $"{Last(databaseId)} was not Online after {timeout.TotalMinutes:0} min (status: {status ?? "missing"}).", Last(databaseId));
+                ctx.Progress("Waiting for Online: " + (status ?? "not visible yet"));
+                await Task.Delay(azure.Environment.DefaultPollInterval, ctx.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Two renames. Each is decided from what exists now, so a run interrupted between them
+        /// finishes the second without repeating the first.</summary>
+        private static async Task<StepResult> SwapAsync(AzureConnection azure, AzureSqlRestoreRequest request, string server, string restored, string oldName, StepContext ctx)
+        {
+            var ct = ctx.CancellationToken;
+            string Id(string db) => Db(request.SubscriptionId, request.ResourceGroupName, server, db);
+            var originalExists = await azure.Arm.GetAsync(Id(request.DatabaseName), ApiVersion, ct).ConfigureAwait(false) != null;
+            var restoredExists = await azure.Arm.GetAsync(Id(restored), ApiVersion, ct).ConfigureAwait(false) != null;
+            var oldExists = await azure.Arm.GetAsync(Id(oldName), ApiVersion, ct).ConfigureAwait(false) != null;
+            if (originalExists && oldExists && !restoredExists)
+                return StepResult.AlreadyDone($"{request.DatabaseName} is the restored copy; the original is {oldName}.");
+            // Under -WhatIf the restore was only planned, so the copy is not there yet: plan the swap all the same.
+            if (!restoredExists && !ctx.WhatIf)
+                throw new DrException("RestoredDatabaseMissing", DrErrorCategory.ObjectNotFound, $"{restored} does not exist; nothing to swap in.", restored);
+            if (!ctx.ShouldProcess(request.DatabaseName, ctx.Step.Plan)) return StepResult.Declined("Not swapped.");
+            if (originalExists)
+            {
+                if (oldExists)
+                    throw new DrException("OldDatabaseNameTaken", DrErrorCategory.ResourceExists, $"{oldName} already exists; the original cannot be renamed to it.", oldName);
+                await MoveAsync(azure, Id(request.DatabaseName), Id(oldName), ct).ConfigureAwait(false);
+                ctx.RecordChange($"renamed {request.DatabaseName} to {oldName}");
+            }
+            await MoveAsync(azure, Id(restored), Id(request.DatabaseName), ct).ConfigureAwait(false);
+            ctx.RecordChange($"renamed {restored} to {request.DatabaseName}");
+            await WaitOnlineAsync(azure, Id(request.DatabaseName), request.Timeout, ctx).ConfigureAwait(false);
+            ctx.SetOutput("OldDatabase", oldName);
+            return StepResult.Done($"{request.DatabaseName} is now the copy restored as {restored}; the original is kept as {oldName}.");
+        }
+
+        private static async Task MoveAsync(AzureConnection azure, string from, string to, CancellationToken ct)
+        {
+            var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, from + "/move", ApiVersion, Json(w => w.WriteString("id", to)), ct).ConfigureAwait(false);
+            if (handle != null) await azure.Arm.WaitAsync(handle, TimeSpan.FromMinutes(30), null, ct).ConfigureAwait(false);
+        }
+
+        private static string Db(string sub, string rg, string server, string db) => ArmPath.Resource(sub, rg, "Microsoft.Sql/servers/databases", server, db);
+
+        private static string Last(string id) => Uri.UnescapeDataString(id.Substring(id.LastIndexOf('/') + 1));
+
+        private static DateTimeOffset? Date(JsonElement resource, string property) =>
+            resource.TryGetProperty("properties", out var p) && p.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String
+            && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d : (DateTimeOffset?)null;
+
+        internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+        private static DrException Precondition(string id, DrErrorCategory category, string message, object? target) =>
+            new DrException(id, category, message, target) { IsPrecondition = true };
+
+        private static string Json(Action<Utf8JsonWriter> body)
+        {
+            using var stream = new System.IO.MemoryStream();
+            using (var w = new Utf8JsonWriter(stream))
+            {
+                w.WriteStartObject();
+                body(w);
+                w.WriteEndObject();
+            }
+            return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        }
+    }
+}
