@@ -159,6 +159,8 @@ namespace AppServiceDr.TdsServer
         }
 
         public int ConnectionId { get; }
+        /// <summary>When the statement arrived (UTC).</summary>
+        public DateTime Received { get; } = DateTime.UtcNow;
         public string Login { get; }
         /// <summary>The connection's database context when the statement arrived.</summary>
         public string Database { get; }

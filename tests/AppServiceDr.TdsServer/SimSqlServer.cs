@@ -44,6 +44,10 @@ namespace AppServiceDr.TdsServer
         public TimeSpan DefaultRestoreDuration { get; set; } = TimeSpan.FromMilliseconds(200);
         internal StatementInterpreter Interpreter { get; }
 
+        /// <summary>Called with the database name when a RESTORE DATABASE has passed its checks and starts copying;
+        /// the restore goes on when the returned task completes (an attention still stops it).</summary>
+        public Func<string, Task>? RestoreStarted { get; set; }
+
         public void AddLogin(string user, string password) => _logins[user] = password;
 
         internal bool CheckLogin(string user, string password) =>

@@ -509,6 +509,8 @@ namespace AppServiceDr.TdsServer
             var duration = backup.RestoreDuration ?? _server.DefaultRestoreDuration;
             try
             {
+                var started = _server.RestoreStarted?.Invoke(name);
+                if (started != null) await WithCancel(started, run.Reply.Cancel).ConfigureAwait(false);
                 var steps = new List<int>();
                 if (stats.HasValue)
                 {
@@ -564,6 +566,15 @@ namespace AppServiceDr.TdsServer
             var rate = totalPages * 8192.0 / (1024 * 1024) / seconds;
             run.Info(3014, "RESTORE DATABASE successfully processed " + totalPages.ToString(CultureInfo.InvariantCulture) + " pages in "
                 + seconds.ToString("0.000", CultureInfo.InvariantCulture) + " seconds (" + rate.ToString("0.000", CultureInfo.InvariantCulture) + " MB/sec).");
+        }
+
+        private static async Task WithCancel(Task task, System.Threading.CancellationToken cancel)
+        {
+            var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (cancel.Register(() => cancelled.TrySetCanceled(cancel)))
+            {
+                await (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false)).ConfigureAwait(false);
+            }
         }
 
         // ---- ALTER DATABASE / DBCC CHECKDB -------------------------------------------------------------

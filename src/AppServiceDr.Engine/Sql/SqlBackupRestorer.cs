@@ -297,17 +297,18 @@ namespace AppServiceDr.Engine.Sql
                     return row;
                 }
 
+                if (request.VerifyOnly)
+                {
+                    await Run(VerifyOnly(file), "Verifying backup '" + file + "'").ConfigureAwait(false);
+                    if (database == null) await Run(HeaderOnly(file), "Reading the header of backup '" + file + "'", r => database ??= r["DatabaseName"] as string).ConfigureAwait(false);
+                    return Result(SqlRestoreAction.Verified, database == null ? null : await State(database).ConfigureAwait(false));
+                }
+
                 string? inBackup = null;
                 await Run(HeaderOnly(file), "Reading the header of backup '" + file + "'", r => inBackup ??= r["DatabaseName"] as string).ConfigureAwait(false);
                 database ??= inBackup ?? throw Invalid("BackupHeaderEmpty", "The backup file '" + file + "' names no database.", file, DrErrorCategory.InvalidData);
 
                 var existing = await State(database).ConfigureAwait(false);
-
-                if (request.VerifyOnly)
-                {
-                    await Run(VerifyOnly(file), "Verifying backup '" + file + "'").ConfigureAwait(false);
-                    return Result(SqlRestoreAction.Verified, existing);
-                }
 
                 if (existing != null && inBackup != null && !string.Equals(inBackup, database, StringComparison.OrdinalIgnoreCase))
                 {
@@ -328,7 +329,8 @@ namespace AppServiceDr.Engine.Sql
 
                 string? defaultData = null, defaultLog = null;
                 var mapping = request.FileMapping ?? new Dictionary<string, string>();
-                if (backupFiles.Any(f => !mapping.ContainsKey(f.Logical)) && (request.DataDirectory == null || request.LogDirectory == null))
+                bool IsLog(string type) => string.Equals(type, "L", StringComparison.OrdinalIgnoreCase);
+                if (backupFiles.Any(f => !mapping.ContainsKey(f.Logical) && (IsLog(f.Type) ? request.LogDirectory : request.DataDirectory) == null))
                 {
                     await Run(DefaultPaths, "Reading the server's default paths", r =>
                     {
@@ -347,7 +349,7 @@ namespace AppServiceDr.Engine.Sql
                     var leaf = Leaf(f.Physical);
                     if (inBackup != null && !string.Equals(inBackup, database, StringComparison.OrdinalIgnoreCase) && leaf.StartsWith(inBackup, StringComparison.OrdinalIgnoreCase))
                         leaf = database + leaf.Substring(inBackup.Length);
-                    var directory = string.Equals(f.Type, "L", StringComparison.OrdinalIgnoreCase) ? request.LogDirectory ?? defaultLog : request.DataDirectory ?? defaultData;
+                    var directory = IsLog(f.Type) ? request.LogDirectory ?? defaultLog : request.DataDirectory ?? defaultData;
                     var target = mapping.TryGetValue(f.Logical, out var mapped) ? mapped : directory != null ? Combine(directory, leaf) : null;
                     if (target != null) moves.Add(new KeyValuePair<string, string>(f.Logical, target));
                 }

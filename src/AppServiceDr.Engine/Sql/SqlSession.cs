@@ -128,21 +128,29 @@ namespace AppServiceDr.Engine.Sql
                 var parameter = command.Parameters.Add(p.Name, SqlDbType.NVarChar, p.Length);
                 parameter.Value = p.Value;
             }
+            // Run on a thread of its own with a blocking call: SqlClient's async reader holds its state lock
+            // while a reply is only partly received (RESTORE progress), so Cancel would wait for the whole
+            // statement; the blocking path lets Cancel send the attention at once.
+            cancel.ThrowIfCancellationRequested();
             try
             {
-                if (read == null)
+                await Task.Factory.StartNew(() =>
                 {
-                    await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
-                }
-                else
-                {
-                    using var reader = await command.ExecuteReaderAsync(cancel).ConfigureAwait(false);
-                    while (await reader.ReadAsync(cancel).ConfigureAwait(false)) read(reader);
-                    while (await reader.NextResultAsync(cancel).ConfigureAwait(false))
+                    // Cancel from another thread: the token may be cancelled on SqlClient's own reading thread (from a
+                    // progress callback), where a direct Cancel would wait for the lock that thread holds.
+                    using var registration = cancel.Register(() => Task.Run(() => CancelQuietly(command)));
+                    if (read == null)
+                    {
+                        command.ExecuteNonQuery();
+                        return;
+                    }
+                    using var reader = command.ExecuteReader();
+                    while (reader.Read()) read(reader);
+                    while (reader.NextResult())
                     {
                         // drain
                     }
-                }
+                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             }
             catch (Exception e) when (cancel.IsCancellationRequested && !(e is OperationCanceledException))
             {
@@ -157,6 +165,18 @@ namespace AppServiceDr.Engine.Sql
             var messages = Snapshot();
             if (!tolerateErrors && messages.Any(m => m.IsError)) throw SqlErrorMap.FromMessages(messages, context, precondition);
             return messages;
+        }
+
+        private static void CancelQuietly(SqlClient.SqlCommand command)
+        {
+            try
+            {
+                command.Cancel();
+            }
+            catch (Exception)
+            {
+                // the statement ended or the connection closed meanwhile: nothing left to stop
+            }
         }
 
         private List<SqlServerMessage> Snapshot()

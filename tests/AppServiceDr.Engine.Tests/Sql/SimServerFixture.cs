@@ -33,6 +33,7 @@ namespace AppServiceDr.Engine.Tests.Sql
             Encrypt = false,
             Pooling = false,
             ConnectTimeout = 30,
+            ConnectRetryCount = 0,
         }.ConnectionString;
 
         public SqlConnection Open(string database = "master")
