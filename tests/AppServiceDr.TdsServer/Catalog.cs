@@ -65,6 +65,9 @@ namespace AppServiceDr.TdsServer
         public TimeSpan? RestoreDuration { get; set; }
         /// <summary>A read error at this percentage aborts the restore (error 3203); the previous copy stays.</summary>
         public int? FailAtPercent { get; set; }
+        /// <summary>At this percentage the server drops the client's connection, as a network failure would;
+        /// the previous copy stays.</summary>
+        public int? DropConnectionAtPercent { get; set; }
         /// <summary>What DBCC CHECKDB finds in a database restored from this backup.</summary>
         public int ConsistencyErrors { get; set; }
 
@@ -117,7 +120,8 @@ namespace AppServiceDr.TdsServer
             lock (Sync) _databases[database.Name] = database;
         }
 
-        internal void Remove(string name)
+        /// <summary>Forgets a database (as DROP DATABASE would), for example between benchmark rounds.</summary>
+        public void Remove(string name)
         {
             lock (Sync) _databases.Remove(name);
         }
@@ -144,7 +148,7 @@ namespace AppServiceDr.TdsServer
         public override string ToString() => "Msg " + Number + ", Level " + Class + ", State " + State + ": " + Text;
     }
 
-    public enum StatementOutcome { Completed, Failed, Cancelled }
+    public enum StatementOutcome { Running, Completed, Failed, Cancelled }
 
     /// <summary>What a client sent: the text, its parameters by name (with their declared types), how it ended.</summary>
     public sealed class RecordedStatement

@@ -61,6 +61,11 @@ namespace AppServiceDr.TdsServer
                     record.Outcome = StatementOutcome.Cancelled;
                     throw;
                 }
+                catch (Exception)
+                {
+                    record.Outcome = StatementOutcome.Failed;
+                    throw;
+                }
                 record.Outcome = run.FirstError.HasValue ? StatementOutcome.Failed : StatementOutcome.Completed;
                 record.ErrorNumber = run.FirstError;
                 var last = i == statements.Count - 1 || run.FirstError.HasValue;
@@ -532,6 +537,12 @@ namespace AppServiceDr.TdsServer
                         Revert();
                         run.Fail(new SqlMessage(3203, 16, 1, "Read on \"" + path + "\" failed: 23(Data error (cyclic redundancy check).)"), Terminating("RESTORE DATABASE"));
                         return;
+                    }
+                    if (backup.DropConnectionAtPercent.HasValue && percent >= backup.DropConnectionAtPercent.Value)
+                    {
+                        Revert();
+                        run.Connection.Kill();
+                        throw new System.IO.IOException("The session was dropped on purpose.");
                     }
                     if (stats.HasValue)
                     {

@@ -75,7 +75,7 @@ namespace AppServiceDr.Engine.Sql
             }
             if (tasks.Any(t => t.IsCanceled) || cancel.IsCancellationRequested) throw new OperationCanceledException("The restore was cancelled.", cancel);
             var failed = tasks.FirstOrDefault(t => t.IsFaulted);
-            if (failed != null) throw failed.Exception!.InnerException!;
+            if (failed != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failed.Exception!.InnerException!).Throw();
             return tasks.Select(t => t.Result).ToList();
         }
 
@@ -455,35 +455,38 @@ namespace AppServiceDr.Engine.Sql
             script.Add(statement);
             var context = new SqlErrorContext(factory.Server, "Returning database '" + database + "' to multi-user mode", database);
             session.MessageReceived = null;
-            for (var attempt = 0; attempt < 2; attempt++)
+            try
             {
+                if (!session.IsUsable) session = await ReopenAsync(factory, session, context).ConfigureAwait(false);
                 try
                 {
-                    if (!session.IsUsable || attempt > 0)
-                    {
-                        session.Dispose();
-                        session = await SqlSession.OpenAsync(factory, "master", context, false, CancellationToken.None).ConfigureAwait(false);
-                    }
-                    _host.Verbose(factory.Server + ": " + statement.Text);
-                    await session.ExecuteAsync(statement, timeout, context, false, CancellationToken.None).ConfigureAwait(false);
-                    return session;
+                    await MultiUserOnAsync(session, statement, timeout, context).ConfigureAwait(false);
                 }
-                catch (DrException e) when (e.Category != DrErrorCategory.ConnectionError && attempt == 0 && session.IsUsable)
+                catch (Exception e) when (e is InvalidOperationException || e is IOException || (e is DrException d && d.Category == DrErrorCategory.ConnectionError))
                 {
-                    _host.Warning(e.Message);
-                    return session;
-                }
-                catch (Exception e) when (attempt == 0 && (e is DrException || e is InvalidOperationException || e is IOException))
-                {
-                    // the connection broke (for example by the attention): try once more on a new one
-                }
-                catch (DrException e)
-                {
-                    _host.Warning(e.Message);
-                    return session;
+                    // The connection broke (for example while the attention was handled): once more on a new one.
+                    session = await ReopenAsync(factory, session, context).ConfigureAwait(false);
+                    await MultiUserOnAsync(session, statement, timeout, context).ConfigureAwait(false);
                 }
             }
+            catch (DrException e)
+            {
+                // For example a restore that stopped midway left the database RESTORING, where ALTER DATABASE is refused.
+                _host.Warning(e.Message);
+            }
             return session;
+        }
+
+        private async Task MultiUserOnAsync(SqlSession session, SqlStatement statement, int timeout, SqlErrorContext context)
+        {
+            _host.Verbose(context.Server + ": " + statement.Text);
+            await session.ExecuteAsync(statement, timeout, context, false, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        private static async Task<SqlSession> ReopenAsync(SqlConnectionFactory factory, SqlSession broken, SqlErrorContext context)
+        {
+            broken.Dispose();
+            return await SqlSession.OpenAsync(factory, "master", context, false, CancellationToken.None).ConfigureAwait(false);
         }
 
         /// <summary>Done means usable: a new connection into the database answers a query.</summary>

@@ -212,6 +212,23 @@ namespace AppServiceDr.Engine.Tests.Sql
         }
 
         [Fact]
+        public async Task Connection_lost_during_restore_returns_to_multi_user_on_a_new_connection()
+        {
+            _f.AddDatabase(Hosting);
+            _f.AddBackup("hosting_full.bak", Hosting).DropConnectionAtPercent = 30;
+
+            var result = await RestoreOneAsync(FileRequest(HostingBak, replace: true));
+
+            Assert.Equal(DrErrorCategory.ConnectionError, result.Error!.Category);
+            Assert.False(result.Error.IsPrecondition);
+            var restore = _f.StatementsStartingWith("RESTORE DATABASE").Single();
+            var multi = _f.StatementsStartingWith("ALTER DATABASE [appservice_hosting] SET MULTI_USER").Single();
+            Assert.NotEqual(restore.ConnectionId, multi.ConnectionId);
+            Assert.Equal(StatementOutcome.Completed, multi.Outcome);
+            Assert.Equal(SimUserAccess.MultiUser, _f.Server.Catalog.FindDatabase(Hosting)!.UserAccess);
+        }
+
+        [Fact]
         public async Task Declining_the_overwrite_changes_nothing()
         {
             _f.AddDatabase(Hosting);
