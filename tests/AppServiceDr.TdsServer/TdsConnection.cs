@@ -16,6 +16,7 @@ namespace AppServiceDr.TdsServer
         private readonly SimSqlServer _server;
         private readonly TcpClient _client;
         private readonly NetworkStream _stream;
+        private readonly Socket _socket;
         private readonly SemaphoreSlim _writeLock = new SemaphoreSlim(1, 1);
         private byte _packetId = 1;
 
@@ -25,6 +26,7 @@ namespace AppServiceDr.TdsServer
             _client = client;
             _client.NoDelay = true;
             _stream = client.GetStream();
+            _socket = client.Client;
             Id = id;
         }
 
@@ -312,7 +314,7 @@ namespace AppServiceDr.TdsServer
         {
             try
             {
-                _client.Client.Shutdown(SocketShutdown.Both);
+                _socket.Shutdown(SocketShutdown.Both);
             }
             catch (SocketException)
             {
@@ -322,7 +324,7 @@ namespace AppServiceDr.TdsServer
             {
                 // already closed
             }
-            _client.Close();
+            _socket.Close();
         }
 
         public void Dispose()

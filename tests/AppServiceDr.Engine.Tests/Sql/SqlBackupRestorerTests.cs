@@ -91,6 +91,42 @@ namespace AppServiceDr.Engine.Tests.Sql
             Assert.Equal(2, restores.Count);
             Assert.Equal(2, restores.Select(s => s.ConnectionId).Distinct().Count());
             Assert.All(restores, s => Assert.Equal(StatementOutcome.Completed, s.Outcome));
+
+            // Progress per database: its own activity, percentages only going up.
+            var byActivity = _host.ProgressRecords.Where(p => !p.Completed).GroupBy(p => p.ActivityId).ToList();
+            Assert.Equal(2, byActivity.Count);
+            Assert.All(byActivity, g =>
+            {
+                var percents = g.Select(p => p.PercentComplete).ToList();
+                Assert.Equal(percents.OrderBy(p => p), percents);
+                Assert.Equal(100, percents.Last());
+            });
+        }
+
+        [Fact]
+        public async Task File_used_by_another_database_is_DatabaseFileConflict()
+        {
+            _f.Server.Catalog.AddDatabase(new SimDatabase("squatter", new SimFile("squatter", @"D:\SqlData\appservice_hosting.mdf", 'D')));
+            _f.AddBackup("hosting_full.bak", Hosting);
+
+            var result = await RestoreOneAsync(FileRequest(HostingBak));
+
+            Assert.Equal("DatabaseFileConflict", result.Error!.ErrorId);
+            Assert.Contains("squatter", result.Error.Message);
+            Assert.Equal(StatementOutcome.Failed, _f.StatementsStartingWith("RESTORE DATABASE").Single().Outcome);
+            Assert.Null(_f.Server.Catalog.FindDatabase(Hosting));
+        }
+
+        [Fact]
+        public void Access_token_goes_to_the_connection_and_not_into_the_connection_string()
+        {
+            const string token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-part";
+            var info = new SqlServerConnectionInfo { ServerInstance = "sql01.example", Authentication = SqlAuthenticationKind.AccessToken, AccessToken = token };
+            using var factory = new SqlConnectionFactory(info);
+            using var connection = factory.Create("master");
+            Assert.Equal(token, connection.AccessToken);
+            Assert.DoesNotContain(token, connection.ConnectionString);
+            Assert.False(new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(connection.ConnectionString).IntegratedSecurity);
         }
 
         [Fact]
