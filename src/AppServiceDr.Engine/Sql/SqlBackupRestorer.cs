@@ -384,6 +384,7 @@ namespace AppServiceDr.Engine.Sql
                     }
                 };
 
+                var restored = false;
                 try
                 {
                     if (overwrite)
@@ -393,11 +394,12 @@ namespace AppServiceDr.Engine.Sql
                     }
                     changed = true;
                     await Run(restore, "Restoring database '" + database + "' from '" + file + "'").ConfigureAwait(false);
+                    restored = true;
                 }
                 finally
                 {
                     if (overwrite) session = await ReturnToMultiUserAsync(factory, session, database, script, timeout).ConfigureAwait(false);
-                    _host.Progress(new DrProgress(activityId, activity, "Done") { Completed = true, PercentComplete = 100 });
+                    _host.Progress(new DrProgress(activityId, activity, restored ? "Restored" : "Stopped") { Completed = true, PercentComplete = restored ? 100 : -1 });
                 }
 
                 await ProbeAsync(factory, database, Context("Opening the restored database '" + database + "'"), cancel).ConfigureAwait(false);
