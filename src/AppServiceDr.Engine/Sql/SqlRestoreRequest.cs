@@ -1,0 +1,78 @@
+using System;
+using System.Collections.Generic;
+using System.Security;
+
+namespace AppServiceDr.Engine.Sql
+{
+    public enum SqlAuthenticationKind
+    {
+        /// <summary>Windows integrated security of the calling process.</summary>
+        Integrated,
+        /// <summary>A SQL Server login; the password travels as a SecureString through SqlCredential.</summary>
+        SqlLogin,
+        /// <summary>A Microsoft Entra access token for the database audience.</summary>
+        AccessToken,
+    }
+
+    /// <summary>Where to connect and how to authenticate.</summary>
+    public sealed class SqlServerConnectionInfo
+    {
+        public string ServerInstance { get; init; } = string.Empty;
+        public SqlAuthenticationKind Authentication { get; init; } = SqlAuthenticationKind.Integrated;
+        public string? UserName { get; init; }
+        public SecureString? Password { get; init; }
+        /// <summary>A secret: never written to messages, verbose text or results.</summary>
+        public string? AccessToken { get; init; }
+        /// <summary>On by default: the server's certificate is verified unless <see cref="TrustServerCertificate"/> says otherwise.</summary>
+        public bool Encrypt { get; init; } = true;
+        public bool TrustServerCertificate { get; init; }
+        public int ConnectTimeoutSeconds { get; init; } = 15;
+    }
+
+    /// <summary>Restore one or more SQL Server databases from full backups on disk.</summary>
+    public sealed class SqlRestoreRequest
+    {
+        /// <summary>The two databases of App Service on Azure Stack Hub.</summary>
+        public static readonly IReadOnlyList<string> AppServiceDatabases = new[] { "appservice_hosting", "appservice_metering" };
+
+        public SqlServerConnectionInfo Server { get; init; } = new SqlServerConnectionInfo();
+
+        /// <summary>One backup file (as the server sees the path) for one database.</summary>
+        public string? BackupFile { get; init; }
+
+        /// <summary>A folder holding <c>&lt;database&gt;*.bak</c> files; the newest file per database is used.
+        /// Read from this machine, so it must be the same path the server sees (a share, or a local run).</summary>
+        public string? BackupPath { get; init; }
+
+        /// <summary>With <see cref="BackupPath"/>: the databases to restore (default: the App Service pair).
+        /// With <see cref="BackupFile"/>: at most one name; when absent the name recorded in the backup is used.</summary>
+        public IReadOnlyList<string>? DatabaseNames { get; init; }
+
+        /// <summary>Overwrite a database that exists (data loss: confirmation is asked).</summary>
+        public bool WithReplace { get; init; }
+
+        public string? DataDirectory { get; init; }
+        public string? LogDirectory { get; init; }
+
+        /// <summary>Logical file name to the full physical path it should be restored to.</summary>
+        public IReadOnlyDictionary<string, string>? FileMapping { get; init; }
+
+        /// <summary>RESTORE VERIFYONLY ... WITH CHECKSUM only; nothing is restored.</summary>
+        public bool VerifyOnly { get; init; }
+
+        /// <summary>Run DBCC CHECKDB after the restore and report its outcome.</summary>
+        public bool CheckDb { get; init; }
+
+        /// <summary>Build the T-SQL script and send nothing to the server.</summary>
+        public bool OutputScriptOnly { get; init; }
+
+        /// <summary>Limit for RESTORE and DBCC CHECKDB; null means no limit (the 30-second default does not apply).</summary>
+        public TimeSpan? StatementTimeout { get; init; }
+
+        /// <summary>How many databases restore at the same time.</summary>
+        public int MaxParallel { get; init; } = 2;
+
+        /// <summary>Percentage step of the progress messages (RESTORE ... WITH STATS).</summary>
+        public int ProgressStep { get; init; } = 5;
+    }
+}

@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace AppServiceDr.TdsServer
+{
+    public enum SimDatabaseState { Online, Restoring, Offline }
+
+    public enum SimUserAccess { MultiUser, SingleUser }
+
+    public enum SimBackupCondition { Present, Missing, Corrupt }
+
+    /// <summary>One file of a database or of a backup set: logical name, physical path, D (data) or L (log).</summary>
+    public sealed class SimFile
+    {
+        public SimFile(string logicalName, string physicalName, char type, long sizeBytes = 8L * 1024 * 1024)
+        {
+            LogicalName = logicalName;
+            PhysicalName = physicalName;
+            Type = type;
+            SizeBytes = sizeBytes;
+        }
+
+        public string LogicalName { get; }
+        public string PhysicalName { get; }
+        public char Type { get; }
+        public long SizeBytes { get; }
+    }
+
+    public sealed class SimDatabase
+    {
+        public SimDatabase(string name, params SimFile[] files)
+        {
+            Name = name;
+            Files = files.ToList();
+        }
+
+        public string Name { get; }
+        public SimDatabaseState State { get; set; } = SimDatabaseState.Online;
+        public SimUserAccess UserAccess { get; set; } = SimUserAccess.MultiUser;
+        public List<SimFile> Files { get; set; }
+        /// <summary>Sessions outside the TDS server's own connections (applications) that hold the database open.
+        /// They block exclusive access until SINGLE_USER WITH ROLLBACK IMMEDIATE throws them out.</summary>
+        public int OtherSessions { get; set; }
+        /// <summary>What DBCC CHECKDB finds.</summary>
+        public int ConsistencyErrors { get; set; }
+        /// <summary>The backup file the current content came from, when restored here.</summary>
+        public string? RestoredFrom { get; set; }
+    }
+
+    public sealed class SimBackup
+    {
+        public SimBackup(string path, string databaseName, params SimFile[] files)
+        {
+            Path = path;
+            DatabaseName = databaseName;
+            Files = files.ToList();
+        }
+
+        public string Path { get; }
+        public string DatabaseName { get; }
+        public List<SimFile> Files { get; }
+        public SimBackupCondition Condition { get; set; } = SimBackupCondition.Present;
+        /// <summary>How long RESTORE DATABASE takes; null uses the server default.</summary>
+        public TimeSpan? RestoreDuration { get; set; }
+        /// <summary>A read error at this percentage aborts the restore (error 3203); the previous copy stays.</summary>
+        public int? FailAtPercent { get; set; }
+        /// <summary>At this percentage the server drops the client's connection, as a network failure would;
+        /// the previous copy stays.</summary>
+        public int? DropConnectionAtPercent { get; set; }
+        /// <summary>What DBCC CHECKDB finds in a database restored from this backup.</summary>
+        public int ConsistencyErrors { get; set; }
+
+        /// <summary>The two files of a typical database backup, with paths under a Windows data folder.</summary>
+        public static SimBackup Typical(string path, string databaseName, string folder = @"C:\Program Files\Microsoft SQL Server\MSSQL15.MSSQLSERVER\MSSQL\DATA") =>
+            new SimBackup(path, databaseName,
+                new SimFile(databaseName, folder + @"\" + databaseName + ".mdf", 'D', 64L * 1024 * 1024),
+                new SimFile(databaseName + "_log", folder + @"\" + databaseName + "_log.ldf", 'L', 16L * 1024 * 1024));
+    }
+
+    /// <summary>The server's state: databases, backup files on its disks, default paths. Guarded by <see cref="Sync"/>.</summary>
+    public sealed class SimCatalog
+    {
+        private readonly Dictionary<string, SimDatabase> _databases = new Dictionary<string, SimDatabase>(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, SimBackup> _backups = new Dictionary<string, SimBackup>(StringComparer.OrdinalIgnoreCase);
+
+        public object Sync { get; } = new object();
+        public string DefaultDataPath { get; set; } = @"D:\SqlData\";
+        public string DefaultLogPath { get; set; } = @"L:\SqlLogs\";
+
+        public SimDatabase AddDatabase(SimDatabase database)
+        {
+            lock (Sync) _databases[database.Name] = database;
+            return database;
+        }
+
+        public SimBackup AddBackup(SimBackup backup)
+        {
+            lock (Sync) _backups[backup.Path] = backup;
+            return backup;
+        }
+
+        public SimDatabase? FindDatabase(string name)
+        {
+            lock (Sync) return _databases.TryGetValue(name, out var d) ? d : null;
+        }
+
+        public SimBackup? FindBackup(string path)
+        {
+            lock (Sync) return _backups.TryGetValue(path, out var b) ? b : null;
+        }
+
+        public IReadOnlyList<SimDatabase> Databases
+        {
+            get { lock (Sync) return _databases.Values.ToList(); }
+        }
+
+        internal void Replace(SimDatabase database)
+        {
+            lock (Sync) _databases[database.Name] = database;
+        }
+
+        /// <summary>Forgets a database (as DROP DATABASE would), for example between benchmark rounds.</summary>
+        public void Remove(string name)
+        {
+            lock (Sync) _databases.Remove(name);
+        }
+    }
+
+    /// <summary>One message the server sends: an INFO token for class 10 and below, else an ERROR token.</summary>
+    public sealed class SqlMessage
+    {
+        public SqlMessage(int number, byte @class, byte state, string text, int lineNumber = 1)
+        {
+            Number = number;
+            Class = @class;
+            State = state;
+            Text = text;
+            LineNumber = lineNumber;
+        }
+
+        public int Number { get; }
+        public byte Class { get; }
+        public byte State { get; }
+        public string Text { get; }
+        public int LineNumber { get; }
+
+        public override string ToString() => "Msg " + Number + ", Level " + Class + ", State " + State + ": " + Text;
+    }
+
+    public enum StatementOutcome { Running, Completed, Failed, Cancelled }
+
+    /// <summary>What a client sent: the text, its parameters by name (with their declared types), how it ended.</summary>
+    public sealed class RecordedStatement
+    {
+        internal RecordedStatement(int connectionId, string login, string database, string text, IReadOnlyList<RpcParameter> parameters)
+        {
+            ConnectionId = connectionId;
+            Login = login;
+            Database = database;
+            Text = text;
+            Parameters = parameters;
+        }
+
+        public int ConnectionId { get; }
+        /// <summary>When the statement arrived (UTC).</summary>
+        public DateTime Received { get; } = DateTime.UtcNow;
+        public string Login { get; }
+        /// <summary>The connection's database context when the statement arrived.</summary>
+        public string Database { get; }
+        public string Text { get; }
+        public IReadOnlyList<RpcParameter> Parameters { get; }
+        public StatementOutcome Outcome { get; internal set; }
+        /// <summary>Number of the first error sent back, when the statement failed.</summary>
+        public int? ErrorNumber { get; internal set; }
+
+        public object? Parameter(string name) =>
+            Parameters.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value;
+
+        public override string ToString() => Text;
+    }
+}

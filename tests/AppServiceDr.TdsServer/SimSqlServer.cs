@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace AppServiceDr.TdsServer
+{
+    /// <summary>
+    /// A SQL Server stand-in listening on 127.0.0.1 that SqlClient connects to without TLS (Encrypt=false):
+    /// PRELOGIN, LOGIN7 with SQL authentication, SQL batches, RPC (sp_executesql with typed parameters),
+    /// attention. It understands the backup and restore statements the engine sends, answers with SQL
+    /// Server's error numbers, and records every statement with its parameter values.
+    /// </summary>
+    public sealed class SimSqlServer : IDisposable
+    {
+        private readonly TcpListener _listener;
+        private readonly ConcurrentDictionary<string, string> _logins = new ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        private readonly ConcurrentDictionary<int, TdsConnection> _connections = new ConcurrentDictionary<int, TdsConnection>();
+        private readonly List<RecordedStatement> _statements = new List<RecordedStatement>();
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private readonly Task _acceptLoop;
+        private int _nextConnectionId = 50;
+        private int _loginAttempts;
+
+        public SimSqlServer()
+        {
+            _listener = new TcpListener(IPAddress.Loopback, 0);
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            Interpreter = new StatementInterpreter(this);
+            _acceptLoop = Task.Run(AcceptLoopAsync);
+        }
+
+        public int Port { get; }
+        /// <summary>What goes after "Data Source=".</summary>
+        public string DataSource => "127.0.0.1," + Port;
+        public string ServerName { get; set; } = "SIMSQL01";
+        public SimCatalog Catalog { get; } = new SimCatalog();
+        /// <summary>How long RESTORE DATABASE takes when the backup does not say.</summary>
+        public TimeSpan DefaultRestoreDuration { get; set; } = TimeSpan.FromMilliseconds(200);
+        internal StatementInterpreter Interpreter { get; }
+
+        /// <summary>Called with the database name when a RESTORE DATABASE has passed its checks and starts copying;
+        /// the restore goes on when the returned task completes (an attention still stops it).</summary>
+        public Func<string, Task>? RestoreStarted { get; set; }
+
+        public void AddLogin(string user, string password) => _logins[user] = password;
+
+        internal bool CheckLogin(string user, string password) =>
+            _logins.TryGetValue(user, out var expected) && string.Equals(expected, password, StringComparison.Ordinal);
+
+        /// <summary>Every statement received so far, in arrival order.</summary>
+        public IReadOnlyList<RecordedStatement> Statements
+        {
+            get { lock (_statements) return _statements.ToList(); }
+        }
+
+        /// <summary>How many LOGIN7 messages arrived (successful or not).</summary>
+        public int LoginAttempts => Volatile.Read(ref _loginAttempts);
+
+        /// <summary>Connections open right now.</summary>
+        public int OpenConnections => _connections.Count;
+
+        internal void CountLogin() => Interlocked.Increment(ref _loginAttempts);
+
+        internal RecordedStatement Record(TdsConnection connection, string text, IReadOnlyList<RpcParameter> parameters)
+        {
+            var statement = new RecordedStatement(connection.Id, connection.Login, connection.Database, text, parameters);
+            lock (_statements) _statements.Add(statement);
+            return statement;
+        }
+
+        /// <summary>Sessions of this server whose database context is <paramref name="database"/>.</summary>
+        internal IReadOnlyList<TdsConnection> SessionsIn(string database) =>
+            _connections.Values.Where(c => c.LoggedIn && string.Equals(c.Database, database, StringComparison.OrdinalIgnoreCase)).ToList();
+
+        private async Task AcceptLoopAsync()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try
+                {
+                    client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (Exception) when (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (SocketException)
+                {
+                    continue;
+                }
+                var id = Interlocked.Increment(ref _nextConnectionId);
+                var connection = new TdsConnection(this, client, id);
+                _connections[id] = connection;
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await connection.RunAsync(_stop.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _connections.TryRemove(id, out _);
+                        connection.Dispose();
+                    }
+                });
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            foreach (var c in _connections.Values) c.Kill();
+            try
+            {
+                _acceptLoop.Wait(TimeSpan.FromSeconds(5));
+            }
+            catch (AggregateException)
+            {
+                // the loop ends by cancellation
+            }
+            _stop.Dispose();
+        }
+    }
+}

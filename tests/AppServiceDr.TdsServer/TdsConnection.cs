@@ -1,0 +1,336 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace AppServiceDr.TdsServer
+{
+    /// <summary>One client connection: reads messages, runs requests one at a time, and keeps reading while a
+    /// request runs so that an attention can stop it.</summary>
+    internal sealed class TdsConnection : IDisposable
+    {
+        private readonly SimSqlServer _server;
+        private readonly TcpClient _client;
+        private readonly NetworkStream _stream;
+        private readonly Socket _socket;
+        private readonly SemaphoreSlim _writeLock = new SemaphoreSlim(1, 1);
+        private byte _packetId = 1;
+
+        public TdsConnection(SimSqlServer server, TcpClient client, int id)
+        {
+            _server = server;
+            _client = client;
+            _client.NoDelay = true;
+            _stream = client.GetStream();
+            _socket = client.Client;
+            Id = id;
+        }
+
+        public int Id { get; }
+        public string Login { get; private set; } = string.Empty;
+        public string Database { get; set; } = "master";
+        public bool LoggedIn { get; private set; }
+        public int PacketSize { get; private set; } = 4096;
+
+        public async Task RunAsync(CancellationToken stop)
+        {
+            Task? running = null;
+            CancellationTokenSource? runningCancel = null;
+            try
+            {
+                while (true)
+                {
+                    var message = await ReadMessageAsync(stop).ConfigureAwait(false);
+                    if (message == null) break;
+                    var (type, body) = message.Value;
+                    if (type == TdsProtocol.PacketAttention)
+                    {
+                        runningCancel?.Cancel();
+                        if (running != null) await running.ConfigureAwait(false);
+                        running = null;
+                        var w = new TdsTokenWriter();
+                        w.Done(TdsProtocol.TokenDone, TdsProtocol.DoneAttention, 0);
+                        await SendAsync(w.TakeBytes(), true).ConfigureAwait(false);
+                        continue;
+                    }
+                    if (running != null) await running.ConfigureAwait(false);
+                    runningCancel?.Dispose();
+                    runningCancel = new CancellationTokenSource();
+                    var token = runningCancel.Token;
+                    switch (type)
+                    {
+                        case TdsProtocol.PacketPrelogin:
+                            await SendAsync(PreloginResponse(), true).ConfigureAwait(false);
+                            running = null;
+                            break;
+                        case TdsProtocol.PacketLogin7:
+                            if (!await LoginAsync(body).ConfigureAwait(false)) return;
+                            running = null;
+                            break;
+                        case TdsProtocol.PacketSqlBatch:
+                        case TdsProtocol.PacketRpc:
+                            if (!LoggedIn) return;
+                            running = Task.Run(() => ExecuteAsync(type, body, token));
+                            break;
+                        default:
+                            return; // a message type this server does not speak: drop the connection as SQL Server does
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // the client went away or the session was killed
+            }
+            catch (ObjectDisposedException)
+            {
+                // killed
+            }
+            finally
+            {
+                runningCancel?.Cancel();
+                if (running != null)
+                {
+                    try { await running.ConfigureAwait(false); }
+                    catch (Exception) { /* the connection is gone; nothing to report to */ }
+                }
+                runningCancel?.Dispose();
+            }
+        }
+
+        private async Task<(byte Type, byte[] Body)?> ReadMessageAsync(CancellationToken stop)
+        {
+            var header = new byte[TdsProtocol.HeaderLength];
+            using var body = new MemoryStream();
+            byte type;
+            while (true)
+            {
+                try
+                {
+                    await _stream.ReadExactlyAsync(header, 0, header.Length, stop).ConfigureAwait(false);
+                }
+                catch (EndOfStreamException)
+                {
+                    return null;
+                }
+                type = header[0];
+                var length = (header[2] << 8) | header[3];
+                if (length < TdsProtocol.HeaderLength) throw new IOException("Malformed TDS packet header.");
+                var payload = new byte[length - TdsProtocol.HeaderLength];
+                await _stream.ReadExactlyAsync(payload, 0, payload.Length, stop).ConfigureAwait(false);
+                body.Write(payload, 0, payload.Length);
+                if ((header[1] & TdsProtocol.StatusEndOfMessage) != 0) break;
+            }
+            return (type, body.ToArray());
+        }
+
+        /// <summary>Sends token bytes as reply packets of the negotiated size; only the last packet of a
+        /// final send carries END OF MESSAGE, so a reply can go out in pieces while a statement runs.</summary>
+        public async Task SendAsync(byte[] data, bool final)
+        {
+            if (data.Length == 0 && !final) return;
+            await _writeLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                var max = PacketSize - TdsProtocol.HeaderLength;
+                var offset = 0;
+                do
+                {
+                    var chunk = Math.Min(max, data.Length - offset);
+                    var last = final && offset + chunk == data.Length;
+                    var packet = new byte[chunk + TdsProtocol.HeaderLength];
+                    packet[0] = TdsProtocol.PacketReply;
+                    packet[1] = last ? TdsProtocol.StatusEndOfMessage : (byte)0;
+                    packet[2] = (byte)(packet.Length >> 8);
+                    packet[3] = (byte)(packet.Length & 0xFF);
+                    packet[4] = (byte)(Id >> 8);
+                    packet[5] = (byte)(Id & 0xFF);
+                    packet[6] = _packetId++;
+                    Buffer.BlockCopy(data, offset, packet, TdsProtocol.HeaderLength, chunk);
+                    await _stream.WriteAsync(packet, 0, packet.Length).ConfigureAwait(false);
+                    offset += chunk;
+                }
+                while (offset < data.Length);
+                await _stream.FlushAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+
+        private static byte[] PreloginResponse()
+        {
+            // Options: VERSION (6 bytes), ENCRYPTION (1: not supported), INSTOPT (1: instance ok), MARS (1: off).
+            var options = new (byte Token, byte[] Value)[]
+            {
+                (0x00, new byte[] { 15, 0, 0x07, 0xD0, 0, 0 }),
+                (0x01, new byte[] { 0x02 }),
+                (0x02, new byte[] { 0x00 }),
+                (0x04, new byte[] { 0x00 }),
+            };
+            var headerLength = options.Length * 5 + 1;
+            using var ms = new MemoryStream();
+            var offset = headerLength;
+            foreach (var (token, value) in options)
+            {
+                ms.WriteByte(token);
+                ms.WriteByte((byte)(offset >> 8));
+                ms.WriteByte((byte)(offset & 0xFF));
+                ms.WriteByte(0);
+                ms.WriteByte((byte)value.Length);
+                offset += value.Length;
+            }
+            ms.WriteByte(0xFF);
+            foreach (var (_, value) in options) ms.Write(value, 0, value.Length);
+            return ms.ToArray();
+        }
+
+        /// <summary>Decodes LOGIN7, checks the SQL login and the requested database, and answers.</summary>
+        private async Task<bool> LoginAsync(byte[] body)
+        {
+            _server.CountLogin();
+            var r = new TdsReader(body);
+            r.Position = 8;
+            var packetSize = r.ReadInt32();
+            string Field(int at, bool password = false)
+            {
+                r.Position = at;
+                var offset = r.ReadUInt16();
+                var chars = r.ReadUInt16();
+                if (chars == 0) return string.Empty;
+                var bytes = new byte[chars * 2];
+                Buffer.BlockCopy(body, offset, bytes, 0, bytes.Length);
+                if (password)
+                {
+                    for (var i = 0; i < bytes.Length; i++)
+                    {
+                        var b = (byte)(bytes[i] ^ 0xA5);
+                        bytes[i] = (byte)((b << 4) | (b >> 4));
+                    }
+                }
+                return Encoding.Unicode.GetString(bytes);
+            }
+            var user = Field(40);
+            var password = Field(44, true);
+            var database = Field(68);
+            r.Position = 80;
+            var sspiLength = r.ReadUInt16();
+
+            var w = new TdsTokenWriter();
+            Login = user;
+            if (sspiLength > 0)
+            {
+                await FailLoginAsync(w, new SqlMessage(18452, 14, 1, "Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.")).ConfigureAwait(false);
+                return false;
+            }
+            if (!_server.CheckLogin(user, password))
+            {
+                await FailLoginAsync(w, new SqlMessage(18456, 14, 1, "Login failed for user '" + user + "'.")).ConfigureAwait(false);
+                return false;
+            }
+            if (string.IsNullOrEmpty(database)) database = "master";
+            if (!string.Equals(database, "master", StringComparison.OrdinalIgnoreCase))
+            {
+                var refusal = _server.Interpreter.CheckCanOpen(database, Id);
+                if (refusal != null)
+                {
+                    w.Message(refusal, _server.ServerName);
+                    await FailLoginAsync(w, new SqlMessage(18456, 14, 1, "Login failed for user '" + user + "'.")).ConfigureAwait(false);
+                    return false;
+                }
+                database = _server.Catalog.FindDatabase(database)!.Name;
+            }
+
+            Database = database;
+            LoggedIn = true;
+            w.EnvChange(TdsProtocol.EnvDatabase, database, "master");
+            w.Message(new SqlMessage(5701, 0, 2, "Changed database context to '" + database + "'."), _server.ServerName);
+            w.EnvChangeCollation(TdsProtocol.DefaultCollation);
+            w.EnvChange(TdsProtocol.EnvLanguage, "us_english", string.Empty);
+            w.Message(new SqlMessage(5703, 0, 1, "Changed language setting to us_english."), _server.ServerName);
+            w.LoginAck("Microsoft SQL Server", 15, 0, 2000);
+            var size = packetSize >= 512 && packetSize <= 32767 ? packetSize : 4096;
+            w.EnvChange(TdsProtocol.EnvPacketSize, size.ToString(CultureInfo.InvariantCulture), PacketSize.ToString(CultureInfo.InvariantCulture));
+            w.Done(TdsProtocol.TokenDone, TdsProtocol.DoneFinal, 0);
+            await SendAsync(w.TakeBytes(), true).ConfigureAwait(false);
+            PacketSize = size;
+            return true;
+        }
+
+        private async Task FailLoginAsync(TdsTokenWriter w, SqlMessage error)
+        {
+            w.Message(error, _server.ServerName);
+            w.Done(TdsProtocol.TokenDone, TdsProtocol.DoneError, 0);
+            await SendAsync(w.TakeBytes(), true).ConfigureAwait(false);
+        }
+
+        private async Task ExecuteAsync(byte type, byte[] body, CancellationToken cancel)
+        {
+            var r = new TdsReader(body);
+            var headersLength = r.ReadInt32(); // ALL_HEADERS, counted from its own first byte
+            r.Position = headersLength;
+            var reply = new Reply(this, type == TdsProtocol.PacketRpc, cancel) { ServerName = _server.ServerName };
+            try
+            {
+                if (type == TdsProtocol.PacketSqlBatch)
+                {
+                    var text = r.ReadUnicode(r.Remaining / 2);
+                    await _server.Interpreter.ExecuteBatchAsync(this, reply, text, Array.Empty<RpcParameter>()).ConfigureAwait(false);
+                }
+                else
+                {
+                    var rpc = RpcRequest.Parse(r);
+                    if (!string.Equals(rpc.Procedure, "sp_executesql", StringComparison.OrdinalIgnoreCase) || rpc.Parameters.Count == 0 || !(rpc.Parameters[0].Value is string statement))
+                    {
+                        _server.Record(this, "EXEC " + rpc.Procedure, rpc.Parameters).Outcome = StatementOutcome.Failed;
+                        reply.Message(new SqlMessage(2812, 16, 62, "Could not find stored procedure '" + rpc.Procedure + "'."));
+                        reply.EndStatement(null, true, true);
+                        await reply.FinishAsync().ConfigureAwait(false);
+                        return;
+                    }
+                    var named = new List<RpcParameter>();
+                    for (var i = 2; i < rpc.Parameters.Count; i++) named.Add(rpc.Parameters[i]);
+                    await _server.Interpreter.ExecuteBatchAsync(this, reply, statement, named).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                // attention: the reader answers with DONE (ATTN); whatever was not sent yet is dropped
+            }
+            catch (InvalidDataException)
+            {
+                var broken = new Reply(this, false, CancellationToken.None) { ServerName = _server.ServerName };
+                broken.Message(new SqlMessage(8009, 16, 1, "The incoming tabular data stream (TDS) remote procedure call (RPC) protocol stream is incorrect."));
+                broken.EndStatement(null, true, true);
+                await broken.FinishAsync().ConfigureAwait(false);
+            }
+        }
+
+        public void Kill()
+        {
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+                // already closed
+            }
+            catch (ObjectDisposedException)
+            {
+                // already closed
+            }
+            _socket.Close();
+        }
+
+        public void Dispose()
+        {
+            _client.Dispose();
+            _writeLock.Dispose();
+        }
+    }
+}
