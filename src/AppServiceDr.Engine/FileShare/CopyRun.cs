@@ -14,7 +14,7 @@ namespace AppServiceDr.Engine.FileShare
     {
         private const long ChunkSize = 4L * 1024 * 1024;
         private const long ResumeAlignment = 1024 * 1024;
-        private const int QueueCapacity = 4096;
+        private const int QueueCapacity = 1024;
         private static readonly bool IsWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
         private readonly ShareCopyRequest _request;
@@ -29,6 +29,8 @@ namespace AppServiceDr.Engine.FileShare
         private readonly Stopwatch _clock = new Stopwatch();
         private readonly HashSet<string> _visited = new HashSet<string>(StringComparer.Ordinal);
         private BlockingCollection<CopyJob>? _queue;
+        private BlockingCollection<DirTask>? _dirQueue;
+        private int _pendingDirs;
         private ShareCopyLog _log = ShareCopyLog.Open(null);
         private long _bytesTransferred, _bytesResumed, _bytesDone;
         private bool _plan, _mirrorDeletes, _listingDone;
@@ -176,21 +178,66 @@ namespace AppServiceDr.Engine.FileShare
             _dirs.AddTotal(1);
             if (destinationExisted) _dirs.AddSkipped(1);
             else _dirs.AddCopied(1);
-            var stack = new Stack<DirTask>();
-            stack.Push(new DirTask(_roots.Source, _roots.Destination, "", DirectoryMeta(_roots.Source), destinationExisted,
-                destinationExisted ? DirectoryMeta(_roots.Destination) : null));
-            while (stack.Count > 0)
+            // Directories are listed by a few walkers in parallel (a re-run is nothing but metadata reads); the
+            // pending directories are the only thing that grows with the tree, and only with its directory count.
+            using (_dirQueue = new BlockingCollection<DirTask>(new ConcurrentStack<DirTask>()))
             {
-                _ct.ThrowIfCancellationRequested();
-                ProcessDirectory(stack.Pop(), stack);
+                AddDirectory(new DirTask(_roots.Source, _roots.Destination, "", DirectoryMeta(_roots.Source), destinationExisted,
+                    destinationExisted ? DirectoryMeta(_roots.Destination) : null));
+                var walkers = new List<Thread>();
+                for (var i = 1; i < WalkerCount; i++)
+                {
+                    var t = new Thread(WalkerLoop) { IsBackground = true, Name = "share-walk-" + i };
+                    t.Start();
+                    walkers.Add(t);
+                }
+                WalkerLoop();
+                foreach (var t in walkers) t.Join();
             }
+            _ct.ThrowIfCancellationRequested();
+        }
+
+        private static int WalkerCount => Math.Min(8, Math.Max(2, Environment.ProcessorCount));
+
+        private void AddDirectory(DirTask task)
+        {
+            Interlocked.Increment(ref _pendingDirs);
+            _dirQueue!.Add(task);
+        }
+
+        private void WalkerLoop()
+        {
+            try
+            {
+                foreach (var task in _dirQueue!.GetConsumingEnumerable(_ct))
+                {
+                    try { ProcessDirectory(task); }
+                    catch (OperationCanceledException) { throw; }
+                    catch (Exception ex)
+                    {
+                        Interlocked.CompareExchange(ref _fatal, ex.Message, null);
+                        FailItem(task.Rel, ShareItemKind.Directory, 0, "The directory could not be processed: " + ex.Message);
+                        _dirs.AddFailed(1);
+                    }
+                    finally
+                    {
+                        if (Interlocked.Decrement(ref _pendingDirs) == 0) _dirQueue.CompleteAdding();
+                    }
+                }
+            }
+            catch (OperationCanceledException) { }
+        }
+
+        private bool Visit(string identity)
+        {
+            lock (_visited) return _visited.Add(identity);
         }
 
         private static string Rel(string parent, string name) => parent.Length == 0 ? name : parent + Path.DirectorySeparatorChar + name;
 
-        private void ProcessDirectory(DirTask task, Stack<DirTask> stack)
+        private void ProcessDirectory(DirTask task)
         {
-            if (UnixNative.IsSupported && UnixNative.TryLStat(task.Source, out var id) && !_visited.Add(id.Device + ":" + id.Inode))
+            if (UnixNative.IsSupported && UnixNative.TryLStat(task.Source, out var id) && !Visit(id.Device + ":" + id.Inode))
             {
                 FailItem(task.Rel, ShareItemKind.Directory, 0, "Directory loop: this directory was already copied under another path (bind mount); not descended.");
                 _dirs.AddFailed(1);
@@ -231,7 +278,7 @@ namespace AppServiceDr.Engine.FileShare
                     if (entry.Kind == EntryKind.Directory)
                     {
                         if (WildcardPattern.Any(_args.ExcludeDirectories, entry.Name, rel)) continue;
-                        HandleDirectory(task, entry, existing, rel, stack, state);
+                        HandleDirectory(task, entry, existing, rel, state);
                     }
                     else
                     {
@@ -286,7 +333,7 @@ namespace AppServiceDr.Engine.FileShare
             return diff <= _request.ModifiedTimeTolerance.Ticks;
         }
 
-        private void HandleDirectory(DirTask task, ShareEntry entry, ShareEntry? existing, string rel, Stack<DirTask> stack, DirState state)
+        private void HandleDirectory(DirTask task, ShareEntry entry, ShareEntry? existing, string rel, DirState state)
         {
             _dirs.AddTotal(1);
             var destPath = Path.Combine(task.Dest, entry.Name);
@@ -321,7 +368,7 @@ namespace AppServiceDr.Engine.FileShare
                 _copied.Add(new ShareCopyItem(rel, ShareItemKind.Directory, _plan ? ShareItemAction.WouldCopy : ShareItemAction.Copied, 0, null));
                 _log.Write("NewDir", 0, rel);
             }
-            stack.Push(new DirTask(Path.Combine(task.Source, entry.Name), destPath, rel, entry, existing != null, existing));
+            AddDirectory(new DirTask(Path.Combine(task.Source, entry.Name), destPath, rel, entry, existing != null, existing));
         }
 
         private void HandleFile(DirTask task, ShareEntry entry, ShareEntry? existing, string rel, DirState state)

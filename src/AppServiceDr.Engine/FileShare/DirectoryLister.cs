@@ -66,7 +66,7 @@ namespace AppServiceDr.Engine.FileShare
         };
 
         public static IEnumerable<ShareEntry> List(string path) =>
-            new FileSystemEnumerable<ShareEntry>(path, Transform, Options);
+            UnixNative.IsSupported ? UnixNative.List(path) : new FileSystemEnumerable<ShareEntry>(path, Transform, Options);
 
         private static ShareEntry Transform(ref FileSystemEntry entry)
         {

@@ -65,6 +65,16 @@ namespace AppServiceDr.Engine.FileShare
         private static extern IntPtr SysGetgrnam(string name);
         [DllImport(Libc, EntryPoint = "realpath", SetLastError = true)]
         private static extern IntPtr SysRealpath(string path, IntPtr resolved);
+        [DllImport(Libc, EntryPoint = "opendir", SetLastError = true)]
+        private static extern IntPtr SysOpendir(string path);
+        [DllImport(Libc, EntryPoint = "readdir64", SetLastError = true)]
+        private static extern IntPtr SysReaddir(IntPtr dir);
+        [DllImport(Libc, EntryPoint = "closedir")]
+        private static extern int SysClosedir(IntPtr dir);
+        [DllImport(Libc, EntryPoint = "dirfd")]
+        private static extern int SysDirfd(IntPtr dir);
+        [DllImport(Libc, EntryPoint = "statx", SetLastError = true)]
+        private static extern int SysStatxAt(int dirfd, IntPtr name, int flags, uint mask, byte[] buffer);
         [DllImport(Libc, EntryPoint = "free")]
         private static extern void SysFree(IntPtr p);
 
@@ -87,8 +97,11 @@ namespace AppServiceDr.Engine.FileShare
             public uint MtimeNanoseconds { get; }
             public uint Type => Mode & TypeMask;
 
-            public DateTime LastWriteTimeUtc =>
-                DateTime.SpecifyKind(UnixEpoch.AddTicks(MtimeSeconds * TimeSpan.TicksPerSecond + MtimeNanoseconds / 100), DateTimeKind.Utc);
+            public DateTime LastWriteTimeUtc => ToDateTime(MtimeSeconds, MtimeNanoseconds);
+            public DateTime LastAccessTimeUtc => ToDateTime(AtimeSeconds, AtimeNanoseconds);
+
+            private static DateTime ToDateTime(long seconds, uint nanoseconds) =>
+                new DateTime(UnixEpoch.Ticks + seconds * TimeSpan.TicksPerSecond + nanoseconds / 100, DateTimeKind.Utc);
         }
 
         private static readonly DateTime UnixEpoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -157,6 +170,57 @@ namespace AppServiceDr.Engine.FileShare
             }
             status = Parse(buffer);
             return true;
+        }
+
+        /// <summary>Lists a directory with readdir and one statx per entry relative to the directory's descriptor
+        /// (no path resolution per entry, no link following).</summary>
+        public static System.Collections.Generic.IEnumerable<ShareEntry> List(string path)
+        {
+            var dir = SysOpendir(path);
+            if (dir == IntPtr.Zero)
+            {
+                var errno = Marshal.GetLastWin32Error();
+                if (errno == 2) throw new DirectoryNotFoundException($"The directory '{path}' does not exist.");
+                throw ErrorFromCode(errno, "Listing", path);
+            }
+            try
+            {
+                var fd = SysDirfd(dir);
+                var buffer = new byte[256];
+                while (true)
+                {
+                    var entry = SysReaddir(dir);
+                    if (entry == IntPtr.Zero)
+                    {
+                        var errno = Marshal.GetLastWin32Error();
+                        if (errno != 0) throw ErrorFromCode(errno, "Listing", path);
+                        yield break;
+                    }
+                    // struct dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name.
+                    var namePtr = entry + 19;
+                    if (Marshal.ReadByte(namePtr) == (byte)'.')
+                    {
+                        var second = Marshal.ReadByte(namePtr, 1);
+                        if (second == 0 || (second == (byte)'.' && Marshal.ReadByte(namePtr, 2) == 0)) continue;
+                    }
+                    var name = PtrToUtf8(namePtr);
+                    if (SysStatxAt(fd, namePtr, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
+                    {
+                        var errno = Marshal.GetLastWin32Error();
+                        if (errno == 2) continue; // removed while listing
+                        throw ErrorFromCode(errno, "Reading the status of", Path.Combine(path, name));
+                    }
+                    var st = Parse(buffer);
+                    var kind = st.Type == TypeDirectory ? EntryKind.Directory : st.Type == TypeLink ? EntryKind.Link : EntryKind.File;
+                    var attributes = kind == EntryKind.Directory ? FileAttributes.Directory : kind == EntryKind.Link ? FileAttributes.ReparsePoint : FileAttributes.Normal;
+                    var mtime = st.LastWriteTimeUtc;
+                    yield return new ShareEntry(name, kind, kind == EntryKind.File ? st.Size : 0, mtime, st.LastAccessTimeUtc, mtime, attributes);
+                }
+            }
+            finally
+            {
+                SysClosedir(dir);
+            }
         }
 
         private static Status Parse(byte[] b)
@@ -284,11 +348,15 @@ namespace AppServiceDr.Engine.FileShare
 
         private static string PtrToUtf8(IntPtr p)
         {
+#if !NETFRAMEWORK
+            return Marshal.PtrToStringUTF8(p) ?? "";
+#else
             var length = 0;
             while (Marshal.ReadByte(p, length) != 0) length++;
             var bytes = new byte[length];
             Marshal.Copy(p, bytes, 0, length);
             return System.Text.Encoding.UTF8.GetString(bytes);
+#endif
         }
     }
 }
