@@ -111,7 +111,7 @@ namespace AppServiceDr.Engine.FileShare
             get
             {
                 var code = 0;
-                if (Files.Copied > 0 || Dirs.Copied > 0) code |= 1;
+                if (Files.Copied > 0) code |= 1;
                 if (Files.Extras > 0 || Dirs.Extras > 0) code |= 2;
                 if (Files.Mismatch > 0) code |= 4;
                 if (Files.Failed > 0 || Dirs.Failed > 0) code |= 8;

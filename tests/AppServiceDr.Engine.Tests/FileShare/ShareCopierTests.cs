@@ -384,5 +384,32 @@ namespace AppServiceDr.Engine.Tests.FileShare
             _t.AssertIdentical();
             Assert.Empty(ShareTree.TempFiles(_t.Destination));
         }
+
+        [Fact]
+        public async Task A_destination_directory_where_the_source_has_a_file_fails_unless_mirror_replaces_it()
+        {
+            _t.AddFile("clash", 12);
+            _t.AddFile("other.txt", 3);
+            Directory.CreateDirectory(_t.Dst("clash/inside"));
+            File.WriteAllText(_t.Dst("clash/inside/old.txt"), "old");
+
+            var plain = await Copy(Request());
+            Assert.Equal(1, plain.Files.Failed);
+            Assert.Equal("clash", Assert.Single(plain.Failures).RelativePath);
+            Assert.True(File.Exists(_t.Dst("clash/inside/old.txt")));
+            Assert.True(File.Exists(_t.Dst("other.txt")));
+
+            var mirrored = await Copy(Request(mirror: true));
+            Assert.Equal(0, mirrored.Files.Failed);
+            Assert.Equal(1, mirrored.Files.Copied);
+            _t.AssertIdentical();
+        }
+
+        [Fact]
+        public void Unc_share_root_is_server_and_share()
+        {
+            Assert.Equal(@"\\fs01\content", ShareConnector.ShareRoot(@"\\fs01\content\sites\a"));
+            Assert.Equal("FileShareInvalidUncPath", Assert.Throws<DrException>(() => ShareConnector.ShareRoot(@"\\fs01")).ErrorId);
+        }
     }
 }

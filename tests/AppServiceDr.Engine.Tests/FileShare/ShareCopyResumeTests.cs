@@ -23,7 +23,7 @@ namespace AppServiceDr.Engine.Tests.FileShare
             _t.AddDir("empty");
             var partial = _t.Dst("big/.large.bin.dr-partial");
 
-            using (var host = TestHostProcess.Start("fileshare-copy", _t.Source, _t.Destination, "--slow-after", (8 * 1024 * 1024).ToString(), "--delay-ms", "400"))
+            using (var host = TestHostProcess.Start("fileshare-copy", _t.Source, _t.Destination, "--slow-after", (8 * 1024 * 1024).ToString(), "--delay-ms", "1000"))
             {
                 await host.WaitUntilAsync(() => File.Exists(partial) && new FileInfo(partial).Length >= 12 * 1024 * 1024,
                     TimeSpan.FromMinutes(3), "the large file to be partly written");
