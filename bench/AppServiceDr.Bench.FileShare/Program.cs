@@ -100,7 +100,7 @@ namespace AppServiceDr.Bench.FileShare
         private sealed class Options
         {
             public int SmallFiles = 20000, Directories = 500, LargeFiles = 20, LargeMiB = 50, Rounds = 1, Threads;
-            public int MemorySmall = 2000, MemoryLarge = 60000;
+            public int MemorySmall = 10000, MemoryLarge = 100000;
             public bool Keep;
             public string? WorkDir;
 

@@ -57,6 +57,8 @@ namespace AppServiceDr.Engine.FileShare
                         if (n == 0) break;
                         offset += n;
                         onChunk(offset, n);
+                        // The size seen at open is the version being copied (as cp does); no extra call to find the end.
+                        if (offset >= status.Size) break;
                     }
                     _kernelCopy = kernelCopy;
                     UnixNative.ApplyModeAndTimes(dst, status, temp);
