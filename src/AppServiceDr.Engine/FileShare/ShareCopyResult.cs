@@ -1,0 +1,175 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace AppServiceDr.Engine.FileShare
+{
+    /// <summary>One column set of the summary: what happened to directories, files or bytes.</summary>
+    public sealed class ShareCopyCounts
+    {
+        public long Total { get; init; }
+        /// <summary>Copied (or, in a plan, that would be copied).</summary>
+        public long Copied { get; init; }
+        /// <summary>Already identical at the destination.</summary>
+        public long Skipped { get; init; }
+        /// <summary>Content differed from the source under verification.</summary>
+        public long Mismatch { get; init; }
+        public long Failed { get; init; }
+        /// <summary>At the destination but not in the source (removed under Mirror).</summary>
+        public long Extras { get; init; }
+
+        public override string ToString() =>
+            $"Total {Total}, Copied {Copied}, Skipped {Skipped}, Mismatch {Mismatch}, Failed {Failed}, Extras {Extras}";
+    }
+
+    public enum ShareItemKind
+    {
+        File,
+        Directory,
+        Link,
+    }
+
+    public enum ShareItemAction
+    {
+        Copied,
+        WouldCopy,
+        Skipped,
+        Failed,
+        Mismatch,
+        Deleted,
+        WouldDelete,
+        KeptExtra,
+    }
+
+    /// <summary>One item named in the result.</summary>
+    public sealed class ShareCopyItem
+    {
+        public ShareCopyItem(string relativePath, ShareItemKind kind, ShareItemAction action, long size, string? message)
+        {
+            RelativePath = relativePath;
+            Kind = kind;
+            Action = action;
+            Size = size;
+            Message = message;
+        }
+
+        /// <summary>Path relative to the source (or destination) root, with the platform's separator.</summary>
+        public string RelativePath { get; }
+        public ShareItemKind Kind { get; }
+        public ShareItemAction Action { get; }
+        public long Size { get; }
+        public string? Message { get; }
+
+        public override string ToString() => Action + " " + RelativePath + (Message == null ? "" : " (" + Message + ")");
+    }
+
+    /// <summary>The outcome of one copy: the robocopy-style summary, timings and the items worth a look.</summary>
+    public sealed class ShareCopyResult
+    {
+        public string Source { get; init; } = "";
+        public string Destination { get; init; } = "";
+
+        /// <summary>True when nothing was written (-WhatIf or a declined confirmation): the counts and lists say what would have happened.</summary>
+        public bool IsPlan { get; init; }
+
+        public bool Mirror { get; init; }
+
+        public ShareCopyCounts Dirs { get; init; } = new ShareCopyCounts();
+        public ShareCopyCounts Files { get; init; } = new ShareCopyCounts();
+        public ShareCopyCounts Bytes { get; init; } = new ShareCopyCounts();
+
+        /// <summary>Bytes actually written in this run (less than Bytes.Copied when partial files were resumed).</summary>
+        public long BytesTransferred { get; init; }
+
+        /// <summary>Bytes that were already in partial files of an earlier, interrupted run and were kept.</summary>
+        public long BytesResumed { get; init; }
+
+        public TimeSpan Duration { get; init; }
+
+        /// <summary>Bytes written per second of <see cref="Duration"/>.</summary>
+        public double BytesPerSecond { get; init; }
+
+        public double FilesPerSecond { get; init; }
+
+        /// <summary>Set when the copy could not run through (the source root unreadable, the destination root not creatable).</summary>
+        public string? FatalError { get; init; }
+
+        public bool PermissionsReset { get; init; }
+
+        public IReadOnlyList<ShareCopyItem> Failures { get; init; } = Array.Empty<ShareCopyItem>();
+        public IReadOnlyList<ShareCopyItem> Mismatches { get; init; } = Array.Empty<ShareCopyItem>();
+        public IReadOnlyList<ShareCopyItem> Extras { get; init; } = Array.Empty<ShareCopyItem>();
+        /// <summary>Copied items (or, in a plan, the items that would be copied).</summary>
+        public IReadOnlyList<ShareCopyItem> Copied { get; init; } = Array.Empty<ShareCopyItem>();
+
+        /// <summary>True when at least one list stopped at <see cref="ShareCopyRequest.MaxListedItems"/>.</summary>
+        public bool ListsTruncated { get; init; }
+
+        /// <summary>robocopy's exit code bits: 1 files copied, 2 extras, 4 mismatches, 8 failures, 16 fatal.</summary>
+        public int ExitCode
+        {
+            get
+            {
+                var code = 0;
+                if (Files.Copied > 0) code |= 1;
+                if (Files.Extras > 0 || Dirs.Extras > 0) code |= 2;
+                if (Files.Mismatch > 0) code |= 4;
+                if (Files.Failed > 0 || Dirs.Failed > 0) code |= 8;
+                if (FatalError != null) code |= 16;
+                return code;
+            }
+        }
+    }
+
+    /// <summary>Thread-safe counters behind one <see cref="ShareCopyCounts"/>.</summary>
+    internal sealed class CountSet
+    {
+        private long _total, _copied, _skipped, _mismatch, _failed, _extras;
+
+        public void AddTotal(long n) => Interlocked.Add(ref _total, n);
+        public void AddCopied(long n) => Interlocked.Add(ref _copied, n);
+        public void AddSkipped(long n) => Interlocked.Add(ref _skipped, n);
+        public void AddMismatch(long n) => Interlocked.Add(ref _mismatch, n);
+        public void AddFailed(long n) => Interlocked.Add(ref _failed, n);
+        public void AddExtras(long n) => Interlocked.Add(ref _extras, n);
+
+        public long Total => Interlocked.Read(ref _total);
+        public long Copied => Interlocked.Read(ref _copied);
+        public long Skipped => Interlocked.Read(ref _skipped);
+
+        public ShareCopyCounts Snapshot() => new ShareCopyCounts
+        {
+            Total = Interlocked.Read(ref _total),
+            Copied = Interlocked.Read(ref _copied),
+            Skipped = Interlocked.Read(ref _skipped),
+            Mismatch = Interlocked.Read(ref _mismatch),
+            Failed = Interlocked.Read(ref _failed),
+            Extras = Interlocked.Read(ref _extras),
+        };
+    }
+
+    /// <summary>A list that keeps its first N items and remembers that more were offered.</summary>
+    internal sealed class BoundedList
+    {
+        private readonly List<ShareCopyItem> _items = new List<ShareCopyItem>();
+        private readonly int _max;
+
+        public BoundedList(int max) { _max = max; }
+
+        public bool Truncated { get; private set; }
+
+        public void Add(ShareCopyItem item)
+        {
+            lock (_items)
+            {
+                if (_items.Count < _max) _items.Add(item);
+                else Truncated = true;
+            }
+        }
+
+        public IReadOnlyList<ShareCopyItem> ToArray()
+        {
+            lock (_items) return _items.ToArray();
+        }
+    }
+}
