@@ -15,6 +15,7 @@
         'Get-DrRun'
         'Export-DrReport'
         'Invoke-KeyVaultSecretRecovery'
+        'Restore-AppServiceDatabase'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

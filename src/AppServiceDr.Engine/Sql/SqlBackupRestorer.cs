@@ -79,6 +79,12 @@ namespace AppServiceDr.Engine.Sql
             return tasks.Select(t => t.Result).ToList();
         }
 
+        /// <summary>Checks the request and lists which backup file restores which database (null: the one
+        /// inside the file), touching nothing on the server.</summary>
+        public static IReadOnlyList<KeyValuePair<string?, string>> Plan(SqlRestoreRequest request) =>
+            Validate(request ?? throw new ArgumentNullException(nameof(request)))
+                .Select(p => new KeyValuePair<string?, string>(p.Database, p.BackupFile)).ToList();
+
         // ---- validation -------------------------------------------------------------------------------
 
         private static DrException Invalid(string id, string message, object? target, DrErrorCategory category = DrErrorCategory.InvalidArgument) =>

@@ -1,0 +1,276 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using AppServiceDr.Engine;
+using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.AzureSql;
+using AppServiceDr.Engine.Runbooks;
+using AppServiceDr.Engine.Sql;
+
+namespace AppServiceDr.Commands
+{
+    /// <summary>
+    /// Restores the App Service databases: on SQL Server from backup files (seed 000), or in Azure SQL to a
+    /// point in time or from the latest geo-backup, optionally swapped in by renaming (seed 004).
+    /// </summary>
+    [Cmdlet(VerbsData.Restore, "AppServiceDatabase", DefaultParameterSetName = BackupPathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(SqlRestoreResult), ParameterSetName = new[] { BackupFileSet, BackupPathSet, ResumeSet })]
+    [OutputType(typeof(RunReport), ParameterSetName = new[] { PointInTimeSet, GeoBackupSet, ResumeSet })]
+    public sealed class RestoreAppServiceDatabaseCommand : AzureRunbookCmdlet
+    {
+        private const string BackupFileSet = "BackupFile";
+        private const string BackupPathSet = "BackupPath";
+        private const string PointInTimeSet = "PointInTime";
+        private const string GeoBackupSet = "GeoBackup";
+
+        // ---- SQL Server ----
+
+        /// <summary>The SQL Server instance to restore on (server, server\instance, or server,port).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = BackupFileSet)]
+        [Parameter(Mandatory = true, ParameterSetName = BackupPathSet)]
+        [Parameter(ParameterSetName = ResumeSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ServerInstance { get; set; }
+
+        /// <summary>A SQL login. Without it (and without -AccessToken), Windows integrated authentication is used.</summary>
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? Credential { get; set; }
+
+        /// <summary>Accept the server's certificate without validating its chain. Encryption stays on.</summary>
+        [Parameter(ParameterSetName = BackupFileSet)]
+        [Parameter(ParameterSetName = BackupPathSet)]
+        [Parameter(ParameterSetName = ResumeSet)]
+        public SwitchParameter TrustServerCertificate { get; set; }
+
+        /// <summary>One backup file (as the SQL Server service sees its path).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = BackupFileSet)]
+        [ValidateNotNullOrEmpty]
+        public string? BackupFile { get; set; }
+
+        /// <summary>A folder of backups: each database is restored from the newest &lt;name&gt;*.bak in it.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = BackupPathSet)]
+        [ValidateNotNullOrEmpty]
+        public string? BackupPath { get; set; }
+
+        /// <summary>The databases. With -BackupPath, default: appservice_hosting and appservice_metering. In Azure SQL, exactly one.</summary>
+        [Parameter(ParameterSetName = BackupFileSet)]
+        [Parameter(ParameterSetName = BackupPathSet)]
+        [Parameter(Mandatory = true, ParameterSetName = PointInTimeSet)]
+        [Parameter(Mandatory = true, ParameterSetName = GeoBackupSet)]
+        [ValidateNotNullOrEmpty]
+        public string[]? DatabaseName { get; set; }
+
+        /// <summary>Overwrite databases that exist (they are set to SINGLE_USER for the restore and always back to MULTI_USER).</summary>
+        [Parameter(ParameterSetName = BackupFileSet)]
+        [Parameter(ParameterSetName = BackupPathSet)]
+        public SwitchParameter WithReplace { get; set; }
+
+        /// <summary>Where data files go. Default: the server's default data path.</summary>
+        [Parameter(ParameterSetName = BackupFileSet)]
+        [Parameter(ParameterSetName = BackupPathSet)]
+        [ValidateNotNullOrEmpty]
+        public string? DataDirectory { get; set; }
+
+        /// <summary>Where log files go. Default: the server's default log path.</summary>
+        [Parameter(ParameterSetName = BackupFileSet)]
+        [Parameter(ParameterSetName = BackupPathSet)]
+        [ValidateNotNullOrEmpty]
+        public string? LogDirectory { get; set; }
+
+        /// <summary>Logical file name to physical path, for files that go somewhere specific.</summary>
+        [Parameter(ParameterSetName = BackupFileSet)]
+        [Parameter(ParameterSetName = BackupPathSet)]
+        [ValidateNotNull]
+        public Hashtable? FileMapping { get; set; }
+
+        /// <summary>Check the backups (RESTORE VERIFYONLY WITH CHECKSUM) and restore nothing.</summary>
+        [Parameter(ParameterSetName = BackupFileSet)]
+        [Parameter(ParameterSetName = BackupPathSet)]
+        public SwitchParameter VerifyOnly { get; set; }
+
+        /// <summary>Run DBCC CHECKDB on each restored database; the outcome is part of the result.</summary>
+        [Parameter(ParameterSetName = BackupFileSet)]
+        [Parameter(ParameterSetName = BackupPathSet)]
+        public SwitchParameter CheckDb { get; set; }
+
+        /// <summary>Write the T-SQL that would run, and touch nothing.</summary>
+        [Parameter(ParameterSetName = BackupFileSet)]
+        [Parameter(ParameterSetName = BackupPathSet)]
+        public SwitchParameter OutputScriptOnly { get; set; }
+
+        /// <summary>Seconds a RESTORE or CHECKDB statement may run; 0 (the default) means no limit.</summary>
+        [Parameter(ParameterSetName = BackupFileSet)]
+        [Parameter(ParameterSetName = BackupPathSet)]
+        [ValidateRange(0, int.MaxValue)]
+        public int StatementTimeoutSec { get; set; }
+
+        /// <summary>Do not ask before overwriting an existing database.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        // ---- Azure SQL ----
+
+        [Parameter(Mandatory = true, ParameterSetName = PointInTimeSet)]
+        [Parameter(Mandatory = true, ParameterSetName = GeoBackupSet)]
+        [ValidateNotNullOrEmpty]
+        public string? SubscriptionId { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = PointInTimeSet)]
+        [Parameter(Mandatory = true, ParameterSetName = GeoBackupSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ResourceGroupName { get; set; }
+
+        /// <summary>The Azure SQL logical server of the database.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PointInTimeSet)]
+        [Parameter(Mandatory = true, ParameterSetName = GeoBackupSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ServerName { get; set; }
+
+        /// <summary>The moment to restore to (UTC or with an offset), within the database's retention.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PointInTimeSet)]
+        public DateTimeOffset PointInTime { get; set; }
+
+        /// <summary>Restore the latest geo-replicated backup, for example into the paired region.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = GeoBackupSet)]
+        public SwitchParameter FromGeoBackup { get; set; }
+
+        /// <summary>When the data was lost, to report the data-loss window against.</summary>
+        [Parameter(ParameterSetName = PointInTimeSet)]
+        public DateTimeOffset DeletionTime { get; set; }
+
+        /// <summary>Name of the restored database. Default: &lt;db&gt;-restored-&lt;yyyyMMddHHmm&gt;.</summary>
+        [Parameter(ParameterSetName = PointInTimeSet)]
+        [Parameter(ParameterSetName = GeoBackupSet)]
+        [ValidateNotNullOrEmpty]
+        public string? TargetDatabaseName { get; set; }
+
+        [Parameter(ParameterSetName = GeoBackupSet)]
+        [ValidateNotNullOrEmpty]
+        public string? TargetResourceGroupName { get; set; }
+
+        [Parameter(ParameterSetName = GeoBackupSet)]
+        [ValidateNotNullOrEmpty]
+        public string? TargetServerName { get; set; }
+
+        /// <summary>After the restored copy is Online, rename the original to &lt;db&gt;-old-&lt;timestamp&gt; and the copy to the original name.</summary>
+        [Parameter(ParameterSetName = PointInTimeSet)]
+        public SwitchParameter Swap { get; set; }
+
+        /// <summary>Then restart this App Service app and wait until it is healthy.</summary>
+        [Parameter(ParameterSetName = PointInTimeSet)]
+        [Parameter(ParameterSetName = GeoBackupSet)]
+        [ValidateNotNullOrEmpty]
+        public string? WebAppName { get; set; }
+
+        /// <summary>Minutes to wait for the restored database to come Online.</summary>
+        [Parameter(ParameterSetName = PointInTimeSet)]
+        [Parameter(ParameterSetName = GeoBackupSet)]
+        [ValidateRange(1, 10080)]
+        public int TimeoutMinutes { get; set; } = 120;
+
+        protected override bool SkipDataLossPrompt => Force;
+
+        protected override void EndProcessing()
+        {
+            var redactor = new SecretRedactor();
+            switch (ParameterSetName)
+            {
+                case PointInTimeSet:
+                case GeoBackupSet:
+                    RestoreAzureSql(redactor);
+                    break;
+                case ResumeSet:
+                    var runbook = new RunStore(StateDirectory == null ? null : ResolvePath(StateDirectory)).Get(Resume).Runbook;
+                    if (runbook == AzureSqlRestoreRunbook.Name) RestoreAzureSql(redactor);
+                    else RestoreSqlServer();
+                    break;
+                default:
+                    RestoreSqlServer();
+                    break;
+            }
+        }
+
+        private SqlServerConnectionInfo Connection()
+        {
+            if (ServerInstance == null)
+                ThrowTerminatingError(ToErrorRecord(new DrException("ServerInstanceMissing", DrErrorCategory.InvalidArgument,
+                    "Give -ServerInstance (with -Resume too: the password is never journaled, so the connection is given again).") { IsPrecondition = true }));
+            return new SqlServerConnectionInfo
+            {
+                ServerInstance = ServerInstance!,
+                Authentication = Credential != null ? SqlAuthenticationKind.SqlLogin : AccessToken != null ? SqlAuthenticationKind.AccessToken : SqlAuthenticationKind.Integrated,
+                UserName = Credential?.UserName,
+                Password = Credential?.Password,
+                AccessToken = AccessToken == null ? null : new System.Net.NetworkCredential("", AccessToken).Password,
+                TrustServerCertificate = TrustServerCertificate,
+            };
+        }
+
+        private void RestoreSqlServer()
+        {
+            var connection = Connection();
+            if (IsResume)
+            {
+                Execute((journaled, host, token) => System.Threading.Tasks.Task.FromResult(SqlRestoreRunbook.Create(SqlRestoreRunbook.RequestFromJournal(journaled!, connection))),
+                    new SecretRedactor(), report => SqlRestoreRunbook.Results(report).Cast<object>());
+                return;
+            }
+            var request = new SqlRestoreRequest
+            {
+                Server = connection,
+                BackupFile = BackupFile,
+                BackupPath = BackupPath == null ? null : ResolvePath(BackupPath),
+                DatabaseNames = DatabaseName,
+                WithReplace = WithReplace,
+                DataDirectory = DataDirectory,
+                LogDirectory = LogDirectory,
+                FileMapping = FileMapping?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? "", StringComparer.OrdinalIgnoreCase),
+                VerifyOnly = VerifyOnly,
+                CheckDb = CheckDb,
+                OutputScriptOnly = OutputScriptOnly,
+                StatementTimeout = StatementTimeoutSec == 0 ? (TimeSpan?)null : TimeSpan.FromSeconds(StatementTimeoutSec),
+                MaxParallel = MaxParallel,
+            };
+            if (OutputScriptOnly)
+            {
+                var scripts = RunEngine((host, token) => new SqlBackupRestorer(host).RestoreAsync(request, token));
+                if (scripts != null) foreach (var r in scripts) WriteObject(r);
+                return;
+            }
+            Execute((_, host, token) => System.Threading.Tasks.Task.FromResult(SqlRestoreRunbook.Create(request)),
+                new SecretRedactor(), report => SqlRestoreRunbook.Results(report).Cast<object>());
+        }
+
+        private void RestoreAzureSql(SecretRedactor redactor)
+        {
+            var environment = BuildEnvironment();
+            Execute(async (journaled, host, token) =>
+            {
+                if (journaled != null) return AzureSqlRestoreRunbook.ForResume(environment, journaled, redactor);
+                if (DatabaseName!.Length != 1)
+                    throw new DrException("OneAzureDatabase", DrErrorCategory.InvalidArgument, "An Azure SQL restore takes exactly one -DatabaseName.") { IsPrecondition = true };
+                var request = new AzureSqlRestoreRequest
+                {
+                    SubscriptionId = SubscriptionId!,
+                    ResourceGroupName = ResourceGroupName!,
+                    ServerName = ServerName!,
+                    DatabaseName = DatabaseName[0],
+                    PointInTime = ParameterSetName == PointInTimeSet ? PointInTime : (DateTimeOffset?)null,
+                    FromGeoBackup = FromGeoBackup,
+                    DeletionTime = MyInvocation.BoundParameters.ContainsKey(nameof(DeletionTime)) ? DeletionTime : (DateTimeOffset?)null,
+                    TargetDatabaseName = TargetDatabaseName,
+                    TargetResourceGroupName = TargetResourceGroupName,
+                    TargetServerName = TargetServerName,
+                    Swap = Swap,
+                    Timeout = TimeSpan.FromMinutes(TimeoutMinutes),
+                    RestartApp = WebAppName == null ? null : new WebAppTarget { SubscriptionId = SubscriptionId!, ResourceGroupName = ResourceGroupName!, Name = WebAppName },
+                };
+                return await AzureSqlRestoreRunbook.CreateAsync(environment, request, redactor, DateTimeOffset.UtcNow, token).ConfigureAwait(false);
+            }, redactor);
+        }
+    }
+}
