@@ -16,6 +16,7 @@
         'Export-DrReport'
         'Invoke-KeyVaultSecretRecovery'
         'Restore-AppServiceDatabase'
+        'Restore-FileShareContent'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()
