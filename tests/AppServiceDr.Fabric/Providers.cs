@@ -9,6 +9,7 @@ public static class Providers
     public static IEnumerable<IFabricProvider> All() => new IFabricProvider[]
     {
         new Resources.ResourceGroupsProvider(),
+        new Resources.DeploymentsProvider(),
         new KeyVault.KeyVaultProvider(),
         new Sql.SqlProvider(),
         new Web.WebProvider(),

@@ -55,6 +55,9 @@ public sealed class LongRunningOperation
     /// <summary>Body the Location URL answers with once succeeded (null: 204 would be wrong, ARM sends 200 with the resource or 204 with none).</summary>
     internal Func<JsonNode?>? Result { get; set; }
 
+    /// <summary>Checked when the operation would succeed; an error makes it end Failed instead.</summary>
+    internal Func<FabricError?>? Verify { get; set; }
+
     internal bool Complete(DateTimeOffset now)
     {
         if (Status != "InProgress" || Outcome == OperationOutcome.NeverCompletes || now < DueTime)
@@ -62,7 +65,13 @@ public sealed class LongRunningOperation
             return false;
         }
         EndTime = now;
-        if (Outcome == OperationOutcome.Succeeded)
+        var error = Outcome == OperationOutcome.Succeeded ? Verify?.Invoke() : null;
+        if (error != null)
+        {
+            FailureCode = error.Code;
+            FailureMessage = error.Message;
+        }
+        if (Outcome == OperationOutcome.Succeeded && error == null)
         {
             Status = "Succeeded";
             OnSucceeded?.Invoke();
@@ -127,7 +136,8 @@ public sealed class LongRunningOperations
     /// <param name="failure">When set, the operation is accepted but ends Failed with this error (a
     /// precondition the service only discovers while working, e.g. an unreachable partner).</param>
     public LongRunningOperation Start(FabricRequest request, string providerNamespace, string? location, int durationMs,
-        Action? onSucceeded = null, Action? onFailed = null, Func<JsonNode?>? result = null, FabricError? failure = null)
+        Action? onSucceeded = null, Action? onFailed = null, Func<JsonNode?>? result = null, FabricError? failure = null,
+        Func<FabricError?>? verify = null)
     {
         var now = _state.Now;
         var fault = _state.Faults.TakeOperationFault(request.Method, request.Path);
@@ -139,6 +149,7 @@ public sealed class LongRunningOperations
             OnSucceeded = onSucceeded,
             OnFailed = onFailed,
             Result = result,
+            Verify = verify,
         };
         if (failure != null)
         {
@@ -152,7 +163,6 @@ public sealed class LongRunningOperations
         }
         _operations[op.Id] = op;
         _pending.Add(op);
-        Tick();
         return op;
     }
 

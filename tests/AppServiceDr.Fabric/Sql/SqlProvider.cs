@@ -11,7 +11,7 @@ namespace AppServiceDr.Fabric.Sql;
 /// Secondary), move (rename), delete, restore points, recoverable databases (geo-backups) and failover
 /// groups with planned and forced failover.
 /// </summary>
-public sealed class SqlProvider : IFabricProvider
+public sealed class SqlProvider : IFabricProvider, IResourceDeployer
 {
     public const string ServerType = "Microsoft.Sql/servers";
     public const string DatabaseType = "Microsoft.Sql/servers/databases";
@@ -23,6 +23,7 @@ public sealed class SqlProvider : IFabricProvider
     public void Register(FabricState state, FabricRoutes routes)
     {
         _state = state;
+        routes.Deployers.Add(this);
         var arm = routes.Arm;
         arm.Map("PUT", Server, PutServer);
         arm.Map("GET", Server, GetServer);
@@ -55,6 +56,34 @@ public sealed class SqlProvider : IFabricProvider
             SeedDatabase(_state, serverId, request.Route("db"), Date(body, "earliestRestoreDate"), Date(body, "lastAvailableBackupDate"));
             return FabricResult.NoContent();
         });
+    }
+
+    public bool CanDeploy(string type) =>
+        string.Equals(type, ServerType, StringComparison.OrdinalIgnoreCase) || string.Equals(type, DatabaseType, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Template deployment: a Ready server, or a new empty Online database (createMode Default only).</summary>
+    public void Deploy(FabricState state, DeploymentTarget target)
+    {
+        if (string.Equals(target.Type, ServerType, StringComparison.OrdinalIgnoreCase))
+        {
+            if (state.Arm.Find(target.Id) == null)
+            {
+                var login = target.Definition["properties"]?["administratorLogin"]?.GetValue<string>() ?? "sqladmin";
+                state.Arm.Add(NewServer(target.Id, target.Location, login));
+            }
+            return;
+        }
+        var mode = target.Definition["properties"]?["createMode"]?.GetValue<string>() ?? "Default";
+        if (!string.Equals(mode, "Default", StringComparison.OrdinalIgnoreCase))
+        {
+            throw FabricError.BadRequest("InvalidParameterValue", $"The fabric deploys databases from templates with createMode Default only, not '{mode}'.");
+        }
+        var serverId = ServerIdOf(target.Id);
+        var server = state.Arm.Find(serverId) ?? throw FabricError.NotFound("ParentResourceNotFound", $"The parent server '{serverId}' does not exist.");
+        if (state.Arm.Find(target.Id) == null)
+        {
+            state.Arm.Add(NewDatabase(server, target.Name.Split('/')[1], target.Definition["sku"] as JsonObject, state.Now, "Online"));
+        }
     }
 
     /// <summary>A ready server (and its resource group when missing); in-process seeding.</summary>

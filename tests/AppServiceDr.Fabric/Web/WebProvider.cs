@@ -13,7 +13,7 @@ namespace AppServiceDr.Fabric.Web;
 /// list and replace; and each site's own host {site}.web.{suffix}, whose health endpoint reflects
 /// whether the app is running, warmed, its Key Vault references resolved and its database online.
 /// </summary>
-public sealed class WebProvider : IFabricProvider
+public sealed class WebProvider : IFabricProvider, IResourceDeployer
 {
     public const string SiteType = "Microsoft.Web/sites";
     private const string Site = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{site}";
@@ -23,6 +23,7 @@ public sealed class WebProvider : IFabricProvider
     public void Register(FabricState state, FabricRoutes routes)
     {
         _state = state;
+        routes.Deployers.Add(this);
         var arm = routes.Arm;
         arm.Map("PUT", Site, PutSite);
         arm.Map("GET", Site, GetSite);
@@ -42,6 +43,40 @@ public sealed class WebProvider : IFabricProvider
                 body["databaseId"]?.GetValue<string>(), body["healthPath"]?.GetValue<string>());
             return FabricResult.NoContent();
         });
+    }
+
+    public const string PlanType = "Microsoft.Web/serverfarms";
+
+    public bool CanDeploy(string type) =>
+        string.Equals(type, SiteType, StringComparison.OrdinalIgnoreCase) || string.Equals(type, PlanType, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Template deployment: an App Service plan (kept as declared), or a site that starts at once.</summary>
+    public void Deploy(FabricState state, DeploymentTarget target)
+    {
+        if (string.Equals(target.Type, PlanType, StringComparison.OrdinalIgnoreCase))
+        {
+            var plan = state.Arm.Find(target.Id) ?? state.Arm.Add(new ArmResource(target.Id, PlanType, target.Location));
+            plan.Sku = target.Definition["sku"]?.DeepClone() as JsonObject;
+            plan.Kind = target.Definition["kind"]?.GetValue<string>();
+            plan.Properties = target.Definition["properties"]?.DeepClone() as JsonObject ?? new JsonObject();
+            plan.Properties["provisioningState"] = "Succeeded";
+            return;
+        }
+        var site = state.Arm.Find(target.Id)
+                   ?? state.Arm.Add(NewSite(state, target.Id, target.Location, target.Definition["properties"]?["serverFarmId"]?.GetValue<string>()));
+        ApplySiteDefinition(state, site, target.Definition);
+    }
+
+    /// <summary>Takes app settings from properties.siteConfig.appSettings (when given) and (re)starts the site.</summary>
+    private static void ApplySiteDefinition(FabricState state, ArmResource site, JsonObject definition)
+    {
+        if (definition["properties"]?["siteConfig"]?["appSettings"] is JsonArray settings)
+        {
+            Runtime(site).AppSettings = settings.Select(s => new KeyValuePair<string, string>(
+                s!["name"]!.GetValue<string>(), s["value"]?.GetValue<string>() ?? string.Empty)).ToList();
+        }
+        site.Internal["lastModified"] = state.Now;
+        BeginStart(state, site, immediately: true);
     }
 
     /// <summary>
@@ -180,13 +215,7 @@ public sealed class WebProvider : IFabricProvider
         var body = request.RequireBody();
         var site = _state.Arm.Find(SiteId(request));
         site ??= _state.Arm.Add(NewSite(_state, SiteId(request), Arm.RequireLocation(body), body["properties"]?["serverFarmId"]?.GetValue<string>()));
-        if (body["properties"]?["siteConfig"]?["appSettings"] is JsonArray settings)
-        {
-            Runtime(site).AppSettings = settings.Select(s => new KeyValuePair<string, string>(
-                s!["name"]!.GetValue<string>(), s["value"]?.GetValue<string>() ?? string.Empty)).ToList();
-        }
-        site.Internal["lastModified"] = _state.Now;
-        BeginStart(site, immediately: true);
+        ApplySiteDefinition(_state, site, body);
         return FabricResult.Ok(Render(site));
     }
 
@@ -196,7 +225,7 @@ public sealed class WebProvider : IFabricProvider
     /// Starts the app process: warm-up begins (now, or after the restart delay), and when it ends
     /// the Key Vault references are resolved, as App Service does at startup.
     /// </summary>
-    private void BeginStart(ArmResource site, bool immediately)
+    private static void BeginStart(FabricState state, ArmResource site, bool immediately)
     {
         var runtime = Runtime(site);
         var generation = ++runtime.Generation;
@@ -207,12 +236,12 @@ public sealed class WebProvider : IFabricProvider
                 return;
             }
             runtime.Running = true;
-            runtime.WarmUntil = _state.Now.AddMilliseconds(_state.Timings.SiteWarmupMs);
-            _state.Operations.Schedule(_state.Timings.SiteWarmupMs, () =>
+            runtime.WarmUntil = state.Now.AddMilliseconds(state.Timings.SiteWarmupMs);
+            state.Operations.Schedule(state.Timings.SiteWarmupMs, () =>
             {
                 if (runtime.Generation == generation)
                 {
-                    runtime.KeyVaultFailure = ResolveReferences(_state, runtime);
+                    runtime.KeyVaultFailure = ResolveReferences(state, runtime);
                 }
             });
         }
@@ -222,7 +251,7 @@ public sealed class WebProvider : IFabricProvider
         }
         else
         {
-            _state.Operations.Schedule(_state.Timings.SiteRestartMs, Warm);
+            state.Operations.Schedule(state.Timings.SiteRestartMs, Warm);
         }
     }
 
@@ -230,7 +259,7 @@ public sealed class WebProvider : IFabricProvider
     {
         var site = RequireSite(request);
         var synchronous = string.Equals(request.Query("synchronous"), "true", StringComparison.OrdinalIgnoreCase);
-        BeginStart(site, immediately: synchronous);
+        BeginStart(_state, site, immediately: synchronous);
         return FabricResult.Ok(null);
     }
 
@@ -248,7 +277,7 @@ public sealed class WebProvider : IFabricProvider
         var site = RequireSite(request);
         if (!Runtime(site).Running)
         {
-            BeginStart(site, immediately: true);
+            BeginStart(_state, site, immediately: true);
         }
         return FabricResult.Ok(null);
     }
@@ -290,7 +319,7 @@ public sealed class WebProvider : IFabricProvider
         }
         Runtime(site).AppSettings = settings;
         site.Internal["lastModified"] = _state.Now;
-        BeginStart(site, immediately: true);
+        BeginStart(_state, site, immediately: true);
         return FabricResult.Ok(RenderSettings(site));
     }
 
