@@ -14,5 +14,8 @@ public static class Providers
         new Sql.SqlProvider(),
         new Web.WebProvider(),
         new Storage.StorageProvider(),
+        new Graph.GraphProvider(),
+        new Network.TrafficManagerProvider(),
+        new Network.DnsProvider(),
     };
 }

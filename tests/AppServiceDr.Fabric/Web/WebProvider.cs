@@ -380,7 +380,7 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
         {
             return new FabricResult(404) { Text = "Not found." };
         }
-        var reason = Unhealthy(runtime);
+        var reason = Unhealthy(_state, runtime);
         if (reason != null)
         {
             return new FabricResult(503) { Text = reason };
@@ -389,13 +389,33 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
         return new FabricResult(200) { Text = package == null ? "Healthy." : $"Healthy. Running package: {package}" };
     }
 
-    private string? Unhealthy(SiteRuntime runtime)
+    /// <summary>
+    /// Why the site serving <paramref name="hostName"/> ({site}.web.{suffix}) is unhealthy, or null
+    /// when its health endpoint would answer 200. Unknown hosts are reported as such.
+    /// </summary>
+    public static string? HealthProblem(FabricState state, string hostName)
+    {
+        var suffix = ".web." + state.Options.DnsSuffix;
+        if (!hostName.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"'{hostName}' is not a fabric site.";
+        }
+        var name = hostName.Substring(0, hostName.Length - suffix.Length);
+        var site = state.Arm.OfType(SiteType).FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (site == null)
+        {
+            return $"The site '{name}' does not exist.";
+        }
+        return state.Faults.IsRegionDown(site.Location) ? $"The region '{site.Location}' is unavailable." : Unhealthy(state, Runtime(site));
+    }
+
+    private static string? Unhealthy(FabricState state, SiteRuntime runtime)
     {
         if (!runtime.Running)
         {
             return "Site is stopped.";
         }
-        if (_state.Now < runtime.WarmUntil)
+        if (state.Now < runtime.WarmUntil)
         {
             return "Site is warming up.";
         }
@@ -405,9 +425,9 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
         }
         if (runtime.DatabaseId != null)
         {
-            var db = _state.Arm.Find(runtime.DatabaseId);
+            var db = state.Arm.Find(runtime.DatabaseId);
             var status = db?.Properties["status"]?.GetValue<string>();
-            if (db == null || status != "Online" || _state.Faults.IsRegionDown(db.Location))
+            if (db == null || status != "Online" || state.Faults.IsRegionDown(db.Location))
             {
                 return $"Database '{runtime.DatabaseId.Substring(runtime.DatabaseId.LastIndexOf('/') + 1)}' is not available (status: {status ?? "missing"}).";
             }
