@@ -144,6 +144,8 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         p["requestedBackupStorageRedundancy"] = "Geo";
         p["isInfraEncryptionEnabled"] = false;
         p["isLedgerOn"] = false;
+        p["maintenanceConfigurationId"] = server.Id.Substring(0, server.Id.IndexOf("/resourceGroups/", StringComparison.OrdinalIgnoreCase))
+                                          + "/providers/Microsoft.Maintenance/publicMaintenanceConfigurations/SQL_Default";
         SetEarliestRestore(db, created);
         db.Internal["lastGeoBackup"] = created;
         return db;

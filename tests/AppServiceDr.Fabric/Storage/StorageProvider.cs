@@ -105,6 +105,16 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
         p["minimumTlsVersion"] = "TLS1_2";
         p["supportsHttpsTrafficOnly"] = true;
         p["isHnsEnabled"] = false;
+        p["accountMigrationInProgress"] = false;
+        p["isSkuConversionBlocked"] = false;
+        p["networkAcls"] = new JsonObject
+        {
+            ["bypass"] = "AzureServices",
+            ["defaultAction"] = "Allow",
+            ["ipRules"] = new JsonArray(),
+            ["resourceAccessRules"] = new JsonArray(),
+            ["virtualNetworkRules"] = new JsonArray(),
+        };
         foreach (var pair in requested)
         {
             p[pair.Key] = pair.Value?.DeepClone();
@@ -118,7 +128,17 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
             ["services"] = new JsonObject { ["blob"] = service.DeepClone(), ["file"] = service.DeepClone() },
         };
         p["keyCreationTime"] = new JsonObject { ["key1"] = now, ["key2"] = now };
-        p["primaryEndpoints"] = Endpoints(account.Name, state.Options.DnsSuffix, string.Empty);
+        var endpoints = Endpoints(account.Name, state.Options.DnsSuffix, string.Empty);
+        // A routing preference publishes extra endpoint sets, as the service does.
+        if (p["routingPreference"]?["publishInternetEndpoints"]?.GetValue<bool>() == true)
+        {
+            endpoints["internetEndpoints"] = Endpoints(account.Name, state.Options.DnsSuffix, "-internetrouting");
+        }
+        if (p["routingPreference"]?["publishMicrosoftEndpoints"]?.GetValue<bool>() == true)
+        {
+            endpoints["microsoftEndpoints"] = Endpoints(account.Name, state.Options.DnsSuffix, "-microsoftrouting");
+        }
+        p["primaryEndpoints"] = endpoints;
         account.Internal["keys"] = new[] { NewKey(), NewKey() };
         SetSku(account, state.Options.DnsSuffix, sku, location, IsGeoRedundant(sku) ? Regions.Paired(location) : null);
         return account;
