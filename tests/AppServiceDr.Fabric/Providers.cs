@@ -17,5 +17,6 @@ public static class Providers
         new Graph.GraphProvider(),
         new Network.TrafficManagerProvider(),
         new Network.DnsProvider(),
+        new Login.LoginProvider(),
     };
 }

@@ -267,7 +267,7 @@ public sealed class FabricServer : IAsyncDisposable
                 throw FabricError.BadRequest("MissingApiVersionParameter",
                     "The api-version query parameter (?api-version=) is required for all requests.");
             }
-            var request = new FabricRequest(http, service, name, FabricRequest.ParseBody(bodyText), match);
+            var request = new FabricRequest(http, service, name, bodyText, match);
             lock (State.Sync)
             {
                 State.Operations.Tick();
