@@ -25,9 +25,7 @@ public sealed class LoginTests
 
     private static string Audience(string jwt)
     {
-        var payload = jwt.Split('.')[1].Replace('-', '+').Replace('_', '/');
-        payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
-        return JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(payload)))!["aud"]!.GetValue<string>();
+        return JsonNode.Parse(Core.Base64Url.Decode(jwt.Split('.')[1]))!["aud"]!.GetValue<string>();
     }
 
     [Fact]

@@ -35,8 +35,7 @@ public sealed class TestFabric : IAsyncDisposable
     /// <summary>An unsigned JWT carrying only an audience, like the ones the fabric's token endpoint issues.</summary>
     public static string Token(string audience)
     {
-        static string Part(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        return Part("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + Part("{\"aud\":\"" + audience + "\"}") + ".";
+        return Base64Url.Encode("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + Base64Url.Encode("{\"aud\":\"" + audience + "\"}") + ".";
     }
 
     public Uri ArmUri(string pathAndQuery) => new Uri(Server.ArmEndpoint, pathAndQuery);

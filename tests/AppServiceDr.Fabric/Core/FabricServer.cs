@@ -142,7 +142,10 @@ public sealed class FabricServer : IAsyncDisposable
             ["loginEndpoint"] = LoginEndpoint.ToString(),
             ["keyVaultResource"] = KeyVaultResource,
         };
-        File.WriteAllText(Path.Combine(Options.StateDirectory, "fabric.json"), details.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        // Written last and atomically: its presence tells a waiting script the fabric is ready.
+        var target = Path.Combine(Options.StateDirectory, "fabric.json");
+        File.WriteAllText(target + ".tmp", details.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        File.Move(target + ".tmp", target, overwrite: true);
     }
 
     private (FabricService Service, string Name) Classify(string host)
@@ -305,9 +308,7 @@ public sealed class FabricServer : IAsyncDisposable
         }
         try
         {
-            var payload = parts[1].Replace('-', '+').Replace('_', '/');
-            payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
-            var json = JsonNode.Parse(Convert.FromBase64String(payload)) as JsonObject;
+            var json = JsonNode.Parse(Base64Url.Decode(parts[1])) as JsonObject;
             return json?["aud"]?.ToString();
         }
         catch (Exception e) when (e is FormatException || e is System.Text.Json.JsonException)

@@ -297,7 +297,7 @@ public sealed class KeyVaultProvider : IFabricProvider
         {
             aes.Encrypt(nonce, payload, cipher, tag);
         }
-        var blob = Base64Url(Encoding.UTF8.GetBytes(BackupMarker).Concat(nonce).Concat(tag).Concat(cipher).ToArray());
+        var blob = Base64Url.Encode(Encoding.UTF8.GetBytes(BackupMarker).Concat(nonce).Concat(tag).Concat(cipher).ToArray());
         return FabricResult.Ok(new JsonObject { ["value"] = blob });
     }
 
@@ -323,7 +323,7 @@ public sealed class KeyVaultProvider : IFabricProvider
     {
         try
         {
-            var bytes = FromBase64Url(blob);
+            var bytes = Base64Url.Decode(blob);
             var marker = Encoding.UTF8.GetBytes(BackupMarker);
             if (bytes.Length <= marker.Length + 28 || !bytes.Take(marker.Length).SequenceEqual(marker))
             {
@@ -420,14 +420,6 @@ public sealed class KeyVaultProvider : IFabricProvider
         target["recoveryId"] = $"{request.BaseUri}/deletedsecrets/{secret.Name}";
         target["deletedDate"] = secret.DeletedDate;
         target["scheduledPurgeDate"] = secret.ScheduledPurgeDate;
-    }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static byte[] FromBase64Url(string text)
-    {
-        var s = text.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '='));
     }
 
     private sealed class BackupPayload

@@ -1,6 +1,5 @@
 using System;
 using System.Linq;
-using System.Text;
 using System.Text.Json.Nodes;
 using AppServiceDr.Fabric.Core;
 
@@ -71,7 +70,7 @@ public sealed class LoginProvider : IFabricProvider
             ["nbf"] = now,
             ["exp"] = now + 3600,
         };
-        var token = Base64Url("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + Base64Url(payload.ToJsonString()) + ".";
+        var token = Base64Url.Encode("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + Base64Url.Encode(payload.ToJsonString()) + ".";
         return FabricResult.Ok(new JsonObject
         {
             ["token_type"] = "Bearer",
@@ -80,7 +79,4 @@ public sealed class LoginProvider : IFabricProvider
             ["access_token"] = token,
         });
     }
-
-    private static string Base64Url(string text) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
