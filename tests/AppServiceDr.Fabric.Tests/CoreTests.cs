@@ -172,6 +172,35 @@ public sealed class CoreTests
     }
 
     [Fact]
+    public async Task Reset_after_processing_applies_the_change_but_the_client_never_sees_the_answer()
+    {
+        await using var f = await TestFabric.StartAsync();
+        f.Server.Faults.Add(new FaultRule { Method = "PUT", PathPattern = "rg1", Kind = FaultKind.ResetAfterProcessing });
+        await Assert.ThrowsAsync<HttpRequestException>(() => f.ArmAsync(HttpMethod.Put, Rg + "rg1" + Api, new JsonObject { ["location"] = "westus" }));
+        Assert.Equal(200, (await f.ArmAsync(HttpMethod.Get, Rg + "rg1" + Api)).Status);
+        var entry = f.Server.Log.Entries.Single();
+        Assert.Equal(201, entry.Status);
+        Assert.Equal("ResetAfterProcessing", entry.Fault);
+        Assert.Equal(1, f.Server.Log.CountSucceeded("PUT", "rg1"));
+
+        // The client's retry finds the group already there: the change is applied once, answered twice.
+        Assert.Equal(200, (await f.ArmAsync(HttpMethod.Put, Rg + "rg1" + Api, new JsonObject { ["location"] = "westus" })).Status);
+    }
+
+    [Fact]
+    public async Task Every_request_is_counted_so_polls_can_be_measured()
+    {
+        await using var f = await TestFabric.StartAsync(o => o.Timings.OperationMs = 0);
+        await f.ArmAsync(HttpMethod.Put, Rg + "rg1" + Api, new JsonObject { ["location"] = "westus" });
+        var accepted = await f.ArmAsync(HttpMethod.Delete, Rg + "rg1" + Api);
+        await f.PollAsync(accepted, "Location");
+        await f.SendAsync(HttpMethod.Get, new Uri(accepted.Header("Location")!));
+        Assert.Equal(2, f.Server.Log.CountRequests("GET", "/operationResults/"));
+        Assert.Equal(2, f.Server.Log.Entries.Count);
+        Assert.Equal(4, f.Server.Log.Requests.Count);
+    }
+
+    [Fact]
     public async Task Region_outage_answers_503_for_that_region_only()
     {
         await using var f = await TestFabric.StartAsync(o => o.Timings.OperationMs = 0);

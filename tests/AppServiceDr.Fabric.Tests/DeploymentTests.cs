@@ -3,6 +3,7 @@ using System.Linq;
 using System.Net.Http;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
+using AppServiceDr.Fabric.Core;
 using AppServiceDr.Fabric.Resources;
 
 namespace AppServiceDr.Fabric.Tests;

@@ -97,28 +97,6 @@ public sealed class TestFabric : IAsyncDisposable
     }
 }
 
-/// <summary>A clock the test moves by hand, so timed transitions happen exactly when the test says.</summary>
-public sealed class ManualClock : TimeProvider
-{
-    private DateTimeOffset _now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow()
-    {
-        lock (this)
-        {
-            return _now;
-        }
-    }
-
-    public void Advance(TimeSpan by)
-    {
-        lock (this)
-        {
-            _now += by;
-        }
-    }
-}
-
 /// <summary>A response read fully: status, headers, JSON (when any) and raw text.</summary>
 public sealed class Reply
 {

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Net.Http;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
+using AppServiceDr.Fabric.Core;
 using AppServiceDr.Fabric.KeyVault;
 using AppServiceDr.Fabric.Sql;
 using AppServiceDr.Fabric.Web;

@@ -36,6 +36,7 @@ public static class FabricAdmin
     internal static void Register(FabricState state, Router admin)
     {
         admin.Map("GET", "/_fabric/operations", _ => FabricResult.Ok(JsonSerializer.SerializeToNode(state.Log.Entries, Json)));
+        admin.Map("GET", "/_fabric/requests", _ => FabricResult.Ok(JsonSerializer.SerializeToNode(state.Log.Requests, Json)));
         admin.Map("DELETE", "/_fabric/operations", _ =>
         {
             state.Log.Clear();

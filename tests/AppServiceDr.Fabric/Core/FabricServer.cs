@@ -195,9 +195,8 @@ public sealed class FabricServer : IAsyncDisposable
         }
 
         var audience = TokenAudience(http);
-        var mutating = OperationLog.IsMutating(method, path);
-        string? faultName = null;
-        FabricResult result;
+        FaultRule? fault = null;
+        FabricResult? result;
         if (service == FabricService.Unknown)
         {
             result = ErrorResult(service, new FabricError(404, "HostNotFound", $"The host '{http.Request.Host.Host}' is not served by the fabric."));
@@ -208,28 +207,32 @@ public sealed class FabricServer : IAsyncDisposable
         }
         else
         {
-            var fault = Faults.Take(method, path);
-            if (fault?.Kind == FaultKind.Latency)
+            fault = Faults.Take(method, path);
+            switch (fault?.Kind)
             {
-                await Task.Delay(fault.LatencyMs, http.RequestAborted).ConfigureAwait(false);
+                case null:
+                case FaultKind.ResetAfterProcessing:
+                    result = Serve(http, service, name, path, bodyText);
+                    break;
+                case FaultKind.Latency:
+                    await Task.Delay(fault.LatencyMs, http.RequestAborted).ConfigureAwait(false);
+                    result = Serve(http, service, name, path, bodyText);
+                    break;
+                case FaultKind.ConnectionReset:
+                    result = null;
+                    break;
+                default:
+                    result = FaultResult(service, fault);
+                    break;
             }
-            else if (fault?.Kind == FaultKind.ConnectionReset)
-            {
-                if (mutating)
-                {
-                    Log.Add(new LoggedOperation(State.Now, method, http.Request.Host.Host, path, 0, "ConnectionReset", audience));
-                }
-                http.Abort();
-                return;
-            }
-            faultName = fault == null || fault.Kind == FaultKind.Latency ? null : fault.Kind.ToString();
-            result = fault == null || fault.Kind == FaultKind.Latency
-                ? Serve(http, service, name, path, bodyText)
-                : FaultResult(service, fault);
         }
-        if (mutating)
+        var faultName = fault == null || fault.Kind == FaultKind.Latency ? null : fault.Kind.ToString();
+        Log.Add(new LoggedOperation(State.Now, method, http.Request.Host.Host, path, result?.Status ?? 0, faultName, audience),
+            OperationLog.IsMutating(method, path));
+        if (result == null || fault?.Kind == FaultKind.ResetAfterProcessing)
         {
-            Log.Add(new LoggedOperation(State.Now, method, http.Request.Host.Host, path, result.Status, faultName, audience));
+            http.Abort();
+            return;
         }
         await WriteAsync(http, result).ConfigureAwait(false);
     }

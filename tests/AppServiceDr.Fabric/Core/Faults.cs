@@ -14,8 +14,13 @@ public enum FaultKind
     InternalError,
     /// <summary>503 ServiceUnavailable with Retry-After.</summary>
     Unavailable,
-    /// <summary>The connection is aborted without an answer.</summary>
+    /// <summary>The connection is aborted before the request is processed: nothing changes.</summary>
     ConnectionReset,
+    /// <summary>
+    /// The request is processed (its change is applied) and then the connection is aborted, so the
+    /// client never sees the answer: the case that tests idempotent retries and resumption.
+    /// </summary>
+    ResetAfterProcessing,
     /// <summary>The request is answered normally after a delay.</summary>
     Latency,
 }
