@@ -118,10 +118,12 @@ public sealed class LongRunningOperations
     }
 
     /// <summary>An internal transition after <paramref name="delayMs"/> (not visible as an ARM operation).</summary>
-    public LongRunningOperation Schedule(int delayMs, Action action)
+    public LongRunningOperation Schedule(int delayMs, Action action) => Schedule(TimeSpan.FromMilliseconds(delayMs), action);
+
+    public LongRunningOperation Schedule(TimeSpan delay, Action action)
     {
         var now = _state.Now;
-        var op = new LongRunningOperation(Guid.NewGuid().ToString(), now, now.AddMilliseconds(delayMs), OperationOutcome.Succeeded)
+        var op = new LongRunningOperation(Guid.NewGuid().ToString(), now, now + delay, OperationOutcome.Succeeded)
         {
             OnSucceeded = action,
         };

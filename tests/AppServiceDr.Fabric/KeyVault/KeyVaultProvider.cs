@@ -77,9 +77,12 @@ public sealed class KeyVaultProvider : IFabricProvider
     private static FabricError DeletedNotFound(string name) =>
         FabricError.NotFound("SecretNotFound", $"Deleted Secret not found: {name}");
 
-    private static FabricError StateConflict(VaultSecret secret) => secret.State == SecretState.Recovering
-        ? new FabricError(409, "Conflict", $"Secret {secret.Name} is currently being recovered.", "ObjectIsBeingRecovered")
-        : new FabricError(409, "Conflict", $"Secret {secret.Name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.", "ObjectIsDeletedButRecoverable");
+    private static FabricError StateConflict(VaultSecret secret) => secret.State switch
+    {
+        SecretState.Recovering => new FabricError(409, "Conflict", $"Secret {secret.Name} is currently being recovered.", "ObjectIsBeingRecovered"),
+        SecretState.Deleting => new FabricError(409, "Conflict", $"Secret {secret.Name} is currently being deleted.", "ObjectIsBeingDeleted"),
+        _ => new FabricError(409, "Conflict", $"Secret {secret.Name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.", "ObjectIsDeletedButRecoverable"),
+    };
 
     private static VaultSecret RequireActive(Vault vault, string name)
     {
@@ -99,7 +102,7 @@ public sealed class KeyVaultProvider : IFabricProvider
         {
             throw DeletedNotFound(name);
         }
-        if (secret.State == SecretState.Recovering)
+        if (secret.State != SecretState.Deleted)
         {
             throw StateConflict(secret);
         }
@@ -226,14 +229,30 @@ public sealed class KeyVaultProvider : IFabricProvider
         {
             throw SecretNotFound(vault.Name, request.Route("name"));
         }
-        if (secret.State == SecretState.Recovering)
+        if (secret.State != SecretState.Active)
         {
             throw StateConflict(secret);
         }
         var now = _state.Now;
-        secret.State = SecretState.Deleted;
-        secret.DeletedDate = Unix(now);
+        var deletedDate = Unix(now);
+        secret.State = SecretState.Deleting;
+        secret.DeletedDate = deletedDate;
         secret.ScheduledPurgeDate = Unix(now.AddDays(_state.Timings.SoftDeleteRetentionDays));
+        _state.Operations.Schedule(_state.Timings.SecretDeletionMs, () =>
+        {
+            if (secret.State == SecretState.Deleting)
+            {
+                secret.State = SecretState.Deleted;
+            }
+        });
+        // Past the retention period the service purges the secret for good.
+        _state.Operations.Schedule(TimeSpan.FromDays(_state.Timings.SoftDeleteRetentionDays), () =>
+        {
+            if (secret.State == SecretState.Deleted && secret.DeletedDate == deletedDate && vault.Secrets.TryGetValue(secret.Name, out var current) && ReferenceEquals(current, secret))
+            {
+                vault.Secrets.Remove(secret.Name);
+            }
+        });
         return FabricResult.Ok(DeletedBundle(request, secret));
     }
 
