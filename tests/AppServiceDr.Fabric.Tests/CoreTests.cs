@@ -159,6 +159,18 @@ public sealed class CoreTests
     }
 
     [Fact]
+    public async Task Forbidden_fault_and_location_listing()
+    {
+        await using var f = await TestFabric.StartAsync();
+        f.Server.Faults.Add(new FaultRule { Method = "GET", PathPattern = "/resourcegroups/", Kind = FaultKind.Forbidden });
+        Assert.Equal("AuthorizationFailed", (await f.ArmAsync(HttpMethod.Get, Rg + "rg1" + Api)).ErrorCode);
+        var locations = (await f.ArmAsync(HttpMethod.Get, $"/subscriptions/{TestFabric.Subscription}/locations" + Api)).Json!["value"]!.AsArray();
+        var westus = locations.Single(l => l!["name"]!.GetValue<string>() == "westus")!;
+        Assert.Equal("West US", westus["displayName"]!.GetValue<string>());
+        Assert.Equal("eastus", westus["metadata"]!["pairedRegion"]![0]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Connection_reset_and_latency_faults()
     {
         await using var f = await TestFabric.StartAsync();

@@ -346,6 +346,9 @@ public sealed class FabricServer : IAsyncDisposable
             case FaultKind.Unavailable:
                 return ErrorResult(service, new FabricError(503, "ServiceUnavailable", "The service is temporarily unavailable."))
                     .WithHeader("Retry-After", fault.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            case FaultKind.Forbidden:
+                return ErrorResult(service, new FabricError(403, service == FabricService.Vault ? "Forbidden" : "AuthorizationFailed",
+                    "The client does not have authorization to perform this action, or the scope is invalid."));
             default:
                 return ErrorResult(service, new FabricError(500, "InternalServerError", "The server encountered an internal error."));
         }

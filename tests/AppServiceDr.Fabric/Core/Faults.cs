@@ -14,6 +14,8 @@ public enum FaultKind
     InternalError,
     /// <summary>503 ServiceUnavailable with Retry-After.</summary>
     Unavailable,
+    /// <summary>403 AuthorizationFailed: the caller lacks permission for this operation.</summary>
+    Forbidden,
     /// <summary>The connection is aborted before the request is processed: nothing changes.</summary>
     ConnectionReset,
     /// <summary>

@@ -18,6 +18,7 @@ public sealed class ResourceGroupsProvider : IFabricProvider
         routes.Arm.Map("GET", path, Get);
         routes.Arm.Map("HEAD", path, Head);
         routes.Arm.Map("DELETE", path, Delete);
+        routes.Arm.Map("GET", "/subscriptions/{sub}/locations", ListLocations);
         routes.Admin.Map("PUT", "/_fabric/seed/resourceGroups/{sub}/{rg}", request =>
         {
             Seed(_state, request.Route("sub"), request.Route("rg"), Arm.RequireLocation(request.RequireBody()));
@@ -37,6 +38,24 @@ public sealed class ResourceGroupsProvider : IFabricProvider
         var group = new ArmResource(id, Arm.ResourceGroupType, location);
         group.Properties["provisioningState"] = "Succeeded";
         return state.Arm.Add(group);
+    }
+
+    /// <summary>The regions the fabric knows, with their pairs, for validating a target location.</summary>
+    private static FabricResult ListLocations(FabricRequest request)
+    {
+        var subscription = "/subscriptions/" + request.Route("sub") + "/locations/";
+        return FabricResult.Ok(Arm.List(Regions.DisplayNames.Select(r => (JsonNode)new JsonObject
+        {
+            ["id"] = subscription + r.Key,
+            ["name"] = r.Key,
+            ["type"] = "Region",
+            ["displayName"] = r.Value,
+            ["metadata"] = new JsonObject
+            {
+                ["regionType"] = "Physical",
+                ["pairedRegion"] = new JsonArray(new JsonObject { ["name"] = Regions.Paired(r.Key), ["id"] = subscription + Regions.Paired(r.Key) }),
+            },
+        })));
     }
 
     private FabricResult Put(FabricRequest request)
