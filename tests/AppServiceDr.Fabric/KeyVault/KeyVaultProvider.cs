@@ -71,7 +71,7 @@ public sealed class KeyVaultProvider : IFabricProvider
 
     private static VaultSecret? Find(Vault vault, string name) => vault.Secrets.TryGetValue(name, out var s) ? s : null;
 
-    private static FabricError SecretNotFound(string vaultName, string name) =>
+    private static FabricError SecretNotFound(string name) =>
         FabricError.NotFound("SecretNotFound", $"A secret with (name/id) {name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command.");
 
     private static FabricError DeletedNotFound(string name) =>
@@ -89,7 +89,7 @@ public sealed class KeyVaultProvider : IFabricProvider
         var secret = Find(vault, name);
         if (secret == null || secret.State != SecretState.Active)
         {
-            throw SecretNotFound(vault.Name, name);
+            throw SecretNotFound(name);
         }
         return secret;
     }
@@ -175,7 +175,7 @@ public sealed class KeyVaultProvider : IFabricProvider
         var version = string.IsNullOrEmpty(versionName)
             ? secret.Latest
             : secret.Versions.FirstOrDefault(v => string.Equals(v.Version, versionName, StringComparison.OrdinalIgnoreCase))
-              ?? throw SecretNotFound(vault.Name, secret.Name + "/" + versionName);
+              ?? throw SecretNotFound(secret.Name + "/" + versionName);
         if (!version.Enabled)
         {
             throw new FabricError(403, "Forbidden", "Operation get is not allowed on a disabled secret.", "SecretDisabled");
@@ -189,7 +189,7 @@ public sealed class KeyVaultProvider : IFabricProvider
         var secret = RequireActive(vault, request.Route("name"));
         var versionName = request.Route("version");
         var version = secret.Versions.FirstOrDefault(v => string.Equals(v.Version, versionName, StringComparison.OrdinalIgnoreCase))
-                      ?? throw SecretNotFound(vault.Name, secret.Name + "/" + versionName);
+                      ?? throw SecretNotFound(secret.Name + "/" + versionName);
         var body = request.RequireBody();
         ApplyAttributes(version, body["attributes"] as JsonObject);
         if (body["contentType"] is JsonValue contentType)
@@ -227,7 +227,7 @@ public sealed class KeyVaultProvider : IFabricProvider
         var secret = Find(vault, request.Route("name"));
         if (secret == null || secret.State == SecretState.Deleted)
         {
-            throw SecretNotFound(vault.Name, request.Route("name"));
+            throw SecretNotFound(request.Route("name"));
         }
         if (secret.State != SecretState.Active)
         {
