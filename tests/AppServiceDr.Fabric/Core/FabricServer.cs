@@ -271,7 +271,7 @@ public sealed class FabricServer : IAsyncDisposable
             if (checkApiVersion && string.IsNullOrEmpty(http.Request.Query["api-version"].FirstOrDefault()))
             {
                 throw FabricError.BadRequest("MissingApiVersionParameter",
-                    "The api-version query parameter (?api-version=) is required for all requests.");
+                    "Every request needs an api-version query parameter.");
             }
             var request = new FabricRequest(http, service, name, bodyText, match);
             lock (State.Sync)
@@ -326,13 +326,13 @@ public sealed class FabricServer : IAsyncDisposable
         switch (service)
         {
             case FabricService.Vault:
-                return ErrorResult(service, new FabricError(401, "Unauthorized", "Request is missing a Bearer or PoP token."))
+                return ErrorResult(service, new FabricError(401, "Unauthorized", "The request carries no bearer token."))
                     .WithHeader("WWW-Authenticate", $"Bearer authorization=\"{authority}\", resource=\"{KeyVaultResource}\"");
             case FabricService.Graph:
-                return ErrorResult(service, new FabricError(401, "InvalidAuthenticationToken", "Access token is empty."));
+                return ErrorResult(service, new FabricError(401, "InvalidAuthenticationToken", "The request carries no access token."));
             default:
-                return ErrorResult(service, new FabricError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."))
-                    .WithHeader("WWW-Authenticate", $"Bearer authorization_uri=\"{authority}\", error=\"invalid_token\", error_description=\"The authentication failed because of missing 'Authorization' header.\"");
+                return ErrorResult(service, new FabricError(401, "AuthenticationFailed", "The request has no Authorization header with a bearer token."))
+                    .WithHeader("WWW-Authenticate", $"Bearer authorization_uri=\"{authority}\", error=\"invalid_token\", error_description=\"no bearer token\"");
         }
     }
 
@@ -348,7 +348,7 @@ public sealed class FabricServer : IAsyncDisposable
                     .WithHeader("Retry-After", fault.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
             case FaultKind.Forbidden:
                 return ErrorResult(service, new FabricError(403, service == FabricService.Vault ? "Forbidden" : "AuthorizationFailed",
-                    "The client does not have authorization to perform this action, or the scope is invalid."));
+                    "The caller is not permitted to perform this operation (injected fault)."));
             default:
                 return ErrorResult(service, new FabricError(500, "InternalServerError", "The server encountered an internal error."));
         }

@@ -248,7 +248,7 @@ public sealed class LongRunningOperations
         var op = Find(request.Route("id"));
         if (op == null)
         {
-            throw FabricError.NotFound("ResourceNotFound", $"The operation '{request.Route("id")}' was not found.");
+            throw FabricError.NotFound("ResourceNotFound", $"No operation '{request.Route("id")}' is known to the fabric.");
         }
         return op;
     }

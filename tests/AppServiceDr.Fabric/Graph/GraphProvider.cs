@@ -83,7 +83,7 @@ public sealed class GraphProvider : IFabricProvider
         Store.ById.TryGetValue(id, out var app) ? app : throw NotFound(id);
 
     private static FabricError NotFound(string key) =>
-        FabricError.NotFound("Request_ResourceNotFound", $"Resource '{key}' does not exist or one of its queried reference-property objects are not present.");
+        FabricError.NotFound("Request_ResourceNotFound", $"Application '{key}' does not exist.");
 
     private static JsonObject Render(JsonObject app)
     {
@@ -168,7 +168,7 @@ public sealed class GraphProvider : IFabricProvider
                      && (section == "publicClient" || uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback));
             if (!ok)
             {
-                throw FabricError.BadRequest("Request_BadRequest", $"Invalid value specified for property 'redirectUris' of resource 'Application': '{text}'.");
+                throw FabricError.BadRequest("Request_BadRequest", $"'{text}' is not an acceptable {section} redirect URI (absolute, HTTPS unless loopback).");
             }
         }
         if (array.Count > 256)

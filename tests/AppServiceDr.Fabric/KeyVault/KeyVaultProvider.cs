@@ -72,16 +72,16 @@ public sealed class KeyVaultProvider : IFabricProvider
     private static VaultSecret? Find(Vault vault, string name) => vault.Secrets.TryGetValue(name, out var s) ? s : null;
 
     private static FabricError SecretNotFound(string name) =>
-        FabricError.NotFound("SecretNotFound", $"A secret with (name/id) {name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command.");
+        FabricError.NotFound("SecretNotFound", $"Secret '{name}' does not exist in this vault; if it was deleted recently it may be recoverable.");
 
     private static FabricError DeletedNotFound(string name) =>
-        FabricError.NotFound("SecretNotFound", $"Deleted Secret not found: {name}");
+        FabricError.NotFound("SecretNotFound", $"No deleted secret named '{name}' exists in this vault.");
 
     private static FabricError StateConflict(VaultSecret secret) => secret.State switch
     {
-        SecretState.Recovering => new FabricError(409, "Conflict", $"Secret {secret.Name} is currently being recovered.", "ObjectIsBeingRecovered"),
-        SecretState.Deleting => new FabricError(409, "Conflict", $"Secret {secret.Name} is currently being deleted.", "ObjectIsBeingDeleted"),
-        _ => new FabricError(409, "Conflict", $"Secret {secret.Name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.", "ObjectIsDeletedButRecoverable"),
+        SecretState.Recovering => new FabricError(409, "Conflict", $"Secret '{secret.Name}' has a recovery in progress.", "ObjectIsBeingRecovered"),
+        SecretState.Deleting => new FabricError(409, "Conflict", $"Secret '{secret.Name}' has a deletion in progress.", "ObjectIsBeingDeleted"),
+        _ => new FabricError(409, "Conflict", $"Secret '{secret.Name}' is deleted but recoverable: recover or purge it before using the name again.", "ObjectIsDeletedButRecoverable"),
     };
 
     private static VaultSecret RequireActive(Vault vault, string name)
@@ -178,7 +178,7 @@ public sealed class KeyVaultProvider : IFabricProvider
               ?? throw SecretNotFound(secret.Name + "/" + versionName);
         if (!version.Enabled)
         {
-            throw new FabricError(403, "Forbidden", "Operation get is not allowed on a disabled secret.", "SecretDisabled");
+            throw new FabricError(403, "Forbidden", "This secret version is disabled and cannot be read.", "SecretDisabled");
         }
         return FabricResult.Ok(Bundle(request, secret, version, includeValue: true));
     }
@@ -327,7 +327,7 @@ public sealed class KeyVaultProvider : IFabricProvider
         var payload = blob == null ? null : ReadBackup(blob);
         if (payload == null || string.IsNullOrEmpty(payload.Name) || payload.Versions.Length == 0)
         {
-            throw FabricError.BadRequest("BadParameter", "Backup blob contains invalid or corrupt version.");
+            throw FabricError.BadRequest("BadParameter", "The backup blob is damaged or was not made by this fabric instance.");
         }
         if (Find(vault, payload.Name) != null)
         {

@@ -36,7 +36,7 @@ public sealed class DnsProvider : IFabricProvider
     {
         Arm.RequireResourceGroup(_state, r.Route("sub"), r.Route("rg"));
         var zone = _state.Arm.Find(ZoneId(r));
-        return zone ?? throw FabricError.NotFound(code, $"The Resource 'Microsoft.Network/dnszones/{r.Route("zone")}' under resource group '{r.Route("rg")}' was not found.");
+        return zone ?? throw FabricError.NotFound(code, $"DNS zone '{r.Route("zone")}' does not exist in resource group '{r.Route("rg")}'.");
     }
 
     private static string RecordType(FabricRequest r) =>
@@ -50,7 +50,7 @@ public sealed class DnsProvider : IFabricProvider
         var zone = RequireZone(r, "ParentResourceNotFound");
         return Records(zone).TryGetValue(Key(RecordType(r), r.Route("name")), out var record)
             ? record
-            : throw FabricError.NotFound("NotFound", $"The resource record '{r.Route("name")}' does not exist in resource group '{r.Route("rg")}' of subscription '{r.Route("sub")}'.");
+            : throw FabricError.NotFound("NotFound", $"Record set '{r.Route("name")}' does not exist in zone '{r.Route("zone")}'.");
     }
 
     private JsonObject RenderZone(ArmResource zone)

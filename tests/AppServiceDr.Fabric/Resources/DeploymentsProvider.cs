@@ -65,7 +65,7 @@ public sealed class DeploymentsProvider : IFabricProvider
                 throw FabricError.BadRequest("InvalidContentLink", $"The content at '{uri}' is not valid JSON: {e.Message}");
             }
         }
-        throw FabricError.BadRequest("InvalidContentLink", $"Unable to download deployment content from '{uri}'.");
+        throw FabricError.BadRequest("InvalidContentLink", $"The fabric cannot fetch '{uri}': register it (PUT /_fabric/templates?uri=...) or use a file:// path.");
     }
 
     private FabricResult Get(FabricRequest request)
@@ -128,7 +128,7 @@ public sealed class DeploymentsProvider : IFabricProvider
         {
             plan = new List<DeploymentTarget>();
             outputs = new JsonObject();
-            failure = new FabricError(400, "InvalidTemplate", "Deployment template validation failed: " + e.Message);
+            failure = new FabricError(400, "InvalidTemplate", "The template cannot be deployed: " + e.Message);
         }
         _state.Arm.Add(deployment);
         _state.Operations.Schedule(0, () => p["provisioningState"] = "Running");
@@ -221,7 +221,7 @@ public sealed class DeploymentsProvider : IFabricProvider
             }
             else
             {
-                throw new TemplateException($"The value for the template parameter '{pair.Key}' is not provided.");
+                throw new TemplateException($"Parameter '{pair.Key}' has no value and no default.");
             }
         }
         var echoed = new JsonObject();

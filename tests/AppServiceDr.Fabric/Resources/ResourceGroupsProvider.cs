@@ -66,12 +66,12 @@ public sealed class ResourceGroupsProvider : IFabricProvider
         var existing = _state.Arm.Find(id);
         if (existing != null && existing.Get<bool>("deleting"))
         {
-            throw FabricError.Conflict("ResourceGroupBeingDeleted", $"The resource group '{existing.Name}' is in deprovisioning state and cannot perform this operation.");
+            throw FabricError.Conflict("ResourceGroupBeingDeleted", $"Resource group '{existing.Name}' is being deleted.");
         }
         if (existing != null && existing.Location != ArmStore.NormalizeRegion(location))
         {
             throw FabricError.BadRequest("InvalidResourceGroupLocation",
-                $"Invalid resource group location '{ArmStore.NormalizeRegion(location)}'. The Resource group already exists in location '{existing.Location}'.");
+                $"Resource group '{existing.Name}' already exists in '{existing.Location}' and cannot move to '{ArmStore.NormalizeRegion(location)}'.");
         }
         var group = existing ?? _state.Arm.Add(new ArmResource(id, Arm.ResourceGroupType, location));
         group.Properties["provisioningState"] = "Succeeded";

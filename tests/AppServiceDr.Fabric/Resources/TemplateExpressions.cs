@@ -96,7 +96,7 @@ public sealed class TemplateExpressions
         }
         if (!_variables.TryGetPropertyValue(name, out var raw))
         {
-            throw new TemplateException($"The template variable '{name}' is not found.");
+            throw new TemplateException($"Variable '{name}' is not declared by the template.");
         }
         if (!_evaluating.Add(name))
         {
@@ -116,7 +116,7 @@ public sealed class TemplateExpressions
                 var parameter = Text(args, 0, function);
                 if (!_parameterValues.TryGetPropertyValue(parameter, out var value))
                 {
-                    throw new TemplateException($"The template parameter '{parameter}' is not found.");
+                    throw new TemplateException($"Parameter '{parameter}' is not declared by the template.");
                 }
                 return value?.DeepClone();
             case "variables":
@@ -368,6 +368,6 @@ public sealed class TemplateExpressions
         }
 
         private TemplateException Error(string what) =>
-            new TemplateException($"The template language expression '[{_text}]' is not valid: {what} at position {_at}.");
+            new TemplateException($"Expression '[{_text}]' is not valid: {what} at position {_at}.");
     }
 }

@@ -284,7 +284,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
                 db = GeoSecondary(server, request, body, properties, now);
                 break;
             default:
-                throw FabricError.BadRequest("InvalidParameterValue", $"Invalid value given for parameter createMode. Specify a valid parameter value. The fabric models Default, PointInTimeRestore, Recovery and Secondary, not '{mode}'.");
+                throw FabricError.BadRequest("InvalidParameterValue", $"createMode '{mode}' is not modelled; the fabric knows Default, PointInTimeRestore, Recovery and Secondary.");
         }
         _state.Arm.Add(db);
         var op = _state.Operations.Start(request, "Microsoft.Sql", server.Location, _state.Timings.DatabaseOnlineMs,
@@ -318,7 +318,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         var text = properties["restorePointInTime"]?.GetValue<string>();
         if (text == null || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var point))
         {
-            throw FabricError.BadRequest("InvalidParameterValue", "Invalid value given for parameter restorePointInTime. Specify a valid parameter value.");
+            throw FabricError.BadRequest("InvalidParameterValue", "restorePointInTime is missing or is not a date and time.");
         }
         var earliest = source.Get<DateTimeOffset>("earliestRestoreDate");
         if (point < earliest || point > now)
@@ -491,7 +491,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
     private FabricResult GetRecoverable(FabricRequest request)
     {
         var db = Recoverable(request).FirstOrDefault(d => string.Equals(d.Name, request.Route("db"), StringComparison.OrdinalIgnoreCase))
-                 ?? throw FabricError.NotFound("ResourceNotFound", $"The Resource 'Microsoft.Sql/servers/{request.Route("server")}/recoverableDatabases/{request.Route("db")}' under resource group '{request.Route("rg")}' was not found.");
+                 ?? throw Arm.ResourceNotFound($"Microsoft.Sql/servers/{request.Route("server")}/recoverableDatabases/{request.Route("db")}", request.Route("rg"));
         return FabricResult.Ok(RenderRecoverable(db));
     }
 
@@ -528,7 +528,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
     {
         var server = RequireServer(request);
         return Store.FindGroup(server.Id, request.Route("fg"))
-               ?? throw FabricError.NotFound("ResourceNotFound", $"The Resource 'Microsoft.Sql/servers/{request.Route("server")}/failoverGroups/{request.Route("fg")}' under resource group '{request.Route("rg")}' was not found.");
+               ?? throw Arm.ResourceNotFound($"Microsoft.Sql/servers/{request.Route("server")}/failoverGroups/{request.Route("fg")}", request.Route("rg"));
     }
 
     private FabricResult ListFailoverGroups(FabricRequest request)
@@ -550,7 +550,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         var partner = _state.Arm.Find(partnerId);
         if (partner == null || !string.Equals(partner.Type, ServerType, StringComparison.OrdinalIgnoreCase))
         {
-            throw FabricError.NotFound("ResourceNotFound", $"The partner server '{partnerId}' was not found.");
+            throw FabricError.NotFound("ResourceNotFound", $"The partner server '{partnerId}' does not exist.");
         }
         var names = (properties["databases"] as JsonArray ?? new JsonArray()).Select(d => d!.GetValue<string>()).ToList();
         foreach (var dbId in names)
