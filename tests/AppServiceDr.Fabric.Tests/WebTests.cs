@@ -83,6 +83,17 @@ public sealed class WebTests
     }
 
     [Fact]
+    public async Task Transitions_are_timed_from_when_they_were_due_not_from_when_they_were_noticed()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        await f.ArmAsync(HttpMethod.Post, SitePath + "/restart" + Api);
+        // Restart due at +1 s, warm-up over at +6 s: one jump to +6 s finds the site healthy.
+        clock.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(200, (await Health(f)).Status);
+    }
+
+    [Fact]
     public async Task Stop_and_start()
     {
         var (f, clock) = await StartAsync();

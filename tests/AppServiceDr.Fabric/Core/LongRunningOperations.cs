@@ -104,15 +104,30 @@ public sealed class LongRunningOperations
 
     public LongRunningOperation? Find(string id) => _operations.TryGetValue(id, out var op) ? op : null;
 
-    /// <summary>Runs every due completion. Caller holds the fabric lock.</summary>
+    /// <summary>
+    /// Runs every due completion in due-time order, each seeing its own due time as "now"; transitions
+    /// they schedule that are already due run in the same pass. Caller holds the fabric lock.
+    /// </summary>
     public void Tick()
     {
         var now = _state.Now;
-        foreach (var op in _pending.Where(o => o.DueTime <= now).OrderBy(o => o.DueTime).ToList())
+        while (true)
         {
-            if (op.Complete(now))
+            var next = _pending.Where(o => o.DueTime <= now && o.Outcome != OperationOutcome.NeverCompletes)
+                .OrderBy(o => o.DueTime).FirstOrDefault();
+            if (next == null)
             {
-                _pending.Remove(op);
+                return;
+            }
+            _pending.Remove(next);
+            _state.TransitionTime = next.DueTime;
+            try
+            {
+                next.Complete(next.DueTime);
+            }
+            finally
+            {
+                _state.TransitionTime = null;
             }
         }
     }

@@ -423,15 +423,49 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
         {
             return runtime.KeyVaultFailure;
         }
-        if (runtime.DatabaseId != null)
+        var databases = runtime.DatabaseId == null ? new List<(string Server, string Database, ArmResource? Resource)>()
+            : new List<(string, string, ArmResource?)> { (string.Empty, runtime.DatabaseId.Substring(runtime.DatabaseId.LastIndexOf('/') + 1), state.Arm.Find(runtime.DatabaseId)) };
+        databases.AddRange(ConnectionStringDatabases(state, runtime));
+        foreach (var (server, database, db) in databases)
         {
-            var db = state.Arm.Find(runtime.DatabaseId);
             var status = db?.Properties["status"]?.GetValue<string>();
             if (db == null || status != "Online" || state.Faults.IsRegionDown(db.Location))
             {
-                return $"Database '{runtime.DatabaseId.Substring(runtime.DatabaseId.LastIndexOf('/') + 1)}' is not available (status: {status ?? "missing"}).";
+                var on = server.Length == 0 ? string.Empty : $" on server '{server}'";
+                return $"Database '{database}'{on} is not available (status: {status ?? "missing"}).";
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// The databases the app's SQL connection strings (app settings with a server and a database)
+    /// point at: the server is found by its name in the host (name.database.windows.net).
+    /// </summary>
+    private static IEnumerable<(string Server, string Database, ArmResource? Resource)> ConnectionStringDatabases(FabricState state, SiteRuntime runtime)
+    {
+        foreach (var pair in runtime.AppSettings)
+        {
+            var builder = new System.Data.Common.DbConnectionStringBuilder();
+            try
+            {
+                builder.ConnectionString = pair.Value;
+            }
+            catch (ArgumentException)
+            {
+                continue;
+            }
+            var host = new[] { "Server", "Data Source", "Address", "Addr", "Network Address" }.Select(k => builder.TryGetValue(k, out var v) ? v?.ToString() : null).FirstOrDefault(v => v != null);
+            var database = new[] { "Database", "Initial Catalog" }.Select(k => builder.TryGetValue(k, out var v) ? v?.ToString() : null).FirstOrDefault(v => v != null);
+            if (host == null || database == null)
+            {
+                continue;
+            }
+            host = host.StartsWith("tcp:", StringComparison.OrdinalIgnoreCase) ? host.Substring(4) : host;
+            var comma = host.IndexOf(',');
+            var serverName = (comma < 0 ? host : host.Substring(0, comma)).Split('.')[0];
+            var server = state.Arm.OfType(Sql.SqlProvider.ServerType).FirstOrDefault(s => string.Equals(s.Name, serverName, StringComparison.OrdinalIgnoreCase));
+            yield return (serverName, database, server == null ? null : state.Arm.Find(server.Id + "/databases/" + database));
+        }
     }
 }
