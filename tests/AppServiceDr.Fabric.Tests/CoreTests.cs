@@ -159,6 +159,18 @@ public sealed class CoreTests
     }
 
     [Fact]
+    public async Task Forbidden_fault_and_location_listing()
+    {
+        await using var f = await TestFabric.StartAsync();
+        f.Server.Faults.Add(new FaultRule { Method = "GET", PathPattern = "/resourcegroups/", Kind = FaultKind.Forbidden });
+        Assert.Equal("AuthorizationFailed", (await f.ArmAsync(HttpMethod.Get, Rg + "rg1" + Api)).ErrorCode);
+        var locations = (await f.ArmAsync(HttpMethod.Get, $"/subscriptions/{TestFabric.Subscription}/locations" + Api)).Json!["value"]!.AsArray();
+        var westus = locations.Single(l => l!["name"]!.GetValue<string>() == "westus")!;
+        Assert.Equal("West US", westus["displayName"]!.GetValue<string>());
+        Assert.Equal("eastus", westus["metadata"]!["pairedRegion"]![0]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Connection_reset_and_latency_faults()
     {
         await using var f = await TestFabric.StartAsync();
@@ -169,6 +181,35 @@ public sealed class CoreTests
 
         f.Server.Faults.Add(new FaultRule { PathPattern = "rg1", Kind = FaultKind.Latency, LatencyMs = 50, Count = 1 });
         Assert.Equal(201, (await f.ArmAsync(HttpMethod.Put, Rg + "rg1" + Api, new JsonObject { ["location"] = "westus" })).Status);
+    }
+
+    [Fact]
+    public async Task Reset_after_processing_applies_the_change_but_the_client_never_sees_the_answer()
+    {
+        await using var f = await TestFabric.StartAsync();
+        f.Server.Faults.Add(new FaultRule { Method = "PUT", PathPattern = "rg1", Kind = FaultKind.ResetAfterProcessing });
+        await Assert.ThrowsAsync<HttpRequestException>(() => f.ArmAsync(HttpMethod.Put, Rg + "rg1" + Api, new JsonObject { ["location"] = "westus" }));
+        Assert.Equal(200, (await f.ArmAsync(HttpMethod.Get, Rg + "rg1" + Api)).Status);
+        var entry = f.Server.Log.Entries.Single();
+        Assert.Equal(201, entry.Status);
+        Assert.Equal("ResetAfterProcessing", entry.Fault);
+        Assert.Equal(1, f.Server.Log.CountSucceeded("PUT", "rg1"));
+
+        // The client's retry finds the group already there: the change is applied once, answered twice.
+        Assert.Equal(200, (await f.ArmAsync(HttpMethod.Put, Rg + "rg1" + Api, new JsonObject { ["location"] = "westus" })).Status);
+    }
+
+    [Fact]
+    public async Task Every_request_is_counted_so_polls_can_be_measured()
+    {
+        await using var f = await TestFabric.StartAsync(o => o.Timings.OperationMs = 0);
+        await f.ArmAsync(HttpMethod.Put, Rg + "rg1" + Api, new JsonObject { ["location"] = "westus" });
+        var accepted = await f.ArmAsync(HttpMethod.Delete, Rg + "rg1" + Api);
+        await f.PollAsync(accepted, "Location");
+        await f.SendAsync(HttpMethod.Get, new Uri(accepted.Header("Location")!));
+        Assert.Equal(2, f.Server.Log.CountRequests("GET", "/operationResults/"));
+        Assert.Equal(2, f.Server.Log.Entries.Count);
+        Assert.Equal(4, f.Server.Log.Requests.Count);
     }
 
     [Fact]

@@ -134,6 +134,43 @@ public sealed class KeyVaultTests
     }
 
     [Fact]
+    public async Task Deletion_takes_the_configured_time_and_the_secret_is_purged_after_retention()
+    {
+        var clock = new ManualClock();
+        var (f, client) = await StartAsync(o =>
+        {
+            o.Time = clock;
+            o.Timings.SecretDeletionMs = 2000;
+        });
+        await using var _ = f;
+        await client.SetSecretAsync("old", "v");
+        var vault = f.Server.VaultUri("kv1");
+        Assert.Equal(200, (await f.SendAsync(HttpMethod.Delete, new Uri(vault, "secrets/old?api-version=7.5"))).Status);
+        Assert.Equal(404, (await f.SendAsync(HttpMethod.Get, new Uri(vault, "deletedsecrets/old?api-version=7.5"))).Status);
+        var busy = await f.SendAsync(HttpMethod.Post, new Uri(vault, "deletedsecrets/old/recover?api-version=7.5"));
+        Assert.Equal(409, busy.Status);
+        Assert.Equal("ObjectIsBeingDeleted", busy.Json!["error"]!["innererror"]!["code"]!.GetValue<string>());
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal("old", (await client.GetDeletedSecretAsync("old")).Value.Name);
+        clock.Advance(TimeSpan.FromDays(90));
+        Assert.Equal(404, (await f.SendAsync(HttpMethod.Get, new Uri(vault, "deletedsecrets/old?api-version=7.5"))).Status);
+        Assert.Equal("new", (await client.SetSecretAsync("old", "new")).Value.Value);
+    }
+
+    [Fact]
+    public async Task The_clients_delete_operation_polls_until_the_deleted_secret_is_listed()
+    {
+        var (f, client) = await StartAsync(o => o.Timings.SecretDeletionMs = 200);
+        await using var _ = f;
+        await client.SetSecretAsync("s", "v");
+        var operation = await client.StartDeleteSecretAsync("s");
+        var deleted = await operation.WaitForCompletionAsync(TimeSpan.FromMilliseconds(20), CancellationToken.None);
+        Assert.Equal("s", deleted.Value.Name);
+        Assert.True(f.Server.Log.CountRequests("GET", "/deletedsecrets/s") >= 1);
+    }
+
+    [Fact]
     public async Task The_clients_recover_operation_polls_until_the_secret_is_readable()
     {
         var (f, client) = await StartAsync(o => o.Timings.SecretRecoveryMs = 200);

@@ -35,8 +35,7 @@ public sealed class TestFabric : IAsyncDisposable
     /// <summary>An unsigned JWT carrying only an audience, like the ones the fabric's token endpoint issues.</summary>
     public static string Token(string audience)
     {
-        static string Part(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        return Part("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + Part("{\"aud\":\"" + audience + "\"}") + ".";
+        return Base64Url.Encode("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + Base64Url.Encode("{\"aud\":\"" + audience + "\"}") + ".";
     }
 
     public Uri ArmUri(string pathAndQuery) => new Uri(Server.ArmEndpoint, pathAndQuery);
@@ -95,28 +94,6 @@ public sealed class TestFabric : IAsyncDisposable
     {
         Http.Dispose();
         await Server.DisposeAsync();
-    }
-}
-
-/// <summary>A clock the test moves by hand, so timed transitions happen exactly when the test says.</summary>
-public sealed class ManualClock : TimeProvider
-{
-    private DateTimeOffset _now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow()
-    {
-        lock (this)
-        {
-            return _now;
-        }
-    }
-
-    public void Advance(TimeSpan by)
-    {
-        lock (this)
-        {
-            _now += by;
-        }
     }
 }
 

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Net.Http;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
+using AppServiceDr.Fabric.Core;
 using AppServiceDr.Fabric.KeyVault;
 using AppServiceDr.Fabric.Sql;
 using AppServiceDr.Fabric.Web;
@@ -78,6 +79,17 @@ public sealed class WebTests
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(503, (await Health(f)).Status);
         clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(200, (await Health(f)).Status);
+    }
+
+    [Fact]
+    public async Task Transitions_are_timed_from_when_they_were_due_not_from_when_they_were_noticed()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        await f.ArmAsync(HttpMethod.Post, SitePath + "/restart" + Api);
+        // Restart due at +1 s, warm-up over at +6 s: one jump to +6 s finds the site healthy.
+        clock.Advance(TimeSpan.FromSeconds(6));
         Assert.Equal(200, (await Health(f)).Status);
     }
 

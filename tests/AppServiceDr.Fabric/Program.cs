@@ -41,8 +41,9 @@ public static class Program
             stop.Cancel();
         };
         AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+        var started = System.Diagnostics.Stopwatch.StartNew();
         await using var server = await FabricServer.StartAsync(options, stop.Token).ConfigureAwait(false);
-        Console.WriteLine($"fabric listening on 127.0.0.1:{server.Port}");
+        Console.WriteLine($"fabric listening on 127.0.0.1:{server.Port} (started in {started.ElapsedMilliseconds} ms)");
         Console.WriteLine($"arm: {server.ArmEndpoint}");
         Console.WriteLine($"certificate sha256: {server.Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}");
         if (options.StateDirectory != null)

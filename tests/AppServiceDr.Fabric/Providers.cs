@@ -9,9 +9,14 @@ public static class Providers
     public static IEnumerable<IFabricProvider> All() => new IFabricProvider[]
     {
         new Resources.ResourceGroupsProvider(),
+        new Resources.DeploymentsProvider(),
         new KeyVault.KeyVaultProvider(),
         new Sql.SqlProvider(),
         new Web.WebProvider(),
         new Storage.StorageProvider(),
+        new Graph.GraphProvider(),
+        new Network.TrafficManagerProvider(),
+        new Network.DnsProvider(),
+        new Login.LoginProvider(),
     };
 }

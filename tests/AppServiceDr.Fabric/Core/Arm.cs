@@ -20,7 +20,7 @@ public static class Arm
         var group = state.Arm.Find(ResourceGroupId(subscription, resourceGroup));
         if (group == null)
         {
-            throw FabricError.NotFound("ResourceGroupNotFound", $"Resource group '{resourceGroup}' could not be found.");
+            throw FabricError.NotFound("ResourceGroupNotFound", $"Resource group '{resourceGroup}' does not exist.");
         }
         return group;
     }
@@ -31,11 +31,14 @@ public static class Arm
         var resource = state.Arm.Find(id);
         if (resource == null || !string.Equals(resource.Type, type, StringComparison.OrdinalIgnoreCase))
         {
-            var name = id.Substring(id.LastIndexOf('/') + 1);
-            throw FabricError.NotFound("ResourceNotFound", $"The Resource '{type}/{name}' under resource group '{ResourceGroupOf(id)}' was not found.");
+            throw ResourceNotFound(type + "/" + id.Substring(id.LastIndexOf('/') + 1), ResourceGroupOf(id));
         }
         return resource;
     }
+
+    /// <summary>ARM's 404 ResourceNotFound for a resource named like "Microsoft.Sql/servers/a/databases/b".</summary>
+    public static FabricError ResourceNotFound(string typeAndName, string resourceGroup) =>
+        FabricError.NotFound("ResourceNotFound", $"Resource '{typeAndName}' does not exist in resource group '{resourceGroup}'.");
 
     public static string ResourceGroupOf(string id)
     {
@@ -56,7 +59,7 @@ public static class Arm
         var location = body["location"]?.GetValue<string>();
         if (string.IsNullOrWhiteSpace(location))
         {
-            throw FabricError.BadRequest("LocationRequired", "The location property is required for this definition.");
+            throw FabricError.BadRequest("LocationRequired", "A location is required.");
         }
         return location!;
     }

@@ -36,25 +36,14 @@ public static class FabricAdmin
     internal static void Register(FabricState state, Router admin)
     {
         admin.Map("GET", "/_fabric/operations", _ => FabricResult.Ok(JsonSerializer.SerializeToNode(state.Log.Entries, Json)));
+        admin.Map("GET", "/_fabric/requests", _ => FabricResult.Ok(JsonSerializer.SerializeToNode(state.Log.Requests, Json)));
         admin.Map("DELETE", "/_fabric/operations", _ =>
         {
             state.Log.Clear();
             return FabricResult.NoContent();
         });
-        admin.Map("POST", "/_fabric/faults", request =>
-        {
-            var rule = Bind<FaultRule>(request);
-            ValidatePattern(rule.PathPattern);
-            state.Faults.Add(rule);
-            return FabricResult.NoContent();
-        });
-        admin.Map("POST", "/_fabric/operationFaults", request =>
-        {
-            var rule = Bind<OperationFaultRule>(request);
-            ValidatePattern(rule.PathPattern);
-            state.Faults.AddOperationFault(rule);
-            return FabricResult.NoContent();
-        });
+        admin.Map("POST", "/_fabric/faults", request => Accept(() => state.Faults.Add(Bind<FaultRule>(request))));
+        admin.Map("POST", "/_fabric/operationFaults", request => Accept(() => state.Faults.AddOperationFault(Bind<OperationFaultRule>(request))));
         admin.Map("DELETE", "/_fabric/faults", _ =>
         {
             state.Faults.Clear();
@@ -91,15 +80,17 @@ public static class FabricAdmin
         });
     }
 
-    private static void ValidatePattern(string pattern)
+    /// <summary>204 when <paramref name="change"/> accepts its input, 400 when it refuses it.</summary>
+    private static FabricResult Accept(Action change)
     {
         try
         {
-            _ = new System.Text.RegularExpressions.Regex(pattern);
+            change();
+            return FabricResult.NoContent();
         }
-        catch (ArgumentException)
+        catch (ArgumentException e)
         {
-            throw FabricError.BadRequest("InvalidRequestContent", "pathPattern is not a valid regular expression.");
+            throw FabricError.BadRequest("InvalidRequestContent", e.Message);
         }
     }
 }

@@ -39,6 +39,9 @@ public sealed class FabricTimings
     /// <summary>Time a SQL database spends Creating/Restoring before it is Online.</summary>
     public int DatabaseOnlineMs { get; set; } = 500;
 
+    /// <summary>Time a deleted Key Vault secret takes to appear under deletedsecrets (0: by the next request).</summary>
+    public int SecretDeletionMs { get; set; }
+
     /// <summary>Time a recovered Key Vault secret stays unreadable (404, and 409 on a second recover).</summary>
     public int SecretRecoveryMs { get; set; } = 300;
 
@@ -57,6 +60,6 @@ public sealed class FabricTimings
     /// <summary>Value of the retry-after-ms header Azure.Core honours before Retry-After.</summary>
     public int RetryAfterMs { get; set; } = 50;
 
-    /// <summary>Days between a soft delete and its scheduled purge date.</summary>
+    /// <summary>Days between a soft delete and its scheduled purge date, when the fabric purges it.</summary>
     public int SoftDeleteRetentionDays { get; set; } = 90;
 }

@@ -11,14 +11,18 @@ public sealed class FabricRequest
 {
     private readonly Match _match;
 
-    internal FabricRequest(HttpContext http, FabricService service, string serviceName, JsonNode? body, Match match)
+    internal FabricRequest(HttpContext http, FabricService service, string serviceName, string rawBody, Match match)
     {
         Http = http;
         Service = service;
         ServiceName = serviceName;
-        Body = body;
+        RawBody = rawBody;
+        Body = http.Request.HasFormContentType ? null : ParseBody(rawBody);
         _match = match;
     }
+
+    /// <summary>The body as received (form posts are read from here).</summary>
+    public string RawBody { get; }
 
     public HttpContext Http { get; }
 
@@ -55,7 +59,7 @@ public sealed class FabricRequest
             "The request content was invalid and could not be deserialized.");
     }
 
-    internal static JsonNode? ParseBody(string text)
+    private static JsonNode? ParseBody(string text)
     {
         if (string.IsNullOrWhiteSpace(text))
         {

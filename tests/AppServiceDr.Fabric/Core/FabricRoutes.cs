@@ -22,6 +22,9 @@ public sealed class FabricRoutes
 
     public Router Arm => For(FabricService.Arm);
 
+    /// <summary>Providers that can create resources from a template deployment.</summary>
+    public List<IResourceDeployer> Deployers { get; } = new List<IResourceDeployer>();
+
     /// <summary>Admin endpoints under https://management.{suffix}/_fabric/.</summary>
     public Router Admin { get; } = new Router();
 
@@ -51,6 +54,35 @@ public sealed class FabricRoutes
         }
         return _regions.TryGetValue(service, out var resolve) ? resolve(serviceName, path) : null;
     }
+}
+
+/// <summary>One resource of a template deployment, its expressions already evaluated.</summary>
+public sealed record DeploymentTarget(string Subscription, string ResourceGroup, string Type, string Name, string Location, System.Text.Json.Nodes.JsonObject Definition)
+{
+    /// <summary>The resource id: type segments interleaved with name segments (servers/a/databases/b).</summary>
+    public string Id
+    {
+        get
+        {
+            var types = Type.Split('/');
+            var names = Name.Split('/');
+            var path = $"/subscriptions/{Subscription}/resourceGroups/{ResourceGroup}/providers/{types[0]}";
+            for (var i = 1; i < types.Length; i++)
+            {
+                path += "/" + types[i] + "/" + (i - 1 < names.Length ? names[i - 1] : string.Empty);
+            }
+            return path;
+        }
+    }
+}
+
+/// <summary>A provider able to create some resource types when a deployment runs.</summary>
+public interface IResourceDeployer
+{
+    bool CanDeploy(string type);
+
+    /// <summary>Creates or updates the resource in its final state; throws <see cref="FabricError"/> when it cannot.</summary>
+    void Deploy(FabricState state, DeploymentTarget target);
 }
 
 /// <summary>One modelled service area (Key Vault, Microsoft.Sql, ...).</summary>

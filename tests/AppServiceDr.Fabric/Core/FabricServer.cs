@@ -142,7 +142,10 @@ public sealed class FabricServer : IAsyncDisposable
             ["loginEndpoint"] = LoginEndpoint.ToString(),
             ["keyVaultResource"] = KeyVaultResource,
         };
-        File.WriteAllText(Path.Combine(Options.StateDirectory, "fabric.json"), details.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        // Written last and atomically: its presence tells a waiting script the fabric is ready.
+        var target = Path.Combine(Options.StateDirectory, "fabric.json");
+        File.WriteAllText(target + ".tmp", details.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        File.Move(target + ".tmp", target, overwrite: true);
     }
 
     private (FabricService Service, string Name) Classify(string host)
@@ -192,9 +195,8 @@ public sealed class FabricServer : IAsyncDisposable
         }
 
         var audience = TokenAudience(http);
-        var mutating = OperationLog.IsMutating(method, path);
-        string? faultName = null;
-        FabricResult result;
+        FaultRule? fault = null;
+        FabricResult? result;
         if (service == FabricService.Unknown)
         {
             result = ErrorResult(service, new FabricError(404, "HostNotFound", $"The host '{http.Request.Host.Host}' is not served by the fabric."));
@@ -205,28 +207,32 @@ public sealed class FabricServer : IAsyncDisposable
         }
         else
         {
-            var fault = Faults.Take(method, path);
-            if (fault?.Kind == FaultKind.Latency)
+            fault = Faults.Take(method, path);
+            switch (fault?.Kind)
             {
-                await Task.Delay(fault.LatencyMs, http.RequestAborted).ConfigureAwait(false);
+                case null:
+                case FaultKind.ResetAfterProcessing:
+                    result = Serve(http, service, name, path, bodyText);
+                    break;
+                case FaultKind.Latency:
+                    await Task.Delay(fault.LatencyMs, http.RequestAborted).ConfigureAwait(false);
+                    result = Serve(http, service, name, path, bodyText);
+                    break;
+                case FaultKind.ConnectionReset:
+                    result = null;
+                    break;
+                default:
+                    result = FaultResult(service, fault);
+                    break;
             }
-            else if (fault?.Kind == FaultKind.ConnectionReset)
-            {
-                if (mutating)
-                {
-                    Log.Add(new LoggedOperation(State.Now, method, http.Request.Host.Host, path, 0, "ConnectionReset", audience));
-                }
-                http.Abort();
-                return;
-            }
-            faultName = fault == null || fault.Kind == FaultKind.Latency ? null : fault.Kind.ToString();
-            result = fault == null || fault.Kind == FaultKind.Latency
-                ? Serve(http, service, name, path, bodyText)
-                : FaultResult(service, fault);
         }
-        if (mutating)
+        var faultName = fault == null || fault.Kind == FaultKind.Latency ? null : fault.Kind.ToString();
+        Log.Add(new LoggedOperation(State.Now, method, http.Request.Host.Host, path, result?.Status ?? 0, faultName, audience),
+            OperationLog.IsMutating(method, path));
+        if (result == null || fault?.Kind == FaultKind.ResetAfterProcessing)
         {
-            Log.Add(new LoggedOperation(State.Now, method, http.Request.Host.Host, path, result.Status, faultName, audience));
+            http.Abort();
+            return;
         }
         await WriteAsync(http, result).ConfigureAwait(false);
     }
@@ -265,9 +271,9 @@ public sealed class FabricServer : IAsyncDisposable
             if (checkApiVersion && string.IsNullOrEmpty(http.Request.Query["api-version"].FirstOrDefault()))
             {
                 throw FabricError.BadRequest("MissingApiVersionParameter",
-                    "The api-version query parameter (?api-version=) is required for all requests.");
+                    "Every request needs an api-version query parameter.");
             }
-            var request = new FabricRequest(http, service, name, FabricRequest.ParseBody(bodyText), match);
+            var request = new FabricRequest(http, service, name, bodyText, match);
             lock (State.Sync)
             {
                 State.Operations.Tick();
@@ -305,9 +311,7 @@ public sealed class FabricServer : IAsyncDisposable
         }
         try
         {
-            var payload = parts[1].Replace('-', '+').Replace('_', '/');
-            payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
-            var json = JsonNode.Parse(Convert.FromBase64String(payload)) as JsonObject;
+            var json = JsonNode.Parse(Base64Url.Decode(parts[1])) as JsonObject;
             return json?["aud"]?.ToString();
         }
         catch (Exception e) when (e is FormatException || e is System.Text.Json.JsonException)
@@ -322,13 +326,13 @@ public sealed class FabricServer : IAsyncDisposable
         switch (service)
         {
             case FabricService.Vault:
-                return ErrorResult(service, new FabricError(401, "Unauthorized", "Request is missing a Bearer or PoP token."))
+                return ErrorResult(service, new FabricError(401, "Unauthorized", "The request carries no bearer token."))
                     .WithHeader("WWW-Authenticate", $"Bearer authorization=\"{authority}\", resource=\"{KeyVaultResource}\"");
             case FabricService.Graph:
-                return ErrorResult(service, new FabricError(401, "InvalidAuthenticationToken", "Access token is empty."));
+                return ErrorResult(service, new FabricError(401, "InvalidAuthenticationToken", "The request carries no access token."));
             default:
-                return ErrorResult(service, new FabricError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."))
-                    .WithHeader("WWW-Authenticate", $"Bearer authorization_uri=\"{authority}\", error=\"invalid_token\", error_description=\"The authentication failed because of missing 'Authorization' header.\"");
+                return ErrorResult(service, new FabricError(401, "AuthenticationFailed", "The request has no Authorization header with a bearer token."))
+                    .WithHeader("WWW-Authenticate", $"Bearer authorization_uri=\"{authority}\", error=\"invalid_token\", error_description=\"no bearer token\"");
         }
     }
 
@@ -342,6 +346,9 @@ public sealed class FabricServer : IAsyncDisposable
             case FaultKind.Unavailable:
                 return ErrorResult(service, new FabricError(503, "ServiceUnavailable", "The service is temporarily unavailable."))
                     .WithHeader("Retry-After", fault.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            case FaultKind.Forbidden:
+                return ErrorResult(service, new FabricError(403, service == FabricService.Vault ? "Forbidden" : "AuthorizationFailed",
+                    "The caller is not permitted to perform this operation (injected fault)."));
             default:
                 return ErrorResult(service, new FabricError(500, "InternalServerError", "The server encountered an internal error."));
         }

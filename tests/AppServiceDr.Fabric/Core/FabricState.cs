@@ -21,7 +21,18 @@ public sealed class FabricState
 
     public FabricTimings Timings => Options.Timings;
 
-    public DateTimeOffset Now => Options.Time.GetUtcNow();
+    /// <summary>
+    /// The current time; while a timed transition runs it is that transition's due time, so whatever
+    /// it starts (a warm-up, a follow-up step) is timed from when it was due, not from when it was noticed.
+    /// </summary>
+    public DateTimeOffset Now => _transitionTime ?? Options.Time.GetUtcNow();
+
+    private DateTimeOffset? _transitionTime;
+
+    internal DateTimeOffset? TransitionTime
+    {
+        set => _transitionTime = value;
+    }
 
     public ArmStore Arm { get; } = new ArmStore();
 

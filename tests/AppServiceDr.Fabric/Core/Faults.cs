@@ -14,8 +14,15 @@ public enum FaultKind
     InternalError,
     /// <summary>503 ServiceUnavailable with Retry-After.</summary>
     Unavailable,
-    /// <summary>The connection is aborted without an answer.</summary>
+    /// <summary>403 AuthorizationFailed: the caller lacks permission for this operation.</summary>
+    Forbidden,
+    /// <summary>The connection is aborted before the request is processed: nothing changes.</summary>
     ConnectionReset,
+    /// <summary>
+    /// The request is processed (its change is applied) and then the connection is aborted, so the
+    /// client never sees the answer: the case that tests idempotent retries and resumption.
+    /// </summary>
+    ResetAfterProcessing,
     /// <summary>The request is answered normally after a delay.</summary>
     Latency,
 }
@@ -72,21 +79,35 @@ public sealed class FaultInjector
     private readonly List<OperationFaultRule> _operationRules = new List<OperationFaultRule>();
     private readonly HashSet<string> _downRegions = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Adds a request fault; <see cref="ArgumentException"/> when its path pattern is not a regular expression.</summary>
     public void Add(FaultRule rule)
     {
-        _ = new Regex(rule.PathPattern);
+        Validate(rule.PathPattern);
         lock (_sync)
         {
             _rules.Add(rule);
         }
     }
 
+    /// <summary>Adds an operation fault; <see cref="ArgumentException"/> when its path pattern is not a regular expression.</summary>
     public void AddOperationFault(OperationFaultRule rule)
     {
-        _ = new Regex(rule.PathPattern);
+        Validate(rule.PathPattern);
         lock (_sync)
         {
             _operationRules.Add(rule);
+        }
+    }
+
+    private static void Validate(string pattern)
+    {
+        try
+        {
+            _ = Regex.Match(string.Empty, pattern);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"The path pattern '{pattern}' is not a valid regular expression: {e.Message}", nameof(pattern), e);
         }
     }
 

@@ -55,6 +55,9 @@ public sealed class LongRunningOperation
     /// <summary>Body the Location URL answers with once succeeded (null: 204 would be wrong, ARM sends 200 with the resource or 204 with none).</summary>
     internal Func<JsonNode?>? Result { get; set; }
 
+    /// <summary>Checked when the operation would succeed; an error makes it end Failed instead.</summary>
+    internal Func<FabricError?>? Verify { get; set; }
+
     internal bool Complete(DateTimeOffset now)
     {
         if (Status != "InProgress" || Outcome == OperationOutcome.NeverCompletes || now < DueTime)
@@ -62,7 +65,13 @@ public sealed class LongRunningOperation
             return false;
         }
         EndTime = now;
-        if (Outcome == OperationOutcome.Succeeded)
+        var error = Outcome == OperationOutcome.Succeeded ? Verify?.Invoke() : null;
+        if (error != null)
+        {
+            FailureCode = error.Code;
+            FailureMessage = error.Message;
+        }
+        if (Outcome == OperationOutcome.Succeeded && error == null)
         {
             Status = "Succeeded";
             OnSucceeded?.Invoke();
@@ -95,24 +104,41 @@ public sealed class LongRunningOperations
 
     public LongRunningOperation? Find(string id) => _operations.TryGetValue(id, out var op) ? op : null;
 
-    /// <summary>Runs every due completion. Caller holds the fabric lock.</summary>
+    /// <summary>
+    /// Runs every due completion in due-time order, each seeing its own due time as "now"; transitions
+    /// they schedule that are already due run in the same pass. Caller holds the fabric lock.
+    /// </summary>
     public void Tick()
     {
         var now = _state.Now;
-        foreach (var op in _pending.Where(o => o.DueTime <= now).OrderBy(o => o.DueTime).ToList())
+        while (true)
         {
-            if (op.Complete(now))
+            var next = _pending.Where(o => o.DueTime <= now && o.Outcome != OperationOutcome.NeverCompletes)
+                .OrderBy(o => o.DueTime).FirstOrDefault();
+            if (next == null)
             {
-                _pending.Remove(op);
+                return;
+            }
+            _pending.Remove(next);
+            _state.TransitionTime = next.DueTime;
+            try
+            {
+                next.Complete(next.DueTime);
+            }
+            finally
+            {
+                _state.TransitionTime = null;
             }
         }
     }
 
     /// <summary>An internal transition after <paramref name="delayMs"/> (not visible as an ARM operation).</summary>
-    public LongRunningOperation Schedule(int delayMs, Action action)
+    public LongRunningOperation Schedule(int delayMs, Action action) => Schedule(TimeSpan.FromMilliseconds(delayMs), action);
+
+    public LongRunningOperation Schedule(TimeSpan delay, Action action)
     {
         var now = _state.Now;
-        var op = new LongRunningOperation(Guid.NewGuid().ToString(), now, now.AddMilliseconds(delayMs), OperationOutcome.Succeeded)
+        var op = new LongRunningOperation(Guid.NewGuid().ToString(), now, now + delay, OperationOutcome.Succeeded)
         {
             OnSucceeded = action,
         };
@@ -127,7 +153,8 @@ public sealed class LongRunningOperations
     /// <param name="failure">When set, the operation is accepted but ends Failed with this error (a
     /// precondition the service only discovers while working, e.g. an unreachable partner).</param>
     public LongRunningOperation Start(FabricRequest request, string providerNamespace, string? location, int durationMs,
-        Action? onSucceeded = null, Action? onFailed = null, Func<JsonNode?>? result = null, FabricError? failure = null)
+        Action? onSucceeded = null, Action? onFailed = null, Func<JsonNode?>? result = null, FabricError? failure = null,
+        Func<FabricError?>? verify = null)
     {
         var now = _state.Now;
         var fault = _state.Faults.TakeOperationFault(request.Method, request.Path);
@@ -139,6 +166,7 @@ public sealed class LongRunningOperations
             OnSucceeded = onSucceeded,
             OnFailed = onFailed,
             Result = result,
+            Verify = verify,
         };
         if (failure != null)
         {
@@ -152,7 +180,6 @@ public sealed class LongRunningOperations
         }
         _operations[op.Id] = op;
         _pending.Add(op);
-        Tick();
         return op;
     }
 
@@ -236,7 +263,7 @@ public sealed class LongRunningOperations
         var op = Find(request.Route("id"));
         if (op == null)
         {
-            throw FabricError.NotFound("ResourceNotFound", $"The operation '{request.Route("id")}' was not found.");
+            throw FabricError.NotFound("ResourceNotFound", $"No operation '{request.Route("id")}' is known to the fabric.");
         }
         return op;
     }

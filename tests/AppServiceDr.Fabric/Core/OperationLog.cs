@@ -4,7 +4,7 @@ using System.Linq;
 
 namespace AppServiceDr.Fabric.Core;
 
-/// <summary>One mutating request the fabric answered (or refused, or dropped).</summary>
+/// <summary>One request the fabric answered (or refused, or dropped: status 0).</summary>
 public sealed record LoggedOperation(
     DateTimeOffset Time,
     string Method,
@@ -14,16 +14,38 @@ public sealed record LoggedOperation(
     string? Fault,
     string? TokenAudience)
 {
-    /// <summary>True when the request reached the service and was accepted (2xx).</summary>
-    public bool Succeeded => Status >= 200 && Status < 300 && Fault == null;
+    /// <summary>True when the service accepted the request (2xx), whether or not the client saw the answer.</summary>
+    public bool Succeeded => Status >= 200 && Status < 300;
 }
 
-/// <summary>Every mutating request in order, so tests can assert "nothing changed" and "applied once".</summary>
+/// <summary>
+/// Every mutating request in order, so tests can assert "nothing changed" and "applied once"; and
+/// every request of any kind, so tests can count polls.
+/// </summary>
 public sealed class OperationLog
 {
     private readonly object _sync = new object();
     private readonly List<LoggedOperation> _entries = new List<LoggedOperation>();
+    private readonly List<LoggedOperation> _requests = new List<LoggedOperation>();
 
+    /// <summary>All requests (reads included), admin requests excepted.</summary>
+    public IReadOnlyList<LoggedOperation> Requests
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _requests.ToList();
+            }
+        }
+    }
+
+    /// <summary>Requests of any kind whose method matches and whose path contains <paramref name="pathPart"/>.</summary>
+    public int CountRequests(string method, string pathPart) =>
+        Requests.Count(e => string.Equals(e.Method, method, StringComparison.OrdinalIgnoreCase)
+                            && e.Path.IndexOf(pathPart, StringComparison.OrdinalIgnoreCase) >= 0);
+
+    /// <summary>Mutating requests only.</summary>
     public IReadOnlyList<LoggedOperation> Entries
     {
         get
@@ -46,14 +68,19 @@ public sealed class OperationLog
         lock (_sync)
         {
             _entries.Clear();
+            _requests.Clear();
         }
     }
 
-    internal void Add(LoggedOperation entry)
+    internal void Add(LoggedOperation entry, bool mutating)
     {
         lock (_sync)
         {
-            _entries.Add(entry);
+            _requests.Add(entry);
+            if (mutating)
+            {
+                _entries.Add(entry);
+            }
         }
     }
 

@@ -9,6 +9,8 @@ namespace AppServiceDr.Fabric.KeyVault;
 public enum SecretState
 {
     Active,
+    /// <summary>Delete accepted but not finished: the secret and its deleted entry both answer 404, changes 409.</summary>
+    Deleting,
     /// <summary>Soft-deleted: listed under deletedsecrets until recovered or purged.</summary>
     Deleted,
     /// <summary>Recover accepted but not yet finished: GET answers 404, a second recover 409.</summary>

@@ -71,22 +71,25 @@ public sealed class KeyVaultProvider : IFabricProvider
 
     private static VaultSecret? Find(Vault vault, string name) => vault.Secrets.TryGetValue(name, out var s) ? s : null;
 
-    private static FabricError SecretNotFound(string vaultName, string name) =>
-        FabricError.NotFound("SecretNotFound", $"A secret with (name/id) {name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command.");
+    private static FabricError SecretNotFound(string name) =>
+        FabricError.NotFound("SecretNotFound", $"Secret '{name}' does not exist in this vault; if it was deleted recently it may be recoverable.");
 
     private static FabricError DeletedNotFound(string name) =>
-        FabricError.NotFound("SecretNotFound", $"Deleted Secret not found: {name}");
+        FabricError.NotFound("SecretNotFound", $"No deleted secret named '{name}' exists in this vault.");
 
-    private static FabricError StateConflict(VaultSecret secret) => secret.State == SecretState.Recovering
-        ? new FabricError(409, "Conflict", $"Secret {secret.Name} is currently being recovered.", "ObjectIsBeingRecovered")
-        : new FabricError(409, "Conflict", $"Secret {secret.Name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.", "ObjectIsDeletedButRecoverable");
+    private static FabricError StateConflict(VaultSecret secret) => secret.State switch
+    {
+        SecretState.Recovering => new FabricError(409, "Conflict", $"Secret '{secret.Name}' has a recovery in progress.", "ObjectIsBeingRecovered"),
+        SecretState.Deleting => new FabricError(409, "Conflict", $"Secret '{secret.Name}' has a deletion in progress.", "ObjectIsBeingDeleted"),
+        _ => new FabricError(409, "Conflict", $"Secret '{secret.Name}' is deleted but recoverable: recover or purge it before using the name again.", "ObjectIsDeletedButRecoverable"),
+    };
 
     private static VaultSecret RequireActive(Vault vault, string name)
     {
         var secret = Find(vault, name);
         if (secret == null || secret.State != SecretState.Active)
         {
-            throw SecretNotFound(vault.Name, name);
+            throw SecretNotFound(name);
         }
         return secret;
     }
@@ -99,7 +102,7 @@ public sealed class KeyVaultProvider : IFabricProvider
         {
             throw DeletedNotFound(name);
         }
-        if (secret.State == SecretState.Recovering)
+        if (secret.State != SecretState.Deleted)
         {
             throw StateConflict(secret);
         }
@@ -172,10 +175,10 @@ public sealed class KeyVaultProvider : IFabricProvider
         var version = string.IsNullOrEmpty(versionName)
             ? secret.Latest
             : secret.Versions.FirstOrDefault(v => string.Equals(v.Version, versionName, StringComparison.OrdinalIgnoreCase))
-              ?? throw SecretNotFound(vault.Name, secret.Name + "/" + versionName);
+              ?? throw SecretNotFound(secret.Name + "/" + versionName);
         if (!version.Enabled)
         {
-            throw new FabricError(403, "Forbidden", "Operation get is not allowed on a disabled secret.", "SecretDisabled");
+            throw new FabricError(403, "Forbidden", "This secret version is disabled and cannot be read.", "SecretDisabled");
         }
         return FabricResult.Ok(Bundle(request, secret, version, includeValue: true));
     }
@@ -186,7 +189,7 @@ public sealed class KeyVaultProvider : IFabricProvider
         var secret = RequireActive(vault, request.Route("name"));
         var versionName = request.Route("version");
         var version = secret.Versions.FirstOrDefault(v => string.Equals(v.Version, versionName, StringComparison.OrdinalIgnoreCase))
-                      ?? throw SecretNotFound(vault.Name, secret.Name + "/" + versionName);
+                      ?? throw SecretNotFound(secret.Name + "/" + versionName);
         var body = request.RequireBody();
         ApplyAttributes(version, body["attributes"] as JsonObject);
         if (body["contentType"] is JsonValue contentType)
@@ -224,16 +227,32 @@ public sealed class KeyVaultProvider : IFabricProvider
         var secret = Find(vault, request.Route("name"));
         if (secret == null || secret.State == SecretState.Deleted)
         {
-            throw SecretNotFound(vault.Name, request.Route("name"));
+            throw SecretNotFound(request.Route("name"));
         }
-        if (secret.State == SecretState.Recovering)
+        if (secret.State != SecretState.Active)
         {
             throw StateConflict(secret);
         }
         var now = _state.Now;
-        secret.State = SecretState.Deleted;
-        secret.DeletedDate = Unix(now);
+        var deletedDate = Unix(now);
+        secret.State = SecretState.Deleting;
+        secret.DeletedDate = deletedDate;
         secret.ScheduledPurgeDate = Unix(now.AddDays(_state.Timings.SoftDeleteRetentionDays));
+        _state.Operations.Schedule(_state.Timings.SecretDeletionMs, () =>
+        {
+            if (secret.State == SecretState.Deleting)
+            {
+                secret.State = SecretState.Deleted;
+            }
+        });
+        // Past the retention period the service purges the secret for good.
+        _state.Operations.Schedule(TimeSpan.FromDays(_state.Timings.SoftDeleteRetentionDays), () =>
+        {
+            if (secret.State == SecretState.Deleted && secret.DeletedDate == deletedDate && vault.Secrets.TryGetValue(secret.Name, out var current) && ReferenceEquals(current, secret))
+            {
+                vault.Secrets.Remove(secret.Name);
+            }
+        });
         return FabricResult.Ok(DeletedBundle(request, secret));
     }
 
@@ -297,7 +316,7 @@ public sealed class KeyVaultProvider : IFabricProvider
         {
             aes.Encrypt(nonce, payload, cipher, tag);
         }
-        var blob = Base64Url(Encoding.UTF8.GetBytes(BackupMarker).Concat(nonce).Concat(tag).Concat(cipher).ToArray());
+        var blob = Base64Url.Encode(Encoding.UTF8.GetBytes(BackupMarker).Concat(nonce).Concat(tag).Concat(cipher).ToArray());
         return FabricResult.Ok(new JsonObject { ["value"] = blob });
     }
 
@@ -308,7 +327,7 @@ public sealed class KeyVaultProvider : IFabricProvider
         var payload = blob == null ? null : ReadBackup(blob);
         if (payload == null || string.IsNullOrEmpty(payload.Name) || payload.Versions.Length == 0)
         {
-            throw FabricError.BadRequest("BadParameter", "Backup blob contains invalid or corrupt version.");
+            throw FabricError.BadRequest("BadParameter", "The backup blob is damaged or was not made by this fabric instance.");
         }
         if (Find(vault, payload.Name) != null)
         {
@@ -323,7 +342,7 @@ public sealed class KeyVaultProvider : IFabricProvider
     {
         try
         {
-            var bytes = FromBase64Url(blob);
+            var bytes = Base64Url.Decode(blob);
             var marker = Encoding.UTF8.GetBytes(BackupMarker);
             if (bytes.Length <= marker.Length + 28 || !bytes.Take(marker.Length).SequenceEqual(marker))
             {
@@ -420,14 +439,6 @@ public sealed class KeyVaultProvider : IFabricProvider
         target["recoveryId"] = $"{request.BaseUri}/deletedsecrets/{secret.Name}";
         target["deletedDate"] = secret.DeletedDate;
         target["scheduledPurgeDate"] = secret.ScheduledPurgeDate;
-    }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static byte[] FromBase64Url(string text)
-    {
-        var s = text.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '='));
     }
 
     private sealed class BackupPayload

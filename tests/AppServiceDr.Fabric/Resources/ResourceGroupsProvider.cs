@@ -18,6 +18,7 @@ public sealed class ResourceGroupsProvider : IFabricProvider
         routes.Arm.Map("GET", path, Get);
         routes.Arm.Map("HEAD", path, Head);
         routes.Arm.Map("DELETE", path, Delete);
+        routes.Arm.Map("GET", "/subscriptions/{sub}/locations", ListLocations);
         routes.Admin.Map("PUT", "/_fabric/seed/resourceGroups/{sub}/{rg}", request =>
         {
             Seed(_state, request.Route("sub"), request.Route("rg"), Arm.RequireLocation(request.RequireBody()));
@@ -39,6 +40,24 @@ public sealed class ResourceGroupsProvider : IFabricProvider
         return state.Arm.Add(group);
     }
 
+    /// <summary>The regions the fabric knows, with their pairs, for validating a target location.</summary>
+    private static FabricResult ListLocations(FabricRequest request)
+    {
+        var subscription = "/subscriptions/" + request.Route("sub") + "/locations/";
+        return FabricResult.Ok(Arm.List(Regions.DisplayNames.Select(r => (JsonNode)new JsonObject
+        {
+            ["id"] = subscription + r.Key,
+            ["name"] = r.Key,
+            ["type"] = "Region",
+            ["displayName"] = r.Value,
+            ["metadata"] = new JsonObject
+            {
+                ["regionType"] = "Physical",
+                ["pairedRegion"] = new JsonArray(new JsonObject { ["name"] = Regions.Paired(r.Key), ["id"] = subscription + Regions.Paired(r.Key) }),
+            },
+        })));
+    }
+
     private FabricResult Put(FabricRequest request)
     {
         var body = request.RequireBody();
@@ -47,12 +66,12 @@ public sealed class ResourceGroupsProvider : IFabricProvider
         var existing = _state.Arm.Find(id);
         if (existing != null && existing.Get<bool>("deleting"))
         {
-            throw FabricError.Conflict("ResourceGroupBeingDeleted", $"The resource group '{existing.Name}' is in deprovisioning state and cannot perform this operation.");
+            throw FabricError.Conflict("ResourceGroupBeingDeleted", $"Resource group '{existing.Name}' is being deleted.");
         }
         if (existing != null && existing.Location != ArmStore.NormalizeRegion(location))
         {
             throw FabricError.BadRequest("InvalidResourceGroupLocation",
-                $"Invalid resource group location '{ArmStore.NormalizeRegion(location)}'. The Resource group already exists in location '{existing.Location}'.");
+                $"Resource group '{existing.Name}' already exists in '{existing.Location}' and cannot move to '{ArmStore.NormalizeRegion(location)}'.");
         }
         var group = existing ?? _state.Arm.Add(new ArmResource(id, Arm.ResourceGroupType, location));
         group.Properties["provisioningState"] = "Succeeded";

@@ -11,7 +11,7 @@ namespace AppServiceDr.Fabric.Sql;
 /// Secondary), move (rename), delete, restore points, recoverable databases (geo-backups) and failover
 /// groups with planned and forced failover.
 /// </summary>
-public sealed class SqlProvider : IFabricProvider
+public sealed class SqlProvider : IFabricProvider, IResourceDeployer
 {
     public const string ServerType = "Microsoft.Sql/servers";
     public const string DatabaseType = "Microsoft.Sql/servers/databases";
@@ -23,6 +23,7 @@ public sealed class SqlProvider : IFabricProvider
     public void Register(FabricState state, FabricRoutes routes)
     {
         _state = state;
+        routes.Deployers.Add(this);
         var arm = routes.Arm;
         arm.Map("PUT", Server, PutServer);
         arm.Map("GET", Server, GetServer);
@@ -55,6 +56,34 @@ public sealed class SqlProvider : IFabricProvider
             SeedDatabase(_state, serverId, request.Route("db"), Date(body, "earliestRestoreDate"), Date(body, "lastAvailableBackupDate"));
             return FabricResult.NoContent();
         });
+    }
+
+    public bool CanDeploy(string type) =>
+        string.Equals(type, ServerType, StringComparison.OrdinalIgnoreCase) || string.Equals(type, DatabaseType, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Template deployment: a Ready server, or a new empty Online database (createMode Default only).</summary>
+    public void Deploy(FabricState state, DeploymentTarget target)
+    {
+        if (string.Equals(target.Type, ServerType, StringComparison.OrdinalIgnoreCase))
+        {
+            if (state.Arm.Find(target.Id) == null)
+            {
+                var login = target.Definition["properties"]?["administratorLogin"]?.GetValue<string>() ?? "sqladmin";
+                state.Arm.Add(NewServer(target.Id, target.Location, login));
+            }
+            return;
+        }
+        var mode = target.Definition["properties"]?["createMode"]?.GetValue<string>() ?? "Default";
+        if (!string.Equals(mode, "Default", StringComparison.OrdinalIgnoreCase))
+        {
+            throw FabricError.BadRequest("InvalidParameterValue", $"The fabric deploys databases from templates with createMode Default only, not '{mode}'.");
+        }
+        var serverId = ServerIdOf(target.Id);
+        var server = state.Arm.Find(serverId) ?? throw FabricError.NotFound("ParentResourceNotFound", $"The parent server '{serverId}' does not exist.");
+        if (state.Arm.Find(target.Id) == null)
+        {
+            state.Arm.Add(NewDatabase(server, target.Name.Split('/')[1], target.Definition["sku"] as JsonObject, state.Now, "Online"));
+        }
     }
 
     /// <summary>A ready server (and its resource group when missing); in-process seeding.</summary>
@@ -115,6 +144,8 @@ public sealed class SqlProvider : IFabricProvider
         p["requestedBackupStorageRedundancy"] = "Geo";
         p["isInfraEncryptionEnabled"] = false;
         p["isLedgerOn"] = false;
+        p["maintenanceConfigurationId"] = server.Id.Substring(0, server.Id.IndexOf("/resourceGroups/", StringComparison.OrdinalIgnoreCase))
+                                          + "/providers/Microsoft.Maintenance/publicMaintenanceConfigurations/SQL_Default";
         SetEarliestRestore(db, created);
         db.Internal["lastGeoBackup"] = created;
         return db;
@@ -253,7 +284,7 @@ public sealed class SqlProvider : IFabricProvider
                 db = GeoSecondary(server, request, body, properties, now);
                 break;
             default:
-                throw FabricError.BadRequest("InvalidParameterValue", $"Invalid value given for parameter createMode. Specify a valid parameter value. The fabric models Default, PointInTimeRestore, Recovery and Secondary, not '{mode}'.");
+                throw FabricError.BadRequest("InvalidParameterValue", $"createMode '{mode}' is not modelled; the fabric knows Default, PointInTimeRestore, Recovery and Secondary.");
         }
         _state.Arm.Add(db);
         var op = _state.Operations.Start(request, "Microsoft.Sql", server.Location, _state.Timings.DatabaseOnlineMs,
@@ -287,7 +318,7 @@ public sealed class SqlProvider : IFabricProvider
         var text = properties["restorePointInTime"]?.GetValue<string>();
         if (text == null || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var point))
         {
-            throw FabricError.BadRequest("InvalidParameterValue", "Invalid value given for parameter restorePointInTime. Specify a valid parameter value.");
+            throw FabricError.BadRequest("InvalidParameterValue", "restorePointInTime is missing or is not a date and time.");
         }
         var earliest = source.Get<DateTimeOffset>("earliestRestoreDate");
         if (point < earliest || point > now)
@@ -460,7 +491,7 @@ public sealed class SqlProvider : IFabricProvider
     private FabricResult GetRecoverable(FabricRequest request)
     {
         var db = Recoverable(request).FirstOrDefault(d => string.Equals(d.Name, request.Route("db"), StringComparison.OrdinalIgnoreCase))
-                 ?? throw FabricError.NotFound("ResourceNotFound", $"The Resource 'Microsoft.Sql/servers/{request.Route("server")}/recoverableDatabases/{request.Route("db")}' under resource group '{request.Route("rg")}' was not found.");
+                 ?? throw Arm.ResourceNotFound($"Microsoft.Sql/servers/{request.Route("server")}/recoverableDatabases/{request.Route("db")}", request.Route("rg"));
         return FabricResult.Ok(RenderRecoverable(db));
     }
 
@@ -497,7 +528,7 @@ public sealed class SqlProvider : IFabricProvider
     {
         var server = RequireServer(request);
         return Store.FindGroup(server.Id, request.Route("fg"))
-               ?? throw FabricError.NotFound("ResourceNotFound", $"The Resource 'Microsoft.Sql/servers/{request.Route("server")}/failoverGroups/{request.Route("fg")}' under resource group '{request.Route("rg")}' was not found.");
+               ?? throw Arm.ResourceNotFound($"Microsoft.Sql/servers/{request.Route("server")}/failoverGroups/{request.Route("fg")}", request.Route("rg"));
     }
 
     private FabricResult ListFailoverGroups(FabricRequest request)
@@ -519,7 +550,7 @@ public sealed class SqlProvider : IFabricProvider
         var partner = _state.Arm.Find(partnerId);
         if (partner == null || !string.Equals(partner.Type, ServerType, StringComparison.OrdinalIgnoreCase))
         {
-            throw FabricError.NotFound("ResourceNotFound", $"The partner server '{partnerId}' was not found.");
+            throw FabricError.NotFound("ResourceNotFound", $"The partner server '{partnerId}' does not exist.");
         }
         var names = (properties["databases"] as JsonArray ?? new JsonArray()).Select(d => d!.GetValue<string>()).ToList();
         foreach (var dbId in names)

@@ -12,7 +12,7 @@ namespace AppServiceDr.Fabric.Storage;
 /// redundant in the former secondary; planned: regions swap and redundancy stays), listKeys.
 /// The data plane is not modelled here (Azurite serves blobs).
 /// </summary>
-public sealed class StorageProvider : IFabricProvider
+public sealed class StorageProvider : IFabricProvider, IResourceDeployer
 {
     public const string AccountType = "Microsoft.Storage/storageAccounts";
     private const string Account = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/{account}";
@@ -21,6 +21,7 @@ public sealed class StorageProvider : IFabricProvider
     public void Register(FabricState state, FabricRoutes routes)
     {
         _state = state;
+        routes.Deployers.Add(this);
         routes.Arm.Map("PUT", Account, Put);
         routes.Arm.Map("GET", Account, Get);
         routes.Arm.Map("POST", Account + "/failover", Failover);
@@ -45,6 +46,23 @@ public sealed class StorageProvider : IFabricProvider
                 body["lastSyncTime"] is JsonValue sync ? DateTimeOffset.Parse(sync.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) : null);
             return FabricResult.NoContent();
         });
+    }
+
+    public bool CanDeploy(string type) => string.Equals(type, AccountType, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Template deployment: a provisioned account (kept as it is when it exists).</summary>
+    public void Deploy(FabricState state, DeploymentTarget target)
+    {
+        if (state.Arm.Find(target.Id) != null)
+        {
+            return;
+        }
+        var sku = target.Definition["sku"]?["name"]?.GetValue<string>()
+                  ?? throw FabricError.BadRequest("InvalidRequestContent", "The sku is required for a storage account.");
+        var account = NewAccount(state, target.Id, target.Location, sku, target.Definition["kind"]?.GetValue<string>() ?? "StorageV2",
+            target.Definition["properties"] as JsonObject ?? new JsonObject());
+        account.Properties["provisioningState"] = "Succeeded";
+        state.Arm.Add(account);
     }
 
     /// <summary>A provisioned account; <paramref name="lastSyncTime"/> fixes the geo-replication point (default: 5 minutes behind).</summary>
@@ -87,6 +105,16 @@ public sealed class StorageProvider : IFabricProvider
         p["minimumTlsVersion"] = "TLS1_2";
         p["supportsHttpsTrafficOnly"] = true;
         p["isHnsEnabled"] = false;
+        p["accountMigrationInProgress"] = false;
+        p["isSkuConversionBlocked"] = false;
+        p["networkAcls"] = new JsonObject
+        {
+            ["bypass"] = "AzureServices",
+            ["defaultAction"] = "Allow",
+            ["ipRules"] = new JsonArray(),
+            ["resourceAccessRules"] = new JsonArray(),
+            ["virtualNetworkRules"] = new JsonArray(),
+        };
         foreach (var pair in requested)
         {
             p[pair.Key] = pair.Value?.DeepClone();
@@ -100,7 +128,17 @@ public sealed class StorageProvider : IFabricProvider
             ["services"] = new JsonObject { ["blob"] = service.DeepClone(), ["file"] = service.DeepClone() },
         };
         p["keyCreationTime"] = new JsonObject { ["key1"] = now, ["key2"] = now };
-        p["primaryEndpoints"] = Endpoints(account.Name, state.Options.DnsSuffix, string.Empty);
+        var endpoints = Endpoints(account.Name, state.Options.DnsSuffix, string.Empty);
+        // A routing preference publishes extra endpoint sets, as the service does.
+        if (p["routingPreference"]?["publishInternetEndpoints"]?.GetValue<bool>() == true)
+        {
+            endpoints["internetEndpoints"] = Endpoints(account.Name, state.Options.DnsSuffix, "-internetrouting");
+        }
+        if (p["routingPreference"]?["publishMicrosoftEndpoints"]?.GetValue<bool>() == true)
+        {
+            endpoints["microsoftEndpoints"] = Endpoints(account.Name, state.Options.DnsSuffix, "-microsoftrouting");
+        }
+        p["primaryEndpoints"] = endpoints;
         account.Internal["keys"] = new[] { NewKey(), NewKey() };
         SetSku(account, state.Options.DnsSuffix, sku, location, IsGeoRedundant(sku) ? Regions.Paired(location) : null);
         return account;

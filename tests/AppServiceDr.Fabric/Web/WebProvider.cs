@@ -13,7 +13,7 @@ namespace AppServiceDr.Fabric.Web;
 /// list and replace; and each site's own host {site}.web.{suffix}, whose health endpoint reflects
 /// whether the app is running, warmed, its Key Vault references resolved and its database online.
 /// </summary>
-public sealed class WebProvider : IFabricProvider
+public sealed class WebProvider : IFabricProvider, IResourceDeployer
 {
     public const string SiteType = "Microsoft.Web/sites";
     private const string Site = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{site}";
@@ -23,6 +23,7 @@ public sealed class WebProvider : IFabricProvider
     public void Register(FabricState state, FabricRoutes routes)
     {
         _state = state;
+        routes.Deployers.Add(this);
         var arm = routes.Arm;
         arm.Map("PUT", Site, PutSite);
         arm.Map("GET", Site, GetSite);
@@ -42,6 +43,40 @@ public sealed class WebProvider : IFabricProvider
                 body["databaseId"]?.GetValue<string>(), body["healthPath"]?.GetValue<string>());
             return FabricResult.NoContent();
         });
+    }
+
+    public const string PlanType = "Microsoft.Web/serverfarms";
+
+    public bool CanDeploy(string type) =>
+        string.Equals(type, SiteType, StringComparison.OrdinalIgnoreCase) || string.Equals(type, PlanType, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Template deployment: an App Service plan (kept as declared), or a site that starts at once.</summary>
+    public void Deploy(FabricState state, DeploymentTarget target)
+    {
+        if (string.Equals(target.Type, PlanType, StringComparison.OrdinalIgnoreCase))
+        {
+            var plan = state.Arm.Find(target.Id) ?? state.Arm.Add(new ArmResource(target.Id, PlanType, target.Location));
+            plan.Sku = target.Definition["sku"]?.DeepClone() as JsonObject;
+            plan.Kind = target.Definition["kind"]?.GetValue<string>();
+            plan.Properties = target.Definition["properties"]?.DeepClone() as JsonObject ?? new JsonObject();
+            plan.Properties["provisioningState"] = "Succeeded";
+            return;
+        }
+        var site = state.Arm.Find(target.Id)
+                   ?? state.Arm.Add(NewSite(state, target.Id, target.Location, target.Definition["properties"]?["serverFarmId"]?.GetValue<string>()));
+        ApplySiteDefinition(state, site, target.Definition);
+    }
+
+    /// <summary>Takes app settings from properties.siteConfig.appSettings (when given) and (re)starts the site.</summary>
+    private static void ApplySiteDefinition(FabricState state, ArmResource site, JsonObject definition)
+    {
+        if (definition["properties"]?["siteConfig"]?["appSettings"] is JsonArray settings)
+        {
+            Runtime(site).AppSettings = settings.Select(s => new KeyValuePair<string, string>(
+                s!["name"]!.GetValue<string>(), s["value"]?.GetValue<string>() ?? string.Empty)).ToList();
+        }
+        site.Internal["lastModified"] = state.Now;
+        BeginStart(state, site, immediately: true);
     }
 
     /// <summary>
@@ -180,13 +215,7 @@ public sealed class WebProvider : IFabricProvider
         var body = request.RequireBody();
         var site = _state.Arm.Find(SiteId(request));
         site ??= _state.Arm.Add(NewSite(_state, SiteId(request), Arm.RequireLocation(body), body["properties"]?["serverFarmId"]?.GetValue<string>()));
-        if (body["properties"]?["siteConfig"]?["appSettings"] is JsonArray settings)
-        {
-            Runtime(site).AppSettings = settings.Select(s => new KeyValuePair<string, string>(
-                s!["name"]!.GetValue<string>(), s["value"]?.GetValue<string>() ?? string.Empty)).ToList();
-        }
-        site.Internal["lastModified"] = _state.Now;
-        BeginStart(site, immediately: true);
+        ApplySiteDefinition(_state, site, body);
         return FabricResult.Ok(Render(site));
     }
 
@@ -196,7 +225,7 @@ public sealed class WebProvider : IFabricProvider
     /// Starts the app process: warm-up begins (now, or after the restart delay), and when it ends
     /// the Key Vault references are resolved, as App Service does at startup.
     /// </summary>
-    private void BeginStart(ArmResource site, bool immediately)
+    private static void BeginStart(FabricState state, ArmResource site, bool immediately)
     {
         var runtime = Runtime(site);
         var generation = ++runtime.Generation;
@@ -207,12 +236,12 @@ public sealed class WebProvider : IFabricProvider
                 return;
             }
             runtime.Running = true;
-            runtime.WarmUntil = _state.Now.AddMilliseconds(_state.Timings.SiteWarmupMs);
-            _state.Operations.Schedule(_state.Timings.SiteWarmupMs, () =>
+            runtime.WarmUntil = state.Now.AddMilliseconds(state.Timings.SiteWarmupMs);
+            state.Operations.Schedule(state.Timings.SiteWarmupMs, () =>
             {
                 if (runtime.Generation == generation)
                 {
-                    runtime.KeyVaultFailure = ResolveReferences(_state, runtime);
+                    runtime.KeyVaultFailure = ResolveReferences(state, runtime);
                 }
             });
         }
@@ -222,7 +251,7 @@ public sealed class WebProvider : IFabricProvider
         }
         else
         {
-            _state.Operations.Schedule(_state.Timings.SiteRestartMs, Warm);
+            state.Operations.Schedule(state.Timings.SiteRestartMs, Warm);
         }
     }
 
@@ -230,7 +259,7 @@ public sealed class WebProvider : IFabricProvider
     {
         var site = RequireSite(request);
         var synchronous = string.Equals(request.Query("synchronous"), "true", StringComparison.OrdinalIgnoreCase);
-        BeginStart(site, immediately: synchronous);
+        BeginStart(_state, site, immediately: synchronous);
         return FabricResult.Ok(null);
     }
 
@@ -248,7 +277,7 @@ public sealed class WebProvider : IFabricProvider
         var site = RequireSite(request);
         if (!Runtime(site).Running)
         {
-            BeginStart(site, immediately: true);
+            BeginStart(_state, site, immediately: true);
         }
         return FabricResult.Ok(null);
     }
@@ -290,7 +319,7 @@ public sealed class WebProvider : IFabricProvider
         }
         Runtime(site).AppSettings = settings;
         site.Internal["lastModified"] = _state.Now;
-        BeginStart(site, immediately: true);
+        BeginStart(_state, site, immediately: true);
         return FabricResult.Ok(RenderSettings(site));
     }
 
@@ -351,7 +380,7 @@ public sealed class WebProvider : IFabricProvider
         {
             return new FabricResult(404) { Text = "Not found." };
         }
-        var reason = Unhealthy(runtime);
+        var reason = Unhealthy(_state, runtime);
         if (reason != null)
         {
             return new FabricResult(503) { Text = reason };
@@ -360,13 +389,33 @@ public sealed class WebProvider : IFabricProvider
         return new FabricResult(200) { Text = package == null ? "Healthy." : $"Healthy. Running package: {package}" };
     }
 
-    private string? Unhealthy(SiteRuntime runtime)
+    /// <summary>
+    /// Why the site serving <paramref name="hostName"/> ({site}.web.{suffix}) is unhealthy, or null
+    /// when its health endpoint would answer 200. Unknown hosts are reported as such.
+    /// </summary>
+    public static string? HealthProblem(FabricState state, string hostName)
+    {
+        var suffix = ".web." + state.Options.DnsSuffix;
+        if (!hostName.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"'{hostName}' is not a fabric site.";
+        }
+        var name = hostName.Substring(0, hostName.Length - suffix.Length);
+        var site = state.Arm.OfType(SiteType).FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (site == null)
+        {
+            return $"The site '{name}' does not exist.";
+        }
+        return state.Faults.IsRegionDown(site.Location) ? $"The region '{site.Location}' is unavailable." : Unhealthy(state, Runtime(site));
+    }
+
+    private static string? Unhealthy(FabricState state, SiteRuntime runtime)
     {
         if (!runtime.Running)
         {
             return "Site is stopped.";
         }
-        if (_state.Now < runtime.WarmUntil)
+        if (state.Now < runtime.WarmUntil)
         {
             return "Site is warming up.";
         }
@@ -374,15 +423,49 @@ public sealed class WebProvider : IFabricProvider
         {
             return runtime.KeyVaultFailure;
         }
-        if (runtime.DatabaseId != null)
+        var databases = runtime.DatabaseId == null ? new List<(string Server, string Database, ArmResource? Resource)>()
+            : new List<(string, string, ArmResource?)> { (string.Empty, runtime.DatabaseId.Substring(runtime.DatabaseId.LastIndexOf('/') + 1), state.Arm.Find(runtime.DatabaseId)) };
+        databases.AddRange(ConnectionStringDatabases(state, runtime));
+        foreach (var (server, database, db) in databases)
         {
-            var db = _state.Arm.Find(runtime.DatabaseId);
             var status = db?.Properties["status"]?.GetValue<string>();
-            if (db == null || status != "Online" || _state.Faults.IsRegionDown(db.Location))
+            if (db == null || status != "Online" || state.Faults.IsRegionDown(db.Location))
             {
-                return $"Database '{runtime.DatabaseId.Substring(runtime.DatabaseId.LastIndexOf('/') + 1)}' is not available (status: {status ?? "missing"}).";
+                var on = server.Length == 0 ? string.Empty : $" on server '{server}'";
+                return $"Database '{database}'{on} is not available (status: {status ?? "missing"}).";
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// The databases the app's SQL connection strings (app settings with a server and a database)
+    /// point at: the server is found by its name in the host (name.database.windows.net).
+    /// </summary>
+    private static IEnumerable<(string Server, string Database, ArmResource? Resource)> ConnectionStringDatabases(FabricState state, SiteRuntime runtime)
+    {
+        foreach (var pair in runtime.AppSettings)
+        {
+            var builder = new System.Data.Common.DbConnectionStringBuilder();
+            try
+            {
+                builder.ConnectionString = pair.Value;
+            }
+            catch (ArgumentException)
+            {
+                continue;
+            }
+            var host = new[] { "Server", "Data Source", "Address", "Addr", "Network Address" }.Select(k => builder.TryGetValue(k, out var v) ? v?.ToString() : null).FirstOrDefault(v => v != null);
+            var database = new[] { "Database", "Initial Catalog" }.Select(k => builder.TryGetValue(k, out var v) ? v?.ToString() : null).FirstOrDefault(v => v != null);
+            if (host == null || database == null)
+            {
+                continue;
+            }
+            host = host.StartsWith("tcp:", StringComparison.OrdinalIgnoreCase) ? host.Substring(4) : host;
+            var comma = host.IndexOf(',');
+            var serverName = (comma < 0 ? host : host.Substring(0, comma)).Split('.')[0];
+            var server = state.Arm.OfType(Sql.SqlProvider.ServerType).FirstOrDefault(s => string.Equals(s.Name, serverName, StringComparison.OrdinalIgnoreCase));
+            yield return (serverName, database, server == null ? null : state.Arm.Find(server.Id + "/databases/" + database));
+        }
     }
 }

@@ -1,0 +1,59 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using System.Threading.Tasks;
+using AppServiceDr.Fabric.Core;
+
+namespace AppServiceDr.Fabric.Tests;
+
+/// <summary>The fabric as its own process, the way Pester runs and rehearsals use it.</summary>
+public sealed class StandaloneTests
+{
+    [Fact]
+    public async Task The_standalone_fabric_publishes_its_connection_details_and_serves_the_admin_api()
+    {
+        var state = Path.Combine(Path.GetTempPath(), "fabric-" + Guid.NewGuid().ToString("N"));
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "AppServiceDr.Fabric.dll"), "--port", "0", "--state", state })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        try
+        {
+            var details = Path.Combine(state, "fabric.json");
+            for (var i = 0; i < 600 && !File.Exists(details) && !process.HasExited; i++)
+            {
+                await Task.Delay(100);
+            }
+            Assert.True(File.Exists(details), "fabric.json was not written: " + (process.HasExited ? await process.StandardError.ReadToEndAsync() : "still starting"));
+            var json = JsonNode.Parse(await File.ReadAllTextAsync(details))!;
+            using var certificate = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(state, "fabric.cer")));
+            Assert.Equal(json["thumbprintSha256"]!.GetValue<string>(), certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
+
+            using var http = new HttpClient(FabricClientHandler.Create(json["port"]!.GetValue<int>(), json["dnsSuffix"]!.GetValue<string>(), certificate));
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "token");
+            var arm = new Uri(json["armEndpoint"]!.GetValue<string>());
+            var seed = await http.PutAsync(new Uri(arm, "_fabric/seed/vaults/kv9"), new StringContent("{\"location\":\"westus\"}", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(204, (int)seed.StatusCode);
+            var vault = new Uri($"https://kv9.vault.{json["dnsSuffix"]}:{json["port"]}/");
+            var set = await http.PutAsync(new Uri(vault, "secrets/s1?api-version=7.5"), new StringContent("{\"value\":\"v\"}", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(200, (int)set.StatusCode);
+            var log = JsonNode.Parse(await http.GetStringAsync(new Uri(arm, "_fabric/operations")))!.AsArray();
+            Assert.Equal("/secrets/s1", log[0]!["path"]!.GetValue<string>());
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+            Directory.Delete(state, recursive: true);
+        }
+    }
+}
