@@ -45,8 +45,8 @@ namespace AppServiceDr.Engine.FileShare
                 var result = run.Execute();
                 if (result.IsPlan || request.ResetPermissions == null || result.FatalError != null) return result;
                 if (!host.ShouldProcess(roots.Destination, "Reset permissions of the restored tree")) return result;
-                _permissions.Reset(roots.Destination, request.ResetPermissions, host, ct);
-                return CopyRun.WithPermissionsReset(result);
+                var failures = _permissions.Reset(roots.Destination, request.ResetPermissions, host, ct);
+                return CopyRun.WithPermissionsReset(result, failures);
             }
         }
 
