@@ -14,7 +14,7 @@ namespace AppServiceDr.Engine.FileShare
     {
         private const long ChunkSize = 4L * 1024 * 1024;
         private const long ResumeAlignment = 1024 * 1024;
-        private const int QueueCapacity = 1024;
+        private const int QueueCapacity = 256;
         private static readonly bool IsWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
         private readonly ShareCopyRequest _request;
