@@ -21,10 +21,13 @@ namespace AppServiceDr.Bench.FileShare
     {
         private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-        public static int Main(string[] args)
-        {
-            if (args.Length >= 3 && args[0] == "--engine") return EngineChild(args[1], args[2], args.Length > 3 ? int.Parse(args[3], Inv) : 0);
+        public static int Main(string[] args) =>
+            args.Length >= 3 && args[0] == "--engine"
+                ? EngineChild(args[1], args[2], args.Length > 3 ? int.Parse(args[3], Inv) : 0)
+                : Benchmark(args);
 
+        private static int Benchmark(string[] args)
+        {
             var options = Options.Parse(args);
             var work = options.WorkDir ?? Path.Combine(Path.GetTempPath(), "asdr-bench-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", Inv));
             Directory.CreateDirectory(work);
@@ -52,7 +55,8 @@ namespace AppServiceDr.Bench.FileShare
                 long enginePeak = 0;
                 for (var round = 1; round <= options.Rounds; round++)
                 {
-                    foreach (var (name, command) in tools)
+                    // Each round starts with a different tool, so no tool always runs first (or last) in the round.
+                    foreach (var (name, command) in tools.Skip((round - 1) % tools.Length).Concat(tools.Take((round - 1) % tools.Length)))
                     {
                         var dest = Path.Combine(work, "dest-" + name.Split(' ')[0]);
                         Remove(dest);
@@ -67,6 +71,13 @@ namespace AppServiceDr.Bench.FileShare
                     }
                 }
                 Console.WriteLine();
+                if (options.Rounds > 1)
+                {
+                    double Median(List<double> v) { var o = v.OrderBy(x => x).ToList(); return o.Count % 2 == 1 ? o[o.Count / 2] : (o[o.Count / 2 - 1] + o[o.Count / 2]) / 2; }
+                    Console.WriteLine($"Median of {options.Rounds} rounds, seconds:");
+                    Console.WriteLine($"  first copy:        engine {Median(first["engine"]):0.000}   rsync -a {Median(first["rsync -a"]):0.000}   cp -a {Median(first["cp -a"]):0.000}");
+                    Console.WriteLine($"  unchanged re-run:  engine {Median(rerun["engine"]):0.000}   rsync -a {Median(rerun["rsync -a"]):0.000}   cp -a {Median(rerun["cp -a"]):0.000}");
+                }
                 double Best(Dictionary<string, List<double>> d, string n) => d[n].Min();
                 var e1 = Best(first, "engine"); var r1 = Best(first, "rsync -a"); var c1 = Best(first, "cp -a");
                 var e2 = Best(rerun, "engine"); var r2 = Best(rerun, "rsync -a"); var c2 = Best(rerun, "cp -a");
@@ -83,11 +94,14 @@ namespace AppServiceDr.Bench.FileShare
                 Console.WriteLine($"  engine rerun/rsync rerun  {e2 / r2:0.000}");
                 Console.WriteLine();
 
-                Console.WriteLine("Engine peak working set (VmHWM) by tree size:");
-                var peakSmall = MemoryRun(work, options.MemorySmall, options.Threads);
-                var peakLarge = MemoryRun(work, options.MemoryLarge, options.Threads);
-                Console.WriteLine($"  {options.MemorySmall,7} files: {peakSmall / 1024.0:0.0} MiB");
-                Console.WriteLine($"  {options.MemoryLarge,7} files: {peakLarge / 1024.0:0.0} MiB   ({(double)options.MemoryLarge / options.MemorySmall:0}x the files, {(double)peakLarge / peakSmall:0.00}x the memory)");
+                Console.WriteLine("Engine peak working set (VmHWM) by tree size (1-byte files, 40 per directory):");
+                long? smallest = null;
+                foreach (var size in options.MemorySizes)
+                {
+                    var peak = MemoryRun(work, size, options.Threads);
+                    smallest ??= peak;
+                    Console.WriteLine($"  {size,7} files: {peak / 1024.0:0.0} MiB   ({(double)size / options.MemorySizes[0]:0}x the files, {(double)peak / smallest.Value:0.00}x the memory)");
+                }
                 Console.WriteLine($"  main tree ({files} files): {enginePeak / 1024.0:0.0} MiB");
                 return 0;
             }
@@ -100,7 +114,7 @@ namespace AppServiceDr.Bench.FileShare
         private sealed class Options
         {
             public int SmallFiles = 20000, Directories = 500, LargeFiles = 20, LargeMiB = 50, Rounds = 1, Threads;
-            public int MemorySmall = 10000, MemoryLarge = 100000;
+            public int[] MemorySizes = { 10000, 50000, 100000 };
             public bool Keep;
             public string? WorkDir;
 
@@ -118,7 +132,7 @@ namespace AppServiceDr.Bench.FileShare
                         case "--large-mib": o.LargeMiB = int.Parse(Next(), Inv); break;
                         case "--rounds": o.Rounds = int.Parse(Next(), Inv); break;
                         case "--threads": o.Threads = int.Parse(Next(), Inv); break;
-                        case "--memory-files": o.MemorySmall = int.Parse(Next(), Inv); o.MemoryLarge = int.Parse(Next(), Inv); break;
+                        case "--memory-files": o.MemorySizes = Next().Split(',').Select(x => int.Parse(x, Inv)).ToArray(); break;
                         case "--work": o.WorkDir = Next(); break;
                         case "--keep": o.Keep = true; break;
                         default: throw new ArgumentException("unknown option " + args[i]);

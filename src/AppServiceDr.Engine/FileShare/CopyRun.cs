@@ -14,7 +14,7 @@ namespace AppServiceDr.Engine.FileShare
     {
         private const long ChunkSize = 4L * 1024 * 1024;
         private const long ResumeAlignment = 1024 * 1024;
-        private const int QueueCapacity = 1024;
+        private const int QueueCapacity = 256;
         private static readonly bool IsWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
         private readonly ShareCopyRequest _request;
@@ -141,13 +141,14 @@ namespace AppServiceDr.Engine.FileShare
             };
         }
 
-        public static ShareCopyResult WithPermissionsReset(ShareCopyResult r) => new ShareCopyResult
+        public static ShareCopyResult WithPermissionsReset(ShareCopyResult r, int failures) => new ShareCopyResult
         {
             Source = r.Source, Destination = r.Destination, IsPlan = r.IsPlan, Mirror = r.Mirror,
             Dirs = r.Dirs, Files = r.Files, Bytes = r.Bytes, BytesTransferred = r.BytesTransferred, BytesResumed = r.BytesResumed,
             Duration = r.Duration, BytesPerSecond = r.BytesPerSecond, FilesPerSecond = r.FilesPerSecond, FatalError = r.FatalError,
             Failures = r.Failures, Mismatches = r.Mismatches, Extras = r.Extras, Copied = r.Copied, ListsTruncated = r.ListsTruncated,
             PermissionsReset = true,
+            PermissionResetFailures = failures,
         };
 
         // ---------------------------------------------------------------- the walk

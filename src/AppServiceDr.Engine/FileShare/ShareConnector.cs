@@ -21,8 +21,8 @@ namespace AppServiceDr.Engine.FileShare
         {
             var parts = uncPath.TrimStart('\\').Split(new[] { '\\', '/' }, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length < 2)
-                throw new DrException("FileShareInvalidUncPath", DrErrorCategory.InvalidArgument,
-                    "A UNC path names a server and a share: \\\\server\\share[\\folder].", uncPath) { IsPrecondition = true };
+                throw ShareErrors.Precondition("FileShareInvalidUncPath", DrErrorCategory.InvalidArgument,
+                    "A UNC path names a server and a share: \\\\server\\share[\\folder].", uncPath);
             return @"\\" + parts[0] + @"\" + parts[1];
         }
     }
@@ -30,8 +30,8 @@ namespace AppServiceDr.Engine.FileShare
     internal sealed class UnsupportedShareConnector : IShareConnector
     {
         public IDisposable Connect(string uncPath, NetworkCredential credential) =>
-            throw new DrException("FileShareCredentialNotSupported", DrErrorCategory.InvalidOperation,
-                "Connecting a share with a credential is only supported on Windows.", uncPath) { IsPrecondition = true };
+            throw ShareErrors.Precondition("FileShareCredentialNotSupported", DrErrorCategory.InvalidOperation,
+                "Connecting a share with a credential is only supported on Windows.", uncPath);
     }
 
     /// <summary>WNetAddConnection2 / WNetCancelConnection2 (mpr.dll), without a drive letter.</summary>
@@ -68,8 +68,8 @@ namespace AppServiceDr.Engine.FileShare
             {
                 // The message names the share and the Windows error, never the password.
                 var hint = code == ErrorSessionCredentialConflict ? " (the share is already connected with other credentials)" : "";
-                throw new DrException("FileShareConnectFailed", DrErrorCategory.ConnectionError,
-                    $"Connecting '{root}' as '{user}' failed with Windows error {code}{hint}.", root) { IsPrecondition = true };
+                throw ShareErrors.Precondition("FileShareConnectFailed", DrErrorCategory.ConnectionError,
+                    $"Connecting '{root}' as '{user}' failed with Windows error {code}{hint}.", root);
             }
             return new Connection(root);
         }

@@ -45,8 +45,8 @@ namespace AppServiceDr.Engine.FileShare
                 var result = run.Execute();
                 if (result.IsPlan || request.ResetPermissions == null || result.FatalError != null) return result;
                 if (!host.ShouldProcess(roots.Destination, "Reset permissions of the restored tree")) return result;
-                _permissions.Reset(roots.Destination, request.ResetPermissions, host, ct);
-                return CopyRun.WithPermissionsReset(result);
+                var failures = _permissions.Reset(roots.Destination, request.ResetPermissions, host, ct);
+                return CopyRun.WithPermissionsReset(result, failures);
             }
         }
 
@@ -54,12 +54,12 @@ namespace AppServiceDr.Engine.FileShare
         {
             if (request.Credential == null) return null;
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-                throw new DrException("FileShareCredentialNotSupported", DrErrorCategory.InvalidOperation,
+                throw ShareErrors.Precondition("FileShareCredentialNotSupported", DrErrorCategory.InvalidOperation,
                     "A credential can only be used for a UNC source on Windows; on this platform mount the share and pass its path.",
-                    request.Source) { IsPrecondition = true };
+                    request.Source);
             if (!request.Source.StartsWith(@"\\", StringComparison.Ordinal))
-                throw new DrException("FileShareCredentialNeedsUncSource", DrErrorCategory.InvalidArgument,
-                    "A credential is only used to connect a UNC source (\\\\server\\share\\...).", request.Source) { IsPrecondition = true };
+                throw ShareErrors.Precondition("FileShareCredentialNeedsUncSource", DrErrorCategory.InvalidArgument,
+                    "A credential is only used to connect a UNC source (\\\\server\\share\\...).", request.Source);
             return _connector.Connect(request.Source, request.Credential);
         }
     }
@@ -94,10 +94,17 @@ namespace AppServiceDr.Engine.FileShare
         public WildcardPattern[] ExcludeDirectories { get; }
     }
 
+    /// <summary>Errors found before anything was written.</summary>
+    internal static class ShareErrors
+    {
+        public static DrException Precondition(string id, DrErrorCategory category, string message, object? target) =>
+            new DrException(id, category, message, target) { IsPrecondition = true };
+    }
+
     internal static class ShareCopyValidation
     {
         private static DrException Bad(string id, DrErrorCategory category, string message, object? target) =>
-            new DrException(id, category, message, target) { IsPrecondition = true };
+            ShareErrors.Precondition(id, category, message, target);
 
         public static CheckedArguments CheckArguments(ShareCopyRequest r, IPermissionResetter permissions)
         {

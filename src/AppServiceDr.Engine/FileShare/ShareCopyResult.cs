@@ -96,6 +96,9 @@ namespace AppServiceDr.Engine.FileShare
 
         public bool PermissionsReset { get; init; }
 
+        /// <summary>Items whose permissions could not be reset (each also reported as a warning).</summary>
+        public int PermissionResetFailures { get; init; }
+
         public IReadOnlyList<ShareCopyItem> Failures { get; init; } = Array.Empty<ShareCopyItem>();
         public IReadOnlyList<ShareCopyItem> Mismatches { get; init; } = Array.Empty<ShareCopyItem>();
         public IReadOnlyList<ShareCopyItem> Extras { get; init; } = Array.Empty<ShareCopyItem>();

@@ -53,8 +53,8 @@ namespace AppServiceDr.Engine.FileShare
             {
                 var p = patterns[i];
                 if (string.IsNullOrWhiteSpace(p) || p.IndexOf('\0') >= 0)
-                    throw new DrException("FileShareInvalidExcludePattern", DrErrorCategory.InvalidArgument,
-                        $"The {parameter} pattern at position {i} is empty or not valid.", p) { IsPrecondition = true };
+                    throw ShareErrors.Precondition("FileShareInvalidExcludePattern", DrErrorCategory.InvalidArgument,
+                        $"The {parameter} pattern at position {i} is empty or not valid.", p);
                 result[i] = new WildcardPattern(p, ignoreCase);
             }
             return result;

@@ -42,6 +42,7 @@ namespace AppServiceDr.Engine.Tests.FileShare
             }, host, CancellationToken.None);
 
             Assert.True(result.PermissionsReset);
+            Assert.Equal(0, result.PermissionResetFailures);
             Assert.Contains(host.Questions, q => q.EndsWith("Reset permissions of the restored tree", StringComparison.Ordinal));
             var fileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
             var dirMode = fileMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute;
