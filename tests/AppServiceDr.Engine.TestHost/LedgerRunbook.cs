@@ -51,7 +51,7 @@ namespace AppServiceDr.Engine.TestHost
 
         private static void AppendLine(string path, string line)
         {
-            using var f = new FileStream(path, FileMode.Append, FileAccess.Write, System.IO.FileShare.ReadWrite);
+            using var f = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
             var bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");
             f.Write(bytes, 0, bytes.Length);
             f.Flush(true);

@@ -95,7 +95,7 @@ namespace AppServiceDr.Engine.Runbooks
         public static JournalWriter Open(string path, IEnumerable<JournalEvent> existing, SecretRedactor redactor)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var file = new FileStream(path, FileMode.Append, FileAccess.Write, System.IO.FileShare.Read, 4096, FileOptions.None);
+            var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
             return new JournalWriter(new List<JournalEvent>(existing), file, redactor);
         }
 
@@ -133,7 +133,7 @@ namespace AppServiceDr.Engine.Runbooks
         {
             var events = new List<JournalEvent>();
             string[] lines;
-            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, System.IO.FileShare.ReadWrite | System.IO.FileShare.Delete))
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             using (var reader = new StreamReader(stream, new UTF8Encoding(false)))
                 lines = reader.ReadToEnd().Split('\n');
             for (var i = 0; i < lines.Length; i++)

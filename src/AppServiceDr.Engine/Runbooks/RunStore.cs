@@ -94,7 +94,7 @@ namespace AppServiceDr.Engine.Runbooks
             Directory.CreateDirectory(RunsDirectory);
             try
             {
-                return new FileStream(LockPath(runId), FileMode.OpenOrCreate, FileAccess.ReadWrite, System.IO.FileShare.None, 1, FileOptions.DeleteOnClose);
+                return new FileStream(LockPath(runId), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
             }
             catch (IOException ex)
             {
@@ -109,7 +109,7 @@ namespace AppServiceDr.Engine.Runbooks
             if (!File.Exists(path)) return false;
             try
             {
-                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, System.IO.FileShare.None)) return false;
+                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) return false;
             }
             catch (FileNotFoundException) { return false; }
             catch (IOException) { return true; }

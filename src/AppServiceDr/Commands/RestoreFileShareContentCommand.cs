@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using AppServiceDr.Engine;
-using AppServiceDr.Engine.FileShare;
+using AppServiceDr.Engine.Shares;
 
 namespace AppServiceDr.Commands
 {

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
-using AppServiceDr.Engine.FileShare;
+using AppServiceDr.Engine.Shares;
 
 namespace AppServiceDr.Engine.Tests.FileShare
 {

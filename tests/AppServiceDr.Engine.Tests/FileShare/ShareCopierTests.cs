@@ -3,7 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using AppServiceDr.Engine.FileShare;
+using AppServiceDr.Engine.Shares;
 
 namespace AppServiceDr.Engine.Tests.FileShare
 {

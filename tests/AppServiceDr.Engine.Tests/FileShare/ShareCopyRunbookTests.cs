@@ -1,7 +1,7 @@
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
-using AppServiceDr.Engine.FileShare;
+using AppServiceDr.Engine.Shares;
 using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Tests.Support;
 

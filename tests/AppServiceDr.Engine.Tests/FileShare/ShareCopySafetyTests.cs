@@ -4,7 +4,7 @@ using System.Linq;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
-using AppServiceDr.Engine.FileShare;
+using AppServiceDr.Engine.Shares;
 
 namespace AppServiceDr.Engine.Tests.FileShare
 {

@@ -7,7 +7,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Threading;
 
-namespace AppServiceDr.Engine.FileShare
+namespace AppServiceDr.Engine.Shares
 {
     /// <summary>One execution of a copy: the directory walk (on the calling thread) and the worker pool.</summary>
     internal sealed class CopyRun

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace AppServiceDr.Engine.FileShare
+namespace AppServiceDr.Engine.Shares
 {
     /// <summary>Symbolic links are recreated as links, never followed, and only when they point inside the source tree.</summary>
     internal static class LinkCopy

@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 
-namespace AppServiceDr.Engine.FileShare
+namespace AppServiceDr.Engine.Shares
 {
     /// <summary>The ReACL step: resets permissions of a restored tree.</summary>
     public interface IPermissionResetter

@@ -5,7 +5,7 @@ using System.IO;
 using System.Text;
 using System.Threading;
 
-namespace AppServiceDr.Engine.FileShare
+namespace AppServiceDr.Engine.Shares
 {
     /// <summary>The per-item log (-LogPath): one tab-separated line per item, written from any worker.</summary>
     internal sealed class ShareCopyLog : IDisposable

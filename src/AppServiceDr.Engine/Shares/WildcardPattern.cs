@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 
-namespace AppServiceDr.Engine.FileShare
+namespace AppServiceDr.Engine.Shares
 {
     /// <summary>A robocopy-style exclusion: <c>*</c> any run of characters, <c>?</c> one character. A pattern with a
     /// path separator matches the path relative to the source root; otherwise it matches the item's name.</summary>

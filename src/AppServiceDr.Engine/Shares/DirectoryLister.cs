@@ -5,7 +5,7 @@ using System.IO;
 using System.IO.Enumeration;
 #endif
 
-namespace AppServiceDr.Engine.FileShare
+namespace AppServiceDr.Engine.Shares
 {
     internal enum EntryKind
     {

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.Runbooks;
 
-namespace AppServiceDr.Engine.FileShare
+namespace AppServiceDr.Engine.Shares
 {
     /// <summary>
     /// Seed 000's file share restore (robocopy /E, then ReACL) as a journaled runbook of one step. The copy is

@@ -3,7 +3,7 @@ using System.ComponentModel;
 using System.IO;
 using System.Runtime.InteropServices;
 
-namespace AppServiceDr.Engine.FileShare
+namespace AppServiceDr.Engine.Shares
 {
     /// <summary>The few libc calls the Linux copy path needs (64-bit Linux; callers check <see cref="IsSupported"/>).</summary>
     internal static class UnixNative

@@ -2,7 +2,7 @@ using System;
 using System.Net;
 using System.Runtime.InteropServices;
 
-namespace AppServiceDr.Engine.FileShare
+namespace AppServiceDr.Engine.Shares
 {
     /// <summary>Connects a UNC share with explicit credentials for the duration of a copy (net use).</summary>
     public interface IShareConnector

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Runtime.InteropServices;
 
-namespace AppServiceDr.Engine.FileShare
+namespace AppServiceDr.Engine.Shares
 {
     /// <summary>The source is a FIFO, socket or device: there is no content to copy, and trying again will not help.</summary>
     internal sealed class NotRegularFileException : IOException

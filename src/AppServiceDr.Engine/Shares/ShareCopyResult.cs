@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 
-namespace AppServiceDr.Engine.FileShare
+namespace AppServiceDr.Engine.Shares
 {
     /// <summary>One column set of the summary: what happened to directories, files or bytes.</summary>
     public sealed class ShareCopyCounts
