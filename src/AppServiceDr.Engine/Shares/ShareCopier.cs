@@ -34,6 +34,16 @@ namespace AppServiceDr.Engine.Shares
                 TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
+        /// <summary>The checks <see cref="CopyAsync"/> starts with, on their own and with no side effect, so bad
+        /// input can be refused before a run is journaled. A UNC source that needs a credential can only be
+        /// checked once connected: its paths are checked when the copy starts.</summary>
+        public void Validate(ShareCopyRequest request)
+        {
+            if (request == null) throw new ArgumentNullException(nameof(request));
+            ShareCopyValidation.CheckArguments(request, _permissions);
+            if (request.Credential == null) ShareCopyValidation.CheckPaths(request);
+        }
+
         private ShareCopyResult Run(ShareCopyRequest request, IDrHost host, CancellationToken ct)
         {
             var checkedRequest = ShareCopyValidation.CheckArguments(request, _permissions);

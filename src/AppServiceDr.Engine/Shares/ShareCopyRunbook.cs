@@ -40,10 +40,12 @@ namespace AppServiceDr.Engine.Shares
             };
         }
 
-        /// <summary>Builds the runbook. <paramref name="onResult"/> receives the copy's result when the step runs.</summary>
+        /// <summary>Builds the runbook; bad input is refused here, before anything is journaled or written.
+        /// <paramref name="onResult"/> receives the copy's result when the step runs.</summary>
         public static RunbookDefinition Create(ShareCopyRequest request, System.Action<ShareCopyResult> onResult, ShareCopier? copier = null)
         {
             copier ??= new ShareCopier();
+            copier.Validate(request);
             var inputs = new List<RunInput>
             {
                 new RunInput("Source", request.Source),

@@ -47,12 +47,26 @@ namespace AppServiceDr.Engine.Tests.FileShare
         }
 
         [Fact]
+        public void Bad_input_is_refused_before_a_run_is_journaled_or_anything_written()
+        {
+            _tree.AddFile("a.txt", 100);
+            var inside = new ShareCopyRequest { Source = _tree.Source, Destination = Path.Combine(_tree.Source, "restore") };
+            Assert.Equal("FileShareDestinationInsideSource", Assert.Throws<DrException>(() => ShareCopyRunbook.Create(inside, _ => { })).ErrorId);
+            var missing = new ShareCopyRequest { Source = Path.Combine(_tree.Root, "nope"), Destination = _tree.Destination };
+            var e = Assert.Throws<DrException>(() => ShareCopyRunbook.Create(missing, _ => { }));
+            Assert.Equal("FileShareSourceNotFound", e.ErrorId);
+            Assert.True(e.IsPrecondition);
+            Assert.False(Directory.Exists(_tree.Destination));
+            Assert.False(Directory.Exists(Path.Combine(_tree.Source, "restore")));
+            Assert.False(Directory.Exists(Path.Combine(_state.Path, "runs")));
+        }
+
+        [Fact]
         public async Task A_failed_copy_resumes_from_the_journal_and_completes()
         {
             _tree.AddFile("a.txt", 100);
             var runner = new RunbookRunner(new RunStore(_state.Path));
-            var broken = new ShareCopyRequest { Source = _tree.Source, Destination = _tree.Destination };
-            // The destination's parent is a file: the copy cannot start.
+            // The destination cannot be created (a file stands where its parent folder should be): the step fails.
             var blocked = Path.Combine(_tree.Root, "blocked");
             File.WriteAllText(blocked, "");
             var first = await runner.RunAsync(ShareCopyRunbook.Create(new ShareCopyRequest { Source = _tree.Source, Destination = Path.Combine(blocked, "dst") }, _ => { }), new RecordingHost());
