@@ -92,6 +92,10 @@ namespace AppServiceDr.TdsServer
             {
                 // killed
             }
+            catch (InvalidDataException)
+            {
+                // a PRELOGIN or LOGIN7 whose fields point outside the message: SQL Server drops such a connection
+            }
             finally
             {
                 runningCancel?.Cancel();
@@ -220,7 +224,7 @@ namespace AppServiceDr.TdsServer
 
         /// <summary>Walks LOGIN7's feature extension block (ibExtension points at a DWORD holding its offset):
         /// FeatureId, DWORD length, data, ending with 0xFF.</summary>
-        private static FedAuthFeature? ReadFedAuth(byte[] body, TdsReader r)
+        private static FedAuthFeature? ReadFedAuth(TdsReader r)
         {
             r.Position = 27;
             if ((r.ReadByte() & TdsProtocol.OptionFlags3Extension) == 0) return null;
@@ -283,7 +287,7 @@ namespace AppServiceDr.TdsServer
             var database = Field(68);
             r.Position = 80;
             var sspiLength = r.ReadUInt16();
-            var fedAuth = ReadFedAuth(body, r);
+            var fedAuth = ReadFedAuth(r);
 
             var w = new TdsTokenWriter();
             var method = fedAuth != null ? SimAuthentication.AccessToken : sspiLength > 0 ? SimAuthentication.Integrated : SimAuthentication.SqlLogin;
