@@ -46,6 +46,38 @@ namespace AppServiceDr.TdsServer
         public int ConsistencyErrors { get; set; }
         /// <summary>The backup file the current content came from, when restored here.</summary>
         public string? RestoredFrom { get; set; }
+
+        private readonly Dictionary<string, SimQueryAnswer> _answers = new Dictionary<string, SimQueryAnswer>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>Models the database's content for one query: a session in this database that sends
+        /// <paramref name="query"/> (compared without regard to case or runs of white space) gets this result set.
+        /// Setting it again replaces the answer, as a change to the data would.</summary>
+        public void Answer(string query, TdsColumn column, params object?[] firstColumnValues)
+        {
+            var answer = new SimQueryAnswer(new[] { column }, firstColumnValues.Select(v => (IReadOnlyList<object?>)new[] { v }).ToList());
+            lock (_answers) _answers[SimQueryAnswer.Normalize(query)] = answer;
+        }
+
+        internal SimQueryAnswer? FindAnswer(string query)
+        {
+            lock (_answers) return _answers.TryGetValue(SimQueryAnswer.Normalize(query), out var a) ? a : null;
+        }
+    }
+
+    /// <summary>A result set a database gives for a query that <see cref="SimDatabase.Answer"/> modelled.</summary>
+    internal sealed class SimQueryAnswer
+    {
+        public SimQueryAnswer(IReadOnlyList<TdsColumn> columns, IReadOnlyList<IReadOnlyList<object?>> rows)
+        {
+            Columns = columns;
+            Rows = rows;
+        }
+
+        public IReadOnlyList<TdsColumn> Columns { get; }
+        public IReadOnlyList<IReadOnlyList<object?>> Rows { get; }
+
+        public static string Normalize(string query) =>
+            string.Join(" ", query.Split(new[] { ' ', '\t', '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries));
     }
 
     public sealed class SimBackup
@@ -146,6 +178,46 @@ namespace AppServiceDr.TdsServer
         public int LineNumber { get; }
 
         public override string ToString() => "Msg " + Number + ", Level " + Class + ", State " + State + ": " + Text;
+    }
+
+    public enum SimAuthentication { SqlLogin, AccessToken, Integrated }
+
+    /// <summary>Why a federated-authentication token was refused.</summary>
+    public enum AccessTokenRefusal { None, Unknown, Expired }
+
+    internal sealed class SimAccessToken
+    {
+        public SimAccessToken(string principal, DateTimeOffset? expiresOn)
+        {
+            Principal = principal;
+            ExpiresOn = expiresOn;
+        }
+
+        public string Principal { get; }
+        public DateTimeOffset? ExpiresOn { get; }
+    }
+
+    /// <summary>One login attempt: the principal (the SQL login, or the one a token stands for; empty when a token was
+    /// not recognised), how it authenticated, the database asked for, and the error number when it failed.</summary>
+    public sealed class RecordedLogin
+    {
+        internal RecordedLogin(int connectionId, string principal, SimAuthentication authentication, string database, int? errorNumber, AccessTokenRefusal tokenRefusal)
+        {
+            ConnectionId = connectionId;
+            Principal = principal;
+            Authentication = authentication;
+            Database = database;
+            ErrorNumber = errorNumber;
+            TokenRefusal = tokenRefusal;
+        }
+
+        public int ConnectionId { get; }
+        public string Principal { get; }
+        public SimAuthentication Authentication { get; }
+        public string Database { get; }
+        public int? ErrorNumber { get; }
+        public bool Succeeded => ErrorNumber == null;
+        public AccessTokenRefusal TokenRefusal { get; }
     }
 
     public enum StatementOutcome { Running, Completed, Failed, Cancelled }

@@ -20,7 +20,9 @@ namespace AppServiceDr.TdsServer
         private readonly TcpListener _listener;
         private readonly ConcurrentDictionary<string, string> _logins = new ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         private readonly ConcurrentDictionary<int, TdsConnection> _connections = new ConcurrentDictionary<int, TdsConnection>();
+        private readonly ConcurrentDictionary<string, SimAccessToken> _tokens = new ConcurrentDictionary<string, SimAccessToken>(StringComparer.Ordinal);
         private readonly List<RecordedStatement> _statements = new List<RecordedStatement>();
+        private readonly List<RecordedLogin> _loginRecords = new List<RecordedLogin>();
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly Task _acceptLoop;
         private int _nextConnectionId = 50;
@@ -52,6 +54,39 @@ namespace AppServiceDr.TdsServer
 
         internal bool CheckLogin(string user, string password) =>
             _logins.TryGetValue(user, out var expected) && string.Equals(expected, password, StringComparison.Ordinal);
+
+        /// <summary>Accepts <paramref name="token"/> in a federated-authentication login as <paramref name="principal"/>
+        /// until <paramref name="expiresOn"/> (default: no expiry). The server never shows a token in any reply or record.</summary>
+        public void AddAccessToken(string token, string principal, DateTimeOffset? expiresOn = null) =>
+            _tokens[token] = new SimAccessToken(principal, expiresOn);
+
+        /// <summary>The principal a token stands for, or null with the reason it is refused.</summary>
+        internal string? CheckAccessToken(string token, out AccessTokenRefusal refusal)
+        {
+            refusal = AccessTokenRefusal.None;
+            if (!_tokens.TryGetValue(token, out var known))
+            {
+                refusal = AccessTokenRefusal.Unknown;
+                return null;
+            }
+            if (known.ExpiresOn.HasValue && known.ExpiresOn.Value <= DateTimeOffset.UtcNow)
+            {
+                refusal = AccessTokenRefusal.Expired;
+                return null;
+            }
+            return known.Principal;
+        }
+
+        /// <summary>Every LOGIN7 outcome so far, in arrival order: who, how, into which database.</summary>
+        public IReadOnlyList<RecordedLogin> Logins
+        {
+            get { lock (_loginRecords) return _loginRecords.ToList(); }
+        }
+
+        internal void RecordLogin(RecordedLogin login)
+        {
+            lock (_loginRecords) _loginRecords.Add(login);
+        }
 
         /// <summary>Every statement received so far, in arrival order.</summary>
         public IReadOnlyList<RecordedStatement> Statements

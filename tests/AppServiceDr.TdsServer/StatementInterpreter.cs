@@ -140,7 +140,12 @@ namespace AppServiceDr.TdsServer
         private async Task ExecuteOneAsync(Run run, string sql)
         {
             Match m;
-            if ((m = RestoreDatabase.Match(sql)).Success)
+            if (Catalog.FindDatabase(run.Connection.Database)?.FindAnswer(sql) is { } answer)
+            {
+                run.Reply.ResultSet(answer.Columns, answer.Rows);
+                run.RowCount = answer.Rows.Count;
+            }
+            else if ((m = RestoreDatabase.Match(sql)).Success)
             {
                 await RestoreAsync(run, m).ConfigureAwait(false);
             }

@@ -19,6 +19,8 @@ namespace AppServiceDr.TdsServer
         private readonly Socket _socket;
         private readonly SemaphoreSlim _writeLock = new SemaphoreSlim(1, 1);
         private byte _packetId = 1;
+        /// <summary>The client's PRELOGIN asked for federated authentication and the reply confirmed it.</summary>
+        private bool _fedAuthRequired;
 
         public TdsConnection(SimSqlServer server, TcpClient client, int id)
         {
@@ -64,7 +66,8 @@ namespace AppServiceDr.TdsServer
                     switch (type)
                     {
                         case TdsProtocol.PacketPrelogin:
-                            await SendAsync(PreloginResponse(), true).ConfigureAwait(false);
+                            _fedAuthRequired = ClientRequiresFedAuth(body);
+                            await SendAsync(PreloginResponse(_fedAuthRequired), true).ConfigureAwait(false);
                             running = null;
                             break;
                         case TdsProtocol.PacketLogin7:
@@ -88,6 +91,10 @@ namespace AppServiceDr.TdsServer
             catch (ObjectDisposedException)
             {
                 // killed
+            }
+            catch (InvalidDataException)
+            {
+                // a PRELOGIN or LOGIN7 whose fields point outside the message: SQL Server drops such a connection
             }
             finally
             {
@@ -162,17 +169,34 @@ namespace AppServiceDr.TdsServer
             }
         }
 
-        private static byte[] PreloginResponse()
+        /// <summary>Reads the client's PRELOGIN options (token, big-endian offset and length) for FEDAUTHREQUIRED = 1.</summary>
+        private static bool ClientRequiresFedAuth(byte[] body)
         {
-            // Options: VERSION (6 bytes), ENCRYPTION (1: not supported), INSTOPT (1: instance ok), MARS (1: off).
-            var options = new (byte Token, byte[] Value)[]
+            var at = 0;
+            while (at + 5 <= body.Length && body[at] != TdsProtocol.PreloginTerminator)
             {
-                (0x00, new byte[] { 15, 0, 0x07, 0xD0, 0, 0 }),
-                (0x01, new byte[] { 0x02 }),
-                (0x02, new byte[] { 0x00 }),
-                (0x04, new byte[] { 0x00 }),
+                var offset = (body[at + 1] << 8) | body[at + 2];
+                var length = (body[at + 3] << 8) | body[at + 4];
+                if (body[at] == TdsProtocol.PreloginFedAuthRequired && length >= 1 && offset < body.Length)
+                    return body[offset] == 0x01;
+                at += 5;
+            }
+            return false;
+        }
+
+        private static byte[] PreloginResponse(bool fedAuthRequired)
+        {
+            // VERSION (6 bytes), ENCRYPTION (1: not supported), INSTOPT (1: instance ok), MARS (1: off), and
+            // FEDAUTHREQUIRED (1) echoed when the client asked for federated authentication.
+            var options = new List<(byte Token, byte[] Value)>
+            {
+                (TdsProtocol.PreloginVersion, new byte[] { 15, 0, 0x07, 0xD0, 0, 0 }),
+                (TdsProtocol.PreloginEncryption, new byte[] { 0x02 }),
+                (TdsProtocol.PreloginInstance, new byte[] { 0x00 }),
+                (TdsProtocol.PreloginMars, new byte[] { 0x00 }),
             };
-            var headerLength = options.Length * 5 + 1;
+            if (fedAuthRequired) options.Add((TdsProtocol.PreloginFedAuthRequired, new byte[] { 0x01 }));
+            var headerLength = options.Count * 5 + 1;
             using var ms = new MemoryStream();
             var offset = headerLength;
             foreach (var (token, value) in options)
@@ -184,12 +208,56 @@ namespace AppServiceDr.TdsServer
                 ms.WriteByte((byte)value.Length);
                 offset += value.Length;
             }
-            ms.WriteByte(0xFF);
+            ms.WriteByte(TdsProtocol.PreloginTerminator);
             foreach (var (_, value) in options) ms.Write(value, 0, value.Length);
             return ms.ToArray();
         }
 
-        /// <summary>Decodes LOGIN7, checks the SQL login and the requested database, and answers.</summary>
+        /// <summary>The FEDAUTH feature of a LOGIN7 message: the options byte and, for the security-token library,
+        /// the token. Null when the login carries no such feature.</summary>
+        private sealed class FedAuthFeature
+        {
+            public byte Library { get; set; }
+            public bool Echo { get; set; }
+            public string? Token { get; set; }
+        }
+
+        /// <summary>Walks LOGIN7's feature extension block (ibExtension points at a DWORD holding its offset):
+        /// FeatureId, DWORD length, data, ending with 0xFF.</summary>
+        private static FedAuthFeature? ReadFedAuth(TdsReader r)
+        {
+            r.Position = 27;
+            if ((r.ReadByte() & TdsProtocol.OptionFlags3Extension) == 0) return null;
+            r.Position = 56;
+            var pointer = r.ReadUInt16();
+            var pointerLength = r.ReadUInt16();
+            if (pointerLength < 4) return null;
+            r.Position = pointer;
+            r.Position = r.ReadInt32();
+            while (r.Remaining > 0)
+            {
+                var id = r.ReadByte();
+                if (id == TdsProtocol.FeatureTerminator) break;
+                var length = r.ReadInt32();
+                var end = r.Position + length;
+                if (id == TdsProtocol.FeatureFedAuth)
+                {
+                    var options = r.ReadByte();
+                    var feature = new FedAuthFeature { Library = (byte)(options >> 1), Echo = (options & 0x01) != 0 };
+                    if (feature.Library == TdsProtocol.FedAuthLibrarySecurityToken)
+                    {
+                        var tokenBytes = r.ReadInt32();
+                        feature.Token = Encoding.Unicode.GetString(r.ReadBytes(tokenBytes));
+                    }
+                    return feature;
+                }
+                r.Position = end;
+            }
+            return null;
+        }
+
+        /// <summary>Decodes LOGIN7, authenticates (SQL login or federated-authentication token), checks the requested
+        /// database, and answers. A token is only compared, never written to a reply or a record.</summary>
         private async Task<bool> LoginAsync(byte[] body)
         {
             _server.CountLogin();
@@ -219,18 +287,35 @@ namespace AppServiceDr.TdsServer
             var database = Field(68);
             r.Position = 80;
             var sspiLength = r.ReadUInt16();
+            var fedAuth = ReadFedAuth(r);
 
             var w = new TdsTokenWriter();
+            var method = fedAuth != null ? SimAuthentication.AccessToken : sspiLength > 0 ? SimAuthentication.Integrated : SimAuthentication.SqlLogin;
             Login = user;
-            if (sspiLength > 0)
+            async Task<bool> Refuse(SqlMessage error, AccessTokenRefusal refusal = AccessTokenRefusal.None)
             {
-                await FailLoginAsync(w, new SqlMessage(18452, 14, 1, "Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.")).ConfigureAwait(false);
+                _server.RecordLogin(new RecordedLogin(Id, Login, method, database, error.Number, refusal));
+                await FailLoginAsync(w, error).ConfigureAwait(false);
                 return false;
             }
-            if (!_server.CheckLogin(user, password))
+            if (method == SimAuthentication.Integrated)
+                return await Refuse(new SqlMessage(18452, 14, 1, "Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.")).ConfigureAwait(false);
+            if (fedAuth != null)
             {
-                await FailLoginAsync(w, new SqlMessage(18456, 14, 1, "Login failed for user '" + user + "'.")).ConfigureAwait(false);
-                return false;
+                // The name SQL Server prints for a login whose identity comes from a token it could not map.
+                const string TokenPrincipal = "<token-identified principal>";
+                Login = string.Empty;
+                var tokenFailure = new SqlMessage(18456, 14, 1, "Login failed for user '" + TokenPrincipal + "'.");
+                // A FEDAUTH feature must agree with PRELOGIN (fFedAuthEcho), carry a token, and come without a SQL login.
+                if (fedAuth.Library != TdsProtocol.FedAuthLibrarySecurityToken || fedAuth.Token == null || fedAuth.Echo != _fedAuthRequired || user.Length > 0 || password.Length > 0)
+                    return await Refuse(tokenFailure, AccessTokenRefusal.Unknown).ConfigureAwait(false);
+                var principal = _server.CheckAccessToken(fedAuth.Token, out var refusal);
+                if (principal == null) return await Refuse(tokenFailure, refusal).ConfigureAwait(false);
+                Login = principal;
+            }
+            else if (!_server.CheckLogin(user, password))
+            {
+                return await Refuse(new SqlMessage(18456, 14, 1, "Login failed for user '" + user + "'.")).ConfigureAwait(false);
             }
             if (string.IsNullOrEmpty(database)) database = "master";
             if (!string.Equals(database, "master", StringComparison.OrdinalIgnoreCase))
@@ -239,20 +324,22 @@ namespace AppServiceDr.TdsServer
                 if (refusal != null)
                 {
                     w.Message(refusal, _server.ServerName);
-                    await FailLoginAsync(w, new SqlMessage(18456, 14, 1, "Login failed for user '" + user + "'.")).ConfigureAwait(false);
-                    return false;
+                    return await Refuse(new SqlMessage(18456, 14, 1, "Login failed for user '" + (fedAuth != null ? "<token-identified principal>" : user) + "'.")).ConfigureAwait(false);
                 }
                 database = _server.Catalog.FindDatabase(database)!.Name;
             }
 
             Database = database;
             LoggedIn = true;
+            _server.RecordLogin(new RecordedLogin(Id, Login, method, database, null, AccessTokenRefusal.None));
             w.EnvChange(TdsProtocol.EnvDatabase, database, "master");
             w.Message(new SqlMessage(5701, 0, 2, "Changed database context to '" + database + "'."), _server.ServerName);
             w.EnvChangeCollation(TdsProtocol.DefaultCollation);
             w.EnvChange(TdsProtocol.EnvLanguage, "us_english", string.Empty);
             w.Message(new SqlMessage(5703, 0, 1, "Changed language setting to us_english."), _server.ServerName);
             w.LoginAck("Microsoft SQL Server", 15, 0, 2000);
+            // A security-token login is acknowledged with an empty FEDAUTH entry (no nonce was offered).
+            if (fedAuth != null) w.FeatureExtAck(TdsProtocol.FeatureFedAuth, Array.Empty<byte>());
             var size = packetSize >= 512 && packetSize <= 32767 ? packetSize : 4096;
             w.EnvChange(TdsProtocol.EnvPacketSize, size.ToString(CultureInfo.InvariantCulture), PacketSize.ToString(CultureInfo.InvariantCulture));
             w.Done(TdsProtocol.TokenDone, TdsProtocol.DoneFinal, 0);

@@ -18,6 +18,7 @@ namespace AppServiceDr.TdsServer
         public const byte TokenError = 0xAA;
         public const byte TokenInfo = 0xAB;
         public const byte TokenLoginAck = 0xAD;
+        public const byte TokenFeatureExtAck = 0xAE;
         public const byte TokenRow = 0xD1;
         public const byte TokenEnvChange = 0xE3;
         public const byte TokenDone = 0xFD;
@@ -36,6 +37,21 @@ namespace AppServiceDr.TdsServer
         public const byte EnvCollation = 7;
 
         public const ushort ProcIdExecuteSql = 10;
+
+        // PRELOGIN option tokens.
+        public const byte PreloginVersion = 0x00;
+        public const byte PreloginEncryption = 0x01;
+        public const byte PreloginInstance = 0x02;
+        public const byte PreloginMars = 0x04;
+        public const byte PreloginFedAuthRequired = 0x06;
+        public const byte PreloginTerminator = 0xFF;
+
+        /// <summary>LOGIN7 OptionFlags3: the ibExtension field points at a feature extension block.</summary>
+        public const byte OptionFlags3Extension = 0x10;
+        public const byte FeatureFedAuth = 0x02;
+        public const byte FeatureTerminator = 0xFF;
+        /// <summary>bFedAuthLibrary of a FEDAUTH feature carrying a ready-made token.</summary>
+        public const byte FedAuthLibrarySecurityToken = 0x01;
 
         /// <summary>SQL_Latin1_General_CP1_CI_AS: LCID 1033 with its flags, sort id 52.</summary>
         public static readonly byte[] DefaultCollation = { 0x09, 0x04, 0xD0, 0x00, 0x34 };

@@ -111,6 +111,16 @@ namespace AppServiceDr.TdsServer
             w.Byte((byte)(build & 0xFF));
         });
 
+        /// <summary>FEATUREEXTACK with one acknowledged feature, then the terminator.</summary>
+        public void FeatureExtAck(byte featureId, byte[] data)
+        {
+            Byte(TdsProtocol.TokenFeatureExtAck);
+            Byte(featureId);
+            Int32(data.Length);
+            Bytes(data);
+            Byte(TdsProtocol.FeatureTerminator);
+        }
+
         /// <summary>An INFO (class 10 and below) or ERROR (class 11 and above) token.</summary>
         public void Message(SqlMessage message, string serverName) => Sized(
             message.Class > 10 ? TdsProtocol.TokenError : TdsProtocol.TokenInfo, w =>

@@ -45,7 +45,7 @@ namespace AppServiceDr.Engine.Azure
             return new SecretClient(vaultUri, Credential, options);
         }
 
-        private static string Scope(string audience) => audience.TrimEnd('/') + "/.default";
+        internal static string Scope(string audience) => audience.TrimEnd('/') + "/.default";
 
         private HttpPipeline Build(string scope)
         {

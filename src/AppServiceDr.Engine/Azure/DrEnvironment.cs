@@ -71,6 +71,8 @@ namespace AppServiceDr.Engine.Azure
         public Uri GraphEndpoint { get; set; } = new Uri("https://graph.microsoft.com/");
         public string GraphAudience { get; set; } = "https://graph.microsoft.com";
         public Uri AuthorityHost { get; set; } = new Uri("https://login.microsoftonline.com/");
+        /// <summary>The token audience for Azure SQL Database connections (Entra ID authentication).</summary>
+        public string SqlDatabaseAudience { get; set; } = "https://database.windows.net/";
         /// <summary>Vault host suffix: a vault named v lives at https://v.{suffix}/.</summary>
         public string KeyVaultDnsSuffix { get; set; } = "vault.azure.net";
         public DrCredential Credential { get; set; } = DrCredential.Default();
@@ -102,6 +104,7 @@ namespace AppServiceDr.Engine.Azure
             GraphEndpoint = new Uri("https://graph.microsoft.us/"),
             GraphAudience = "https://graph.microsoft.us",
             AuthorityHost = new Uri("https://login.microsoftonline.us/"),
+            SqlDatabaseAudience = "https://database.usgovcloudapi.net/",
             KeyVaultDnsSuffix = "vault.usgovcloudapi.net",
         };
 
@@ -113,6 +116,7 @@ namespace AppServiceDr.Engine.Azure
             GraphEndpoint = new Uri("https://microsoftgraph.chinacloudapi.cn/"),
             GraphAudience = "https://microsoftgraph.chinacloudapi.cn",
             AuthorityHost = new Uri("https://login.chinacloudapi.cn/"),
+            SqlDatabaseAudience = "https://database.chinacloudapi.cn/",
             KeyVaultDnsSuffix = "vault.azure.cn",
         };
 

@@ -34,6 +34,12 @@ namespace AppServiceDr.Engine.AzureSql
         public TimeSpan Timeout { get; set; } = TimeSpan.FromHours(2);
         /// <summary>Restart this app after the swap and wait until it is healthy.</summary>
         public WebAppTarget? RestartApp { get; set; }
+        /// <summary>Run against the restored database (Entra ID token of the environment's credential) once it is
+        /// Online; it must return a first column that is not NULL, 0 or false, else the run stops before any swap.</summary>
+        public string? VerifyQuery { get; set; }
+        /// <summary>Encrypt the verification connection. On by default (Azure SQL requires it); only a local test
+        /// server without TLS turns it off.</summary>
+        public bool Encrypt { get; set; } = true;
     }
 
     /// <summary>
@@ -136,6 +142,8 @@ namespace AppServiceDr.Engine.AzureSql
                 Swap = Get("Swap") == "True",
                 Timeout = TimeSpan.FromSeconds(double.Parse(Get("TimeoutSeconds"), CultureInfo.InvariantCulture)),
                 RestartApp = WebAppTarget.FromInputs(inputs),
+                VerifyQuery = Maybe("VerifyQuery"),
+                Encrypt = Maybe("Encrypt") != "False",
             };
             var plan = new RestorePlan
             {
@@ -191,15 +199,23 @@ namespace AppServiceDr.Engine.AzureSql
                 new RunInput("Swap", request.Swap.ToString()),
                 new RunInput("OldDatabaseName", request.Swap ? plan.OldDatabaseName : null),
                 new RunInput("TimeoutSeconds", request.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)),
+                new RunInput("VerifyQuery", request.VerifyQuery),
+                new RunInput("Encrypt", request.Encrypt.ToString()),
             };
             var steps = new List<RunbookStep>
             {
                 new RunbookStep("restore", $"Restore {request.DatabaseName} ({evidence}) as {target} on {plan.TargetServerName} and wait until it is Online",
                     ctx => RestoreAsync(azure, request, targetId, createBody, plan.DataAsOf, ctx)),
             };
+            if (request.VerifyQuery != null)
+            {
+                var serverId = ArmPath.Resource(request.SubscriptionId, plan.TargetResourceGroupName, "Microsoft.Sql/servers", plan.TargetServerName);
+                steps.Add(new RunbookStep("verify", $"Run the verify query on {target}: {request.VerifyQuery}",
+                    ctx => AzureSqlVerification.RunAsync(azure, request, serverId, target, ctx), "restore"));
+            }
             if (request.Swap)
                 steps.Add(new RunbookStep("swap", $"Rename {request.DatabaseName} to {plan.OldDatabaseName}, then {target} to {request.DatabaseName}",
-                    ctx => SwapAsync(azure, request, plan.TargetServerName, target, plan.OldDatabaseName, ctx), "restore"));
+                    ctx => SwapAsync(azure, request, plan.TargetServerName, target, plan.OldDatabaseName, ctx), steps.Last().Id));
             if (request.RestartApp != null)
             {
                 inputs.AddRange(request.RestartApp.ToInputs());
@@ -222,6 +238,8 @@ namespace AppServiceDr.Engine.AzureSql
                 throw Precondition("RestoreSourceAmbiguous", DrErrorCategory.InvalidArgument, "Give either -PointInTime or -FromGeoBackup.", r.DatabaseName);
             if (r.Swap && r.FromGeoBackup && (r.TargetServerName != null && !string.Equals(r.TargetServerName, r.ServerName, StringComparison.OrdinalIgnoreCase)))
                 throw Precondition("SwapAcrossServers", DrErrorCategory.InvalidArgument, "-Swap renames within one server; a restore to another server cannot be swapped in.", r.DatabaseName);
+            if (r.VerifyQuery != null && r.VerifyQuery.Trim().Length == 0)
+                throw Precondition("VerifyQueryEmpty", DrErrorCategory.InvalidArgument, "-VerifyQuery is empty; give a query whose first column says whether the restored copy is good.", r.DatabaseName);
             if (r.TargetDatabaseName != null) ArmPath.Validate(r.SubscriptionId, r.TargetResourceGroupName ?? r.ResourceGroupName, r.TargetDatabaseName);
         }
 
@@ -326,7 +344,7 @@ namespace AppServiceDr.Engine.AzureSql
 
         private static string Db(string sub, string rg, string server, string db) => ArmPath.Resource(sub, rg, "Microsoft.Sql/servers/databases", server, db);
 
-        private static string Last(string id) => Uri.UnescapeDataString(id.Substring(id.LastIndexOf('/') + 1));
+        internal static string Last(string id) => Uri.UnescapeDataString(id.Substring(id.LastIndexOf('/') + 1));
 
         private static DateTimeOffset? Date(JsonElement resource, string property) =>
             resource.TryGetProperty("properties", out var p) && p.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String

@@ -160,6 +160,14 @@ namespace AppServiceDr.Commands
         [Parameter(ParameterSetName = PointInTimeSet)]
         public SwitchParameter Swap { get; set; }
 
+        /// <summary>A query run against the restored copy once it is Online (Entra ID token, encrypted connection to the
+        /// server's fullyQualifiedDomainName). It passes when its first row's first column is not NULL, 0 or false;
+        /// otherwise the run stops before -Swap renames anything.</summary>
+        [Parameter(ParameterSetName = PointInTimeSet)]
+        [Parameter(ParameterSetName = GeoBackupSet)]
+        [ValidateNotNullOrEmpty]
+        public string? VerifyQuery { get; set; }
+
         /// <summary>Then restart this App Service app and wait until it is healthy.</summary>
         [Parameter(ParameterSetName = PointInTimeSet)]
         [Parameter(ParameterSetName = GeoBackupSet)]
@@ -266,6 +274,7 @@ namespace AppServiceDr.Commands
                     TargetResourceGroupName = TargetResourceGroupName,
                     TargetServerName = TargetServerName,
                     Swap = Swap,
+                    VerifyQuery = VerifyQuery,
                     Timeout = TimeSpan.FromMinutes(TimeoutMinutes),
                     RestartApp = WebAppName == null ? null : new WebAppTarget { SubscriptionId = SubscriptionId!, ResourceGroupName = ResourceGroupName!, Name = WebAppName },
                 };

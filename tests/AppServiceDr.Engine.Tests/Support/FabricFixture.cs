@@ -25,6 +25,7 @@ namespace AppServiceDr.Engine.Tests.Support
                 GraphAudience = "https://graph." + server.DnsSuffix,
                 AuthorityHost = server.LoginEndpoint,
                 KeyVaultDnsSuffix = "vault." + server.DnsSuffix,
+                SqlDatabaseAudience = "https://database." + server.DnsSuffix + "/",
                 Transport = server.CreateClientHandler(),
                 Credential = DrCredential.FromAccessToken(Token),
                 RetryDelay = TimeSpan.FromMilliseconds(20),

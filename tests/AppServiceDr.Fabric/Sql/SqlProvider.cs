@@ -86,12 +86,17 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         }
     }
 
-    /// <summary>A ready server (and its resource group when missing); in-process seeding.</summary>
-    public static ArmResource SeedServer(FabricState state, string subscription, string resourceGroup, string name, string location)
+    /// <summary>A ready server (and its resource group when missing); in-process seeding. Its
+    /// <c>fullyQualifiedDomainName</c> is <c>&lt;name&gt;.database.windows.net</c> unless
+    /// <paramref name="fullyQualifiedDomainName"/> says otherwise (for example "127.0.0.1,54321", a TDS server
+    /// on loopback that clients of the fabric then connect to).</summary>
+    public static ArmResource SeedServer(FabricState state, string subscription, string resourceGroup, string name, string location, string? fullyQualifiedDomainName = null)
     {
         Resources.ResourceGroupsProvider.Seed(state, subscription, resourceGroup, location);
         var id = Arm.ProviderId(subscription, resourceGroup, "Microsoft.Sql", "servers/" + name);
-        return state.Arm.Find(id) ?? state.Arm.Add(NewServer(id, location, "sqladmin"));
+        var server = state.Arm.Find(id) ?? state.Arm.Add(NewServer(id, location, "sqladmin"));
+        if (fullyQualifiedDomainName != null) server.Properties["fullyQualifiedDomainName"] = fullyQualifiedDomainName;
+        return server;
     }
 
     /// <summary>
