@@ -53,6 +53,9 @@ namespace AppServiceDr.Bench.FileShare
                 var first = new Dictionary<string, List<double>>();
                 var rerun = new Dictionary<string, List<double>>();
                 long enginePeak = 0;
+                // The engine's own time for the re-run, without the start-up of a new .NET process: what a
+                // PowerShell session that already loaded the module would wait.
+                var engineInSession = new List<double>();
                 for (var round = 1; round <= options.Rounds; round++)
                 {
                     // Each round starts with a different tool, so no tool always runs first (or last) in the round.
@@ -64,7 +67,11 @@ namespace AppServiceDr.Bench.FileShare
                         var t2 = Time(command(source, dest), out var out2);
                         Add(first, name, t1);
                         Add(rerun, name, t2);
-                        if (name == "engine") enginePeak = Math.Max(enginePeak, Peak(out1));
+                        if (name == "engine")
+                        {
+                            enginePeak = Math.Max(enginePeak, Peak(out1));
+                            engineInSession.Add(EngineSeconds(out2));
+                        }
                         Console.WriteLine($"round {round} {name,-9} first copy {t1,7:0.000} s   unchanged re-run {t2,7:0.000} s");
                         if (round == options.Rounds) CheckSame(source, dest);
                         if (round < options.Rounds || !options.Keep) Remove(dest);
@@ -89,6 +96,8 @@ namespace AppServiceDr.Bench.FileShare
                 Console.WriteLine($"  engine/rsync first copy   {e1 / r1:0.000}   (goal <= 1.000) {(e1 <= r1 ? "met" : "NOT met")}");
                 Console.WriteLine($"  engine/cp first copy      {e1 / c1:0.000}   (goal <= {1 / 0.9:0.000}) {(e1 <= c1 / 0.9 ? "met" : "NOT met")}");
                 Console.WriteLine($"  engine rerun/first        {e2 / e1:0.000}   (goal <= 0.050) {(e2 <= 0.05 * e1 ? "met" : "NOT met")}");
+                var e2Session = engineInSession.Min();
+                Console.WriteLine($"  engine rerun/first, engine time only (no process start-up): {e2Session / e1:0.000}   (goal <= 0.050) {(e2Session <= 0.05 * e1 ? "met" : "NOT met")}");
                 Console.WriteLine($"  rsync rerun/first         {r2 / r1:0.000}");
                 Console.WriteLine($"  cp rerun/first            {c2 / c1:0.000}   (cp -a copies everything again)");
                 Console.WriteLine($"  engine rerun/rsync rerun  {e2 / r2:0.000}");
@@ -162,6 +171,13 @@ namespace AppServiceDr.Bench.FileShare
             var peak = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
             Console.WriteLine($"copied={result.Files.Copied} skipped={result.Files.Skipped} failed={result.Files.Failed} exit={result.ExitCode} engine-seconds={result.Duration.TotalSeconds.ToString("0.000", Inv)} peak={peak.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]}");
             return result.ExitCode >= 8 ? 1 : 0;
+        }
+
+        private static double EngineSeconds(string output)
+        {
+            var marker = output.IndexOf("engine-seconds=", StringComparison.Ordinal);
+            if (marker < 0) throw new InvalidOperationException("The engine did not report its own time: " + output);
+            return double.Parse(output.Substring(marker + 15).Split(' ', '\n')[0], Inv);
         }
 
         private static long Peak(string output)
