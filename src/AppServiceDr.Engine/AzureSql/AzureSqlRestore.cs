@@ -118,9 +118,8 @@ namespace AppServiceDr.Engine.AzureSql
         /// the run may itself have created the target already.</summary>
         public static RunbookDefinition ForResume(DrEnvironment environment, IReadOnlyDictionary<string, string?> inputs, SecretRedactor redactor)
         {
-            string Get(string key) => inputs.TryGetValue(key, out var v) && v != null ? v
-                : throw new DrException("JournalDamaged", DrErrorCategory.InvalidData, $"The run did not record '{key}'.") { IsPrecondition = true };
-            string? Maybe(string key) => inputs.TryGetValue(key, out var v) ? v : null;
+            string Get(string key) => inputs.Require(key);
+            string? Maybe(string key) => inputs.Optional(key);
             var request = new AzureSqlRestoreRequest
             {
                 SubscriptionId = Get("SubscriptionId"),
@@ -334,10 +333,10 @@ namespace AppServiceDr.Engine.AzureSql
 
         internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-        private static DrException Precondition(string id, DrErrorCategory category, string message, object? target) =>
+        internal static DrException Precondition(string id, DrErrorCategory category, string message, object? target) =>
             new DrException(id, category, message, target) { IsPrecondition = true };
 
-        private static string Json(Action<Utf8JsonWriter> body)
+        internal static string Json(Action<Utf8JsonWriter> body)
         {
             using var stream = new System.IO.MemoryStream();
             using (var w = new Utf8JsonWriter(stream))
