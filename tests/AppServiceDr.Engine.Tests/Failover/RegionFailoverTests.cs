@@ -1,9 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net.Http;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
@@ -13,9 +10,8 @@ using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Tests.Support;
 using AppServiceDr.Fabric.Core;
 using AppServiceDr.Fabric.Network;
+using AppServiceDr.Fabric.Scenarios;
 using AppServiceDr.Fabric.Sql;
-using AppServiceDr.Fabric.Storage;
-using AppServiceDr.Fabric.Web;
 
 namespace AppServiceDr.Engine.Tests.Failover
 {
@@ -24,11 +20,10 @@ namespace AppServiceDr.Engine.Tests.Failover
     public sealed class RegionFailoverTests : IAsyncLifetime
     {
         private const string Sub = FabricFixture.Subscription;
-        private const string Db = "AppRequestPortal";
-        private static readonly string West = $"/subscriptions/{Sub}/resourceGroups/rg-west/providers/Microsoft.Sql/servers/sql-west";
-        private static readonly string East = $"/subscriptions/{Sub}/resourceGroups/rg-east/providers/Microsoft.Sql/servers/sql-east";
-        private static readonly string Profile = $"/subscriptions/{Sub}/resourceGroups/rg-global/providers/Microsoft.Network/trafficManagerProfiles/apprequest-tm";
-        private static readonly string Account = $"/subscriptions/{Sub}/resourceGroups/rg-west/providers/Microsoft.Storage/storageAccounts/stapprequest";
+        private static readonly string West = HighAvailabilitySetup.ServerId(Sub, "rg-west", "sql-west");
+        private static readonly string East = HighAvailabilitySetup.ServerId(Sub, "rg-east", "sql-east");
+        private static readonly string Profile = HighAvailabilitySetup.ProfileId(Sub);
+        private static readonly string Account = HighAvailabilitySetup.AccountId(Sub);
         private FabricFixture _fabric = null!;
         private readonly TempDirectory _state = new TempDirectory();
         private DateTimeOffset _lastSync;
@@ -37,54 +32,8 @@ namespace AppServiceDr.Engine.Tests.Failover
         {
             _fabric = await FabricFixture.StartAsync(o => { o.Timings.OperationMs = 300; o.Timings.SiteWarmupMs = 200; });
             _lastSync = DateTimeOffset.UtcNow.AddMinutes(-7);
-            _fabric.Server.Control(s =>
-            {
-                SqlProvider.SeedServer(s, Sub, "rg-west", "sql-west", "westus");
-                SqlProvider.SeedServer(s, Sub, "rg-east", "sql-east", "eastus");
-                SqlProvider.SeedDatabase(s, West, Db);
-                SqlProvider.SeedDatabase(s, East, Db).Internal["secondaryType"] = "Geo";
-                var sql = s.Store<SqlStore>();
-                sql.FailoverGroups.Add(new FailoverGroup
-                {
-                    Name = "apprequest-fog", PrimaryServerId = West, SecondaryServerId = East, Databases = { Db },
-                    ReadWriteEndpoint = new JsonObject { ["failoverPolicy"] = "Manual" },
-                    ReadOnlyEndpoint = new JsonObject { ["failoverPolicy"] = "Disabled" },
-                });
-                sql.Links.Add(new GeoLink(West + "/databases/" + Db, East + "/databases/" + Db, "link-1"));
-                StorageProvider.SeedAccount(s, Sub, "rg-west", "stapprequest", "westus", "Standard_GRS", _lastSync);
-                WebProvider.SeedSite(s, Sub, "rg-west", "app-west", "westus", databaseId: West + "/databases/" + Db);
-                WebProvider.SeedSite(s, Sub, "rg-east", "app-east", "eastus", databaseId: East + "/databases/" + Db);
-                Fabric.Resources.ResourceGroupsProvider.Seed(s, Sub, "rg-global", "eastus");
-            });
-            var profile = new JsonObject
-            {
-                ["location"] = "global",
-                ["properties"] = new JsonObject
-                {
-                    ["trafficRoutingMethod"] = "Priority",
-                    ["dnsConfig"] = new JsonObject { ["relativeName"] = "apprequest-portal", ["ttl"] = 30 },
-                    ["monitorConfig"] = new JsonObject { ["protocol"] = "HTTPS", ["port"] = 443, ["path"] = "/" },
-                    ["endpoints"] = new JsonArray(Endpoint("primary", "app-west", "rg-west", 1), Endpoint("secondary", "app-east", "rg-east", 2)),
-                },
-            };
-            using var http = new HttpClient(_fabric.Server.CreateClientHandler());
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "seed");
-            var put = await http.PutAsync(new Uri(_fabric.Server.ArmEndpoint, Profile + "?api-version=2022-04-01"), new StringContent(profile.ToJsonString(), Encoding.UTF8, "application/json"));
-            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
-            _fabric.Server.Log.Clear();
+            _fabric.Server.Control(s => HighAvailabilitySetup.Seed(s, Sub, _lastSync));
         }
-
-        private static JsonObject Endpoint(string name, string site, string rg, int priority) => new JsonObject
-        {
-            ["name"] = name,
-            ["type"] = "Microsoft.Network/trafficManagerProfiles/azureEndpoints",
-            ["properties"] = new JsonObject
-            {
-                ["targetResourceId"] = $"/subscriptions/{Sub}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{site}",
-                ["target"] = site + ".web.fabric.test",
-                ["priority"] = priority,
-            },
-        };
 
         public async Task DisposeAsync()
         {
