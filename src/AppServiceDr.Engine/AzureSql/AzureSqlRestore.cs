@@ -209,6 +209,21 @@ namespace AppServiceDr.Engine.AzureSql
             return new RunbookDefinition(Name, inputs, steps);
         }
 
+        /// <summary>The restore step for a geo-restore into a server that another step creates (region rebuild).</summary>
+        internal static Task<StepResult> GeoRestoreStepAsync(AzureConnection azure, AzureSqlRestoreRequest request, string location, DateTimeOffset dataAsOf, StepContext ctx)
+        {
+            var plan = new RestorePlan
+            {
+                TargetResourceGroupName = request.TargetResourceGroupName!,
+                TargetServerName = request.TargetServerName!,
+                TargetDatabaseName = request.TargetDatabaseName!,
+                TargetLocation = location,
+                DataAsOf = dataAsOf,
+            };
+            var step = Build(azure.Environment, azure, request, plan, azure.Redactor).Steps.Single(s => s.Id == "restore");
+            return step.Action(ctx);
+        }
+
         private static string RecoverableId(AzureSqlRestoreRequest r) =>
             ArmPath.Resource(r.SubscriptionId, r.ResourceGroupName, "Microsoft.Sql/servers/recoverableDatabases", r.ServerName, r.DatabaseName);
 

@@ -10,6 +10,7 @@ using AppServiceDr.Engine.Azure;
 using AppServiceDr.Engine.AzureSql;
 using AppServiceDr.Engine.Runbooks;
 using global::Azure.Core;
+using static AppServiceDr.Engine.Failover.ArmJson;
 
 namespace AppServiceDr.Engine.Failover
 {
@@ -75,16 +76,10 @@ namespace AppServiceDr.Engine.Failover
         {
             Validate(request);
             var azure = new AzureConnection(environment, redactor);
-            var problems = new List<DrException>();
+            var preflight = new Preflight();
             var plan = new FailoverPlan();
 
-            async Task Check(Func<Task> check)
-            {
-                try { await check().ConfigureAwait(false); }
-                catch (DrException ex) { problems.Add(ex); }
-            }
-
-            await Check(async () =>
+            await preflight.CheckAsync(async () =>
             {
                 var group = await azure.Arm.GetAsync(GroupId(request), SqlApi, ct).ConfigureAwait(false)
                     ?? throw Precondition("FailoverGroupNotFound", DrErrorCategory.ObjectNotFound,
@@ -96,7 +91,7 @@ namespace AppServiceDr.Engine.Failover
             }).ConfigureAwait(false);
 
             if (request.StorageAccountName != null)
-                await Check(async () =>
+                await preflight.CheckAsync(async () =>
                 {
                     var account = await GetAccountAsync(azure, request, ct).ConfigureAwait(false)
                         ?? throw Precondition("StorageAccountNotFound", DrErrorCategory.ObjectNotFound,
@@ -122,10 +117,10 @@ namespace AppServiceDr.Engine.Failover
                 }).ConfigureAwait(false);
 
             if (request.SecondaryApp != null)
-                await Check(() => new WebAppRestartService(environment, redactor).GetHealthUrlAsync(request.SecondaryApp, ct)).ConfigureAwait(false);
+                await preflight.CheckAsync(() => new WebAppRestartService(environment, redactor).GetHealthUrlAsync(request.SecondaryApp, ct)).ConfigureAwait(false);
 
             if (request.TrafficManagerProfileName != null)
-                await Check(async () =>
+                await preflight.CheckAsync(async () =>
                 {
                     var profile = await azure.Arm.GetAsync(ProfileId(request), TrafficManagerApi, ct).ConfigureAwait(false)
                         ?? throw Precondition("TrafficManagerProfileNotFound", DrErrorCategory.ObjectNotFound,
@@ -144,11 +139,7 @@ namespace AppServiceDr.Engine.Failover
                     plan.TrafficManagerEndpointType = Text(endpoint, "type");
                 }).ConfigureAwait(false);
 
-            if (problems.Count == 1) throw problems[0].IsPrecondition ? problems[0] : AsPrecondition(problems[0]);
-            if (problems.Count > 1)
-                throw new DrException("RegionFailoverPreflightFailed", problems[0].Category,
-                    $"The failover cannot start; nothing was changed. {problems.Count} problems:" + string.Concat(problems.Select(p => $"{Environment.NewLine}- [{p.ErrorId}] {p.Message}")),
-                    string.Join(", ", problems.Select(p => p.ErrorId))) { IsPrecondition = true };
+            preflight.ThrowIfAny("RegionFailoverPreflightFailed", "failover");
             return Build(environment, azure, request, plan, redactor);
         }
 
@@ -524,15 +515,6 @@ namespace AppServiceDr.Engine.Failover
         private static string ProfileId(RegionFailoverRequest r) =>
             ArmPath.Resource(r.SubscriptionId, ProfileGroup(r), "Microsoft.Network/trafficManagerProfiles", r.TrafficManagerProfileName!);
 
-        private static bool SameRegion(string? a, string? b) =>
-            a != null && b != null && string.Equals(a.Replace(" ", ""), b.Replace(" ", ""), StringComparison.OrdinalIgnoreCase);
-
-        private static string? Text(JsonElement e, string property) =>
-            e.ValueKind == JsonValueKind.Object && e.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-        private static string? PropertyText(JsonElement e, string property) =>
-            e.ValueKind == JsonValueKind.Object && e.TryGetProperty("properties", out var p) ? Text(p, property) : null;
-
         private static bool? Bool(JsonElement e, string property) =>
             e.TryGetProperty(property, out var v) && (v.ValueKind == JsonValueKind.True || v.ValueKind == JsonValueKind.False) ? v.GetBoolean() : (bool?)null;
 
@@ -544,7 +526,5 @@ namespace AppServiceDr.Engine.Failover
         private static DrException Precondition(string id, DrErrorCategory category, string message, object? target) =>
             AzureSqlRestoreRunbook.Precondition(id, category, message, target);
 
-        private static DrException AsPrecondition(DrException e) =>
-            new DrException(e.ErrorId, e.Category, e.Message + " Nothing was changed.", e.Target, e) { IsPrecondition = true };
     }
 }
