@@ -199,6 +199,25 @@ namespace AppServiceDr.Engine.Tests.Failover
         }
 
         [Fact]
+        public async Task Throttling_server_errors_and_resets_on_every_kind_of_call_are_ridden_out()
+        {
+            var rules = new List<Fabric.Core.FaultRule>();
+            foreach (var (method, path) in new[] { ("PUT", "/resourcegroups/rg-east$"), ("PUT", "/deployments/"), ("GET", "/servers/sql-east$"), ("PUT", "/databases/"),
+                                                     ("GET", "operation"), ("PATCH", "/applications"), ("GET", "/applications"), ("PUT", "/CNAME/"), ("POST", "/restart") })
+                foreach (var kind in new[] { Fabric.Core.FaultKind.Throttle, Fabric.Core.FaultKind.InternalError, Fabric.Core.FaultKind.ConnectionReset })
+                    rules.Add(new Fabric.Core.FaultRule { Method = method, PathPattern = path, Kind = kind, Count = 1, RetryAfterSeconds = 0 });
+            rules.ForEach(_fabric.Server.Faults.Add);
+
+            var report = await RunAsync(Request());
+
+            Assert.True(report.Status == RunStatus.Succeeded, string.Join(" | ", report.Steps.Select(s => $"{s.StepId}:{s.Outcome}:{s.Error}")));
+            Assert.All(rules, r => Assert.Equal(0, r.Count));
+            Assert.Equal(1, _fabric.Server.Log.CountSucceeded("PATCH", "/applications"));
+            Assert.Equal(1, _fabric.Server.Log.Entries.Count(e => e.Succeeded && e.Method == "PUT" && e.Path.EndsWith("/databases/AppRequestPortal", StringComparison.Ordinal)));
+            Assert.Equal(3, SpaRedirectUris().Length);
+        }
+
+        [Fact]
         public async Task WhatIf_plans_the_rebuild_and_changes_nothing()
         {
             var host = RecordingHost.WhatIf();
