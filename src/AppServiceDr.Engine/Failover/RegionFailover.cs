@@ -248,6 +248,7 @@ namespace AppServiceDr.Engine.Failover
                     : StepResult.Done($"{request.ServerName} is the primary of {request.FailoverGroupName}.");
             }
             var forced = false;
+            var settled = false;   // an operation this step started has already ended well
             if (started != null)
             {
                 // Interrupted while the service was failing over: follow the operation already started.
@@ -255,8 +256,8 @@ namespace AppServiceDr.Engine.Failover
                 var error = await TryWaitAsync(azure, LroHandle.Parse(started), request.Timeout, ctx).ConfigureAwait(false);
                 if (error != null && forced) throw error;
                 if (error != null && !request.AllowDataLoss) throw PlannedFailed(request, error);
-                if (error != null) forced = true;
-                else started = "done";
+                forced |= error != null;
+                settled = error == null;
             }
             else
             {
@@ -270,7 +271,7 @@ namespace AppServiceDr.Engine.Failover
                     if (forced) ctx.Host.Warning($"The planned failover of {request.FailoverGroupName} failed ({error!.ErrorId}); forcing it with possible data loss.");
                 }
             }
-            if (forced && started != "done")
+            if (forced && !settled)
             {
                 if (!ctx.Host.ShouldContinue(
                         $"Force the failover of '{request.FailoverGroupName}' to '{request.ServerName}'? Transactions committed on the old primary and not yet replicated are lost.",
