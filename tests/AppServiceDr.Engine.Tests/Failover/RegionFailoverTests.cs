@@ -185,6 +185,30 @@ namespace AppServiceDr.Engine.Tests.Failover
         }
 
         [Fact]
+        public async Task A_resumed_run_follows_the_planned_failover_it_started_and_forces_only_once_that_failed()
+        {
+            _fabric.Server.Faults.SetRegionOutage("westus", true);
+            _fabric.Server.Faults.Add(new FaultRule { Method = "GET", PathPattern = "/locations/eastus/operationStatuses/", Kind = FaultKind.Unavailable, Count = 20, RetryAfterSeconds = 0 });
+
+            var failed = await RunAsync(Request(allowDataLoss: true, tryPlanned: true, storage: false));
+
+            Assert.Equal(RunStatus.Failed, failed.Status);
+            Assert.Equal(StepOutcome.Failed, Step(failed, "sql-failover").Outcome);
+            Assert.Equal(0, Succeeded("POST", "/forceFailoverAllowDataLoss"));
+            _fabric.Server.Faults.Clear();
+            _fabric.Server.Faults.SetRegionOutage("westus", true);
+
+            var store = new RunStore(_state.Path);
+            var resumed = await Runner().ResumeAsync(failed.RunId, RegionFailoverRunbook.ForResume(_fabric.Environment, store.GetInputs(failed.RunId), new SecretRedactor()), new RecordingHost());
+
+            Assert.Equal(RunStatus.Succeeded, resumed.Status);
+            Assert.Equal("Forced", Step(resumed, "sql-failover").Outputs["Mode"]);
+            Assert.Equal(1, Succeeded("POST", "/failoverGroups/apprequest-fog/failover"));
+            Assert.Equal(1, Succeeded("POST", "/forceFailoverAllowDataLoss"));
+            Assert.Equal(East, PrimaryServer());
+        }
+
+        [Fact]
         public async Task Try_planned_first_with_both_regions_up_never_forces()
         {
             var report = await RunAsync(Request(allowDataLoss: true, tryPlanned: true, storage: false), new RecordingHost(shouldContinue: (_, _) => false));
