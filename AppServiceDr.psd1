@@ -15,6 +15,7 @@
         'Get-DrRun'
         'Export-DrReport'
         'Invoke-KeyVaultSecretRecovery'
+        'Invoke-RegionFailover'
         'Restore-AppServiceDatabase'
         'Restore-FileShareContent'
     )

@@ -102,8 +102,24 @@ namespace AppServiceDr.Engine.AppService
             if (operation != null) await _azure.Arm.WaitAsync(operation, TimeSpan.FromMinutes(10), null, ct).ConfigureAwait(false);
         }
 
+        /// <summary>One probe of the health URL: the result when it answers healthy now, null otherwise.</summary>
+        public async Task<WebAppRestartResult?> ProbeOnceAsync(WebAppTarget target, Uri healthUrl, IDrHost host, CancellationToken ct)
+        {
+            try
+            {
+                return await WaitHealthyAsync(target, healthUrl, host, ct, TimeSpan.Zero).ConfigureAwait(false);
+            }
+            catch (DrException ex) when (ex.ErrorId == "WebAppNotHealthy")
+            {
+                return null;
+            }
+        }
+
         /// <summary>Polls the health URL until it answers healthy; OperationTimeout naming the URL and the last status otherwise.</summary>
-        public async Task<WebAppRestartResult> WaitHealthyAsync(WebAppTarget target, Uri healthUrl, IDrHost host, CancellationToken ct)
+        public Task<WebAppRestartResult> WaitHealthyAsync(WebAppTarget target, Uri healthUrl, IDrHost host, CancellationToken ct) =>
+            WaitHealthyAsync(target, healthUrl, host, ct, target.HealthTimeout);
+
+        private async Task<WebAppRestartResult> WaitHealthyAsync(WebAppTarget target, Uri healthUrl, IDrHost host, CancellationToken ct, TimeSpan timeout)
         {
             var result = new WebAppRestartResult { Name = target.Name, HealthUrl = healthUrl.ToString() };
             var clock = Stopwatch.StartNew();
@@ -134,9 +150,9 @@ namespace AppServiceDr.Engine.AppService
                 {
                     last = "request timed out";
                 }
-                if (clock.Elapsed > target.HealthTimeout)
+                if (clock.Elapsed >= timeout)
                     throw new DrException("WebAppNotHealthy", DrErrorCategory.OperationTimeout,
-                        $"{healthUrl} did not answer healthy ({string.Join("/", target.HealthyStatusCodes)}) within {target.HealthTimeout.TotalSeconds:0} s; the last answer was {last}.", healthUrl.ToString());
+                        $"{healthUrl} did not answer healthy ({string.Join("/", target.HealthyStatusCodes)}) within {timeout.TotalSeconds:0} s; the last answer was {last}.", healthUrl.ToString());
                 host.Progress(new DrProgress(200, $"Waiting for {target.Name} to be healthy", last) { CurrentOperation = healthUrl.ToString() });
                 await Task.Delay(target.HealthPollInterval, ct).ConfigureAwait(false);
             }

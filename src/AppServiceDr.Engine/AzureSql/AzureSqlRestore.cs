@@ -124,9 +124,8 @@ namespace AppServiceDr.Engine.AzureSql
         /// the run may itself have created the target already.</summary>
         public static RunbookDefinition ForResume(DrEnvironment environment, IReadOnlyDictionary<string, string?> inputs, SecretRedactor redactor)
         {
-            string Get(string key) => inputs.TryGetValue(key, out var v) && v != null ? v
-                : throw new DrException("JournalDamaged", DrErrorCategory.InvalidData, $"The run did not record '{key}'.") { IsPrecondition = true };
-            string? Maybe(string key) => inputs.TryGetValue(key, out var v) ? v : null;
+            string Get(string key) => inputs.Require(key);
+            string? Maybe(string key) => inputs.Optional(key);
             var request = new AzureSqlRestoreRequest
             {
                 SubscriptionId = Get("SubscriptionId"),
@@ -224,6 +223,21 @@ namespace AppServiceDr.Engine.AzureSql
                     ctx => WebAppRestartStep.RunAsync(restart, request.RestartApp, ctx), steps.Last().Id));
             }
             return new RunbookDefinition(Name, inputs, steps);
+        }
+
+        /// <summary>The restore step for a geo-restore into a server that another step creates (region rebuild).</summary>
+        internal static Task<StepResult> GeoRestoreStepAsync(AzureConnection azure, AzureSqlRestoreRequest request, string location, DateTimeOffset dataAsOf, StepContext ctx)
+        {
+            var plan = new RestorePlan
+            {
+                TargetResourceGroupName = request.TargetResourceGroupName!,
+                TargetServerName = request.TargetServerName!,
+                TargetDatabaseName = request.TargetDatabaseName!,
+                TargetLocation = location,
+                DataAsOf = dataAsOf,
+            };
+            var step = Build(azure.Environment, azure, request, plan, azure.Redactor).Steps.Single(s => s.Id == "restore");
+            return step.Action(ctx);
         }
 
         private static string RecoverableId(AzureSqlRestoreRequest r) =>
@@ -352,10 +366,10 @@ namespace AppServiceDr.Engine.AzureSql
 
         internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-        private static DrException Precondition(string id, DrErrorCategory category, string message, object? target) =>
+        internal static DrException Precondition(string id, DrErrorCategory category, string message, object? target) =>
             new DrException(id, category, message, target) { IsPrecondition = true };
 
-        private static string Json(Action<Utf8JsonWriter> body)
+        internal static string Json(Action<Utf8JsonWriter> body)
         {
             using var stream = new System.IO.MemoryStream();
             using (var w = new Utf8JsonWriter(stream))

@@ -1,0 +1,531 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Azure;
+using AppServiceDr.Engine.AzureSql;
+using AppServiceDr.Engine.Runbooks;
+using global::Azure.Core;
+using static AppServiceDr.Engine.Failover.ArmJson;
+
+namespace AppServiceDr.Engine.Failover
+{
+    /// <summary>Seed 004 scenario 3 with the tier 3 setup in place: what to switch to the secondary region.</summary>
+    public sealed class RegionFailoverRequest
+    {
+        public string SubscriptionId { get; set; } = "";
+        /// <summary>Resource group of the secondary SQL server.</summary>
+        public string ResourceGroupName { get; set; } = "";
+        /// <summary>The SQL server that is secondary in the failover group and is to become primary.</summary>
+        public string ServerName { get; set; } = "";
+        public string FailoverGroupName { get; set; } = "";
+        /// <summary>Use forceFailoverAllowDataLoss (after confirmation): for when the primary region is down.</summary>
+        public bool AllowDataLoss { get; set; }
+        /// <summary>With <see cref="AllowDataLoss"/>: try the planned failover first and force only if it fails.</summary>
+        public bool TryPlannedBeforeForcedFailover { get; set; }
+        /// <summary>A geo-redundant storage account to fail over too (optional).</summary>
+        public string? StorageAccountName { get; set; }
+        public string? StorageAccountResourceGroupName { get; set; }
+        /// <summary>A Traffic Manager profile (priority routing) whose secondary endpoint is to become the active one.</summary>
+        public string? TrafficManagerProfileName { get; set; }
+        public string? TrafficManagerResourceGroupName { get; set; }
+        /// <summary>The endpoint to make active. Default: the endpoint targeting <see cref="SecondaryApp"/>.</summary>
+        public string? TrafficManagerEndpointName { get; set; }
+        /// <summary>The app in the secondary region, restarted and verified healthy after the data tier moved.</summary>
+        public WebAppTarget? SecondaryApp { get; set; }
+        /// <summary>How long one failover operation may take.</summary>
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromHours(1);
+    }
+
+    /// <summary>
+    /// Path A of a region failover (high availability already in place): fail the SQL failover group over to
+    /// its secondary, optionally fail the storage account over, restart and verify the secondary app, then
+    /// make its Traffic Manager endpoint the active priority. Every check runs before any change; every step
+    /// looks at the world first, so a repeated run changes nothing.
+    /// </summary>
+    public static class RegionFailoverRunbook
+    {
+        public const string Name = "RegionFailover";
+        internal const string SqlApi = AzureSqlRestoreRunbook.ApiVersion;
+        internal const string StorageApi = "2024-01-01";
+        internal const string TrafficManagerApi = "2022-04-01";
+        private const string SqlStep = "sql-failover";
+        private const string StorageStep = "storage-failover";
+        private const string TrafficStep = "traffic-manager";
+        private const string ChangedOutput = "Changed";
+
+        /// <summary>What the pre-flight found; journaled with the inputs so a resumed run rebuilds the same steps.</summary>
+        private sealed class FailoverPlan
+        {
+            public string PrimaryServerId { get; set; } = "";
+            public string PrimaryLocation { get; set; } = "";
+            public string SecondaryLocation { get; set; } = "";
+            public string? StorageTargetLocation { get; set; }
+            public string? StorageFailoverType { get; set; }
+            public string? TrafficManagerEndpointName { get; set; }
+            public string? TrafficManagerEndpointType { get; set; }
+        }
+
+        /// <summary>Checks everything the failover needs (all problems are reported together, nothing is
+        /// changed) and builds the runbook.</summary>
+        public static async Task<RunbookDefinition> CreateAsync(DrEnvironment environment, RegionFailoverRequest request, SecretRedactor redactor, CancellationToken ct)
+        {
+            Validate(request);
+            var azure = new AzureConnection(environment, redactor);
+            var preflight = new Preflight();
+            var plan = new FailoverPlan();
+
+            await preflight.CheckAsync(async () =>
+            {
+                var group = await azure.Arm.GetAsync(GroupId(request), SqlApi, ct).ConfigureAwait(false)
+                    ?? throw Precondition("FailoverGroupNotFound", DrErrorCategory.ObjectNotFound,
+                        $"Failover group '{request.FailoverGroupName}' was not found on server '{request.ServerName}' in resource group '{request.ResourceGroupName}'.", request.FailoverGroupName);
+                plan.SecondaryLocation = Text(group, "location") ?? "";
+                var partner = group.GetProperty("properties").GetProperty("partnerServers").EnumerateArray().FirstOrDefault();
+                plan.PrimaryServerId = partner.ValueKind == JsonValueKind.Object ? Text(partner, "id") ?? "" : "";
+                plan.PrimaryLocation = partner.ValueKind == JsonValueKind.Object ? Text(partner, "location") ?? "" : "";
+            }).ConfigureAwait(false);
+
+            if (request.StorageAccountName != null)
+                await preflight.CheckAsync(async () =>
+                {
+                    var account = await GetAccountAsync(azure, request, ct).ConfigureAwait(false)
+                        ?? throw Precondition("StorageAccountNotFound", DrErrorCategory.ObjectNotFound,
+                            $"Storage account '{request.StorageAccountName}' was not found in resource group '{StorageGroup(request)}'.", request.StorageAccountName);
+                    var stats = GeoStats(account);
+                    var secondary = PropertyText(account, "secondaryLocation");
+                    if (plan.SecondaryLocation.Length > 0 && SameRegion(Text(account, "location"), plan.SecondaryLocation))
+                    {
+                        // An earlier failover already made the SQL secondary's region the account's primary.
+                        plan.StorageTargetLocation = plan.SecondaryLocation;
+                        plan.StorageFailoverType = "None";
+                        return;
+                    }
+                    if (secondary == null)
+                        throw Precondition("StorageNotGeoRedundant", DrErrorCategory.InvalidOperation,
+                            $"Storage account '{request.StorageAccountName}' has no secondary region (it is not GRS/RA-GRS/GZRS); it cannot be failed over.", request.StorageAccountName);
+                    plan.StorageTargetLocation = secondary;
+                    if (stats is { } s && Bool(s, "canPlannedFailover") == true) plan.StorageFailoverType = "Planned";
+                    else if (stats is { } u && Bool(u, "canFailover") == true) plan.StorageFailoverType = "Unplanned";
+                    else
+                        throw Precondition("StorageCannotFailover", DrErrorCategory.ResourceUnavailable,
+                            $"Storage account '{request.StorageAccountName}' reports that it cannot fail over now (geoReplicationStats.canFailover is not true).", request.StorageAccountName);
+                }).ConfigureAwait(false);
+
+            if (request.SecondaryApp != null)
+                await preflight.CheckAsync(() => new WebAppRestartService(environment, redactor).GetHealthUrlAsync(request.SecondaryApp, ct)).ConfigureAwait(false);
+
+            if (request.TrafficManagerProfileName != null)
+                await preflight.CheckAsync(async () =>
+                {
+                    var profile = await azure.Arm.GetAsync(ProfileId(request), TrafficManagerApi, ct).ConfigureAwait(false)
+                        ?? throw Precondition("TrafficManagerProfileNotFound", DrErrorCategory.ObjectNotFound,
+                            $"Traffic Manager profile '{request.TrafficManagerProfileName}' was not found in resource group '{ProfileGroup(request)}'.", request.TrafficManagerProfileName);
+                    var routing = PropertyText(profile, "trafficRoutingMethod");
+                    if (!string.Equals(routing, "Priority", StringComparison.OrdinalIgnoreCase))
+                        throw Precondition("TrafficManagerNotPriorityRouting", DrErrorCategory.InvalidOperation,
+                            $"Traffic Manager profile '{request.TrafficManagerProfileName}' routes by '{routing}', not Priority; there is no active endpoint to switch.", request.TrafficManagerProfileName);
+                    var endpoint = FindEndpoint(Endpoints(profile), request.TrafficManagerEndpointName, request.SecondaryApp)
+                        ?? throw Precondition("TrafficManagerEndpointNotFound", DrErrorCategory.ObjectNotFound,
+                            request.TrafficManagerEndpointName != null
+                                ? $"Profile '{request.TrafficManagerProfileName}' has no endpoint '{request.TrafficManagerEndpointName}'."
+                                : $"Profile '{request.TrafficManagerProfileName}' has no endpoint targeting the secondary app; name it with -TrafficManagerEndpointName.",
+                            request.TrafficManagerProfileName);
+                    plan.TrafficManagerEndpointName = Text(endpoint, "name");
+                    plan.TrafficManagerEndpointType = Text(endpoint, "type");
+                }).ConfigureAwait(false);
+
+            preflight.ThrowIfAny("RegionFailoverPreflightFailed", "failover");
+            return Build(environment, azure, request, plan, redactor);
+        }
+
+        /// <summary>Rebuilds the runbook of a journaled run from its recorded inputs (for -Resume); no pre-flight,
+        /// since the run itself may already have switched roles.</summary>
+        public static RunbookDefinition ForResume(DrEnvironment environment, IReadOnlyDictionary<string, string?> inputs, SecretRedactor redactor)
+        {
+            string Get(string key) => inputs.Require(key);
+            string? Maybe(string key) => inputs.Optional(key);
+            var request = new RegionFailoverRequest
+            {
+                SubscriptionId = Get("SubscriptionId"),
+                ResourceGroupName = Get("ResourceGroupName"),
+                ServerName = Get("ServerName"),
+                FailoverGroupName = Get("FailoverGroupName"),
+                AllowDataLoss = Get("AllowDataLoss") == "True",
+                TryPlannedBeforeForcedFailover = Get("TryPlannedBeforeForcedFailover") == "True",
+                StorageAccountName = Maybe("StorageAccountName"),
+                StorageAccountResourceGroupName = Maybe("StorageAccountResourceGroupName"),
+                TrafficManagerProfileName = Maybe("TrafficManagerProfileName"),
+                TrafficManagerResourceGroupName = Maybe("TrafficManagerResourceGroupName"),
+                TrafficManagerEndpointName = Maybe("TrafficManagerEndpointName"),
+                SecondaryApp = WebAppTarget.FromInputs(inputs),
+                Timeout = TimeSpan.FromSeconds(double.Parse(Get("TimeoutSeconds"), CultureInfo.InvariantCulture)),
+            };
+            var plan = new FailoverPlan
+            {
+                PrimaryServerId = Get("PrimaryServerId"),
+                PrimaryLocation = Get("PrimaryLocation"),
+                SecondaryLocation = Get("SecondaryLocation"),
+                StorageTargetLocation = Maybe("StorageTargetLocation"),
+                StorageFailoverType = Maybe("StorageFailoverType"),
+                TrafficManagerEndpointName = Maybe("TrafficManagerEndpointName"),
+                TrafficManagerEndpointType = Maybe("TrafficManagerEndpointType"),
+            };
+            return Build(environment, new AzureConnection(environment, redactor), request, plan, redactor);
+        }
+
+        private static RunbookDefinition Build(DrEnvironment environment, AzureConnection azure, RegionFailoverRequest request, FailoverPlan plan, SecretRedactor redactor)
+        {
+            var inputs = new List<RunInput>
+            {
+                new RunInput("SubscriptionId", request.SubscriptionId),
+                new RunInput("ResourceGroupName", request.ResourceGroupName),
+                new RunInput("ServerName", request.ServerName),
+                new RunInput("FailoverGroupName", request.FailoverGroupName),
+                new RunInput("AllowDataLoss", request.AllowDataLoss.ToString()),
+                new RunInput("TryPlannedBeforeForcedFailover", request.TryPlannedBeforeForcedFailover.ToString()),
+                new RunInput("PrimaryServerId", plan.PrimaryServerId),
+                new RunInput("PrimaryLocation", plan.PrimaryLocation),
+                new RunInput("SecondaryLocation", plan.SecondaryLocation),
+                new RunInput("StorageAccountName", request.StorageAccountName),
+                new RunInput("StorageAccountResourceGroupName", request.StorageAccountResourceGroupName),
+                new RunInput("StorageTargetLocation", plan.StorageTargetLocation),
+                new RunInput("StorageFailoverType", plan.StorageFailoverType),
+                new RunInput("TrafficManagerProfileName", request.TrafficManagerProfileName),
+                new RunInput("TrafficManagerResourceGroupName", request.TrafficManagerResourceGroupName),
+                new RunInput("TrafficManagerEndpointName", plan.TrafficManagerEndpointName),
+                new RunInput("TrafficManagerEndpointType", plan.TrafficManagerEndpointType),
+                new RunInput("TimeoutSeconds", request.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)),
+            };
+            var mode = !request.AllowDataLoss ? "planned failover"
+                : request.TryPlannedBeforeForcedFailover ? "planned failover, forced with data loss if that fails"
+                : "forced failover with data loss";
+            var steps = new List<RunbookStep>
+            {
+                new RunbookStep(SqlStep, $"Fail over SQL failover group {request.FailoverGroupName} to {request.ServerName} in {plan.SecondaryLocation} ({mode})",
+                    ctx => SqlFailoverAsync(azure, request, ctx)),
+            };
+            if (request.StorageAccountName != null)
+                steps.Add(new RunbookStep(StorageStep, plan.StorageFailoverType == "None"
+                        ? $"Check that storage account {request.StorageAccountName} is primary in {plan.StorageTargetLocation}"
+                        : $"Fail over storage account {request.StorageAccountName} to {plan.StorageTargetLocation} ({plan.StorageFailoverType}{(plan.StorageFailoverType == "Unplanned" ? ": the account is left locally redundant" : "")})",
+                    ctx => StorageFailoverAsync(azure, request, plan.StorageTargetLocation!, ctx)));
+            var dataTier = steps.Select(s => s.Id).ToArray();
+            var lastBeforeTraffic = dataTier;
+            if (request.SecondaryApp != null)
+            {
+                inputs.AddRange(request.SecondaryApp.ToInputs());
+                var app = request.SecondaryApp;
+                var restart = new WebAppRestartService(environment, redactor);
+                var id = "restart:" + app.Name;
+                steps.Add(new RunbookStep(id, $"Restart app '{app.Name}' in the secondary region and wait until {app.HealthPath} answers healthy",
+                    ctx => WebAppRestartStep.RunAsync(restart, app, ctx, skipWhenHealthy: dataTier.All(d => ctx.GetOutput(d, ChangedOutput) == "False")),
+                    dataTier));
+                lastBeforeTraffic = new[] { id };
+            }
+            if (request.TrafficManagerProfileName != null)
+                steps.Add(new RunbookStep(TrafficStep, $"Make endpoint {plan.TrafficManagerEndpointName} of Traffic Manager profile {request.TrafficManagerProfileName} the active priority",
+                    ctx => TrafficManagerAsync(azure, request, plan.TrafficManagerEndpointName!, ctx), lastBeforeTraffic));
+            return new RunbookDefinition(Name, inputs, steps);
+        }
+
+        // ---------------------------------------------------------------- SQL failover group
+
+        private static async Task<StepResult> SqlFailoverAsync(AzureConnection azure, RegionFailoverRequest request, StepContext ctx)
+        {
+            var ct = ctx.CancellationToken;
+            var groupId = GroupId(request);
+            var started = ctx.GetCheckpoint("operation");
+            if (await IsPrimaryAsync(azure, groupId, ct).ConfigureAwait(false))
+            {
+                ctx.SetOutput(ChangedOutput, started == null ? "False" : "True");
+                return started == null
+                    ? StepResult.AlreadyDone($"{request.ServerName} is already the primary of {request.FailoverGroupName}.")
+                    : StepResult.Done($"{request.ServerName} is the primary of {request.FailoverGroupName}.");
+            }
+            var forced = false;
+            var settled = false;   // an operation this step started has already ended well
+            if (started != null)
+            {
+                // Interrupted while the service was failing over: follow the operation already started.
+                forced = ctx.GetCheckpoint("forced") == "True";
+                var error = await TryWaitAsync(azure, LroHandle.Parse(started), request.Timeout, ctx).ConfigureAwait(false);
+                if (error != null && forced) throw error;
+                if (error != null && !request.AllowDataLoss) throw PlannedFailed(request, error);
+                forced |= error != null;
+                settled = error == null;
+            }
+            else
+            {
+                if (!ctx.ShouldProcess(request.FailoverGroupName, ctx.Step.Plan)) return StepResult.Declined("Failover group not switched.");
+                forced = request.AllowDataLoss && !request.TryPlannedBeforeForcedFailover;
+                if (!forced)
+                {
+                    var error = await FailoverAsync(azure, request, groupId, forced: false, ctx).ConfigureAwait(false);
+                    if (error != null && !request.AllowDataLoss) throw PlannedFailed(request, error);
+                    forced = error != null;
+                    if (forced) ctx.Host.Warning($"The planned failover of {request.FailoverGroupName} failed ({error!.ErrorId}); forcing it with possible data loss.");
+                }
+            }
+            if (forced && !settled)
+            {
+                if (!ctx.Host.ShouldContinue(
+                        $"Force the failover of '{request.FailoverGroupName}' to '{request.ServerName}'? Transactions committed on the old primary and not yet replicated are lost.",
+                        "Forced failover with data loss"))
+                    return StepResult.Declined("Forced failover not confirmed; the failover group was not switched.");
+                var error = await FailoverAsync(azure, request, groupId, forced: true, ctx).ConfigureAwait(false);
+                if (error != null) throw error;
+            }
+            if (!await IsPrimaryAsync(azure, groupId, ct).ConfigureAwait(false))
+                throw new DrException("FailoverGroupNotSwitched", DrErrorCategory.InvalidOperation,
+                    $"The failover of {request.FailoverGroupName} completed but {request.ServerName} still reports the Secondary role.", request.FailoverGroupName);
+            ctx.SetOutput(ChangedOutput, "True");
+            ctx.SetOutput("Mode", forced ? "Forced" : "Planned");
+            if (forced)
+            {
+                ctx.Host.Warning($"{request.FailoverGroupName} was forced over to {request.ServerName}: transactions not replicated before the outage are lost (the failover group does not report how many).");
+                return StepResult.Done($"{request.ServerName} is the primary of {request.FailoverGroupName} (forced: unreplicated transactions may be lost).");
+            }
+            ctx.ReportDataLoss(TimeSpan.Zero, $"planned failover of {request.FailoverGroupName}: the secondary was synchronised before the switch");
+            return StepResult.Done($"{request.ServerName} is the primary of {request.FailoverGroupName} (planned, no data loss).");
+        }
+
+        /// <summary>Starts one failover and waits for it; the service's error when it ends in failure.</summary>
+        private static async Task<DrException?> FailoverAsync(AzureConnection azure, RegionFailoverRequest request, string groupId, bool forced, StepContext ctx)
+        {
+            var action = forced ? "/forceFailoverAllowDataLoss" : "/failover";
+            var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, groupId + action, SqlApi, null, ctx.CancellationToken).ConfigureAwait(false);
+            ctx.RecordChange((forced ? "forced failover" : "planned failover") + $" of {request.FailoverGroupName} to {request.ServerName} started");
+            if (handle == null) return null;
+            ctx.Checkpoint("forced", forced.ToString());
+            ctx.Checkpoint("operation", handle.Serialize());
+            return await TryWaitAsync(azure, handle, request.Timeout, ctx).ConfigureAwait(false);
+        }
+
+        private static async Task<DrException?> TryWaitAsync(AzureConnection azure, LroHandle handle, TimeSpan timeout, StepContext ctx)
+        {
+            try
+            {
+                await azure.Arm.WaitAsync(handle, timeout, s => ctx.Progress("Failing over: " + s), ctx.CancellationToken).ConfigureAwait(false);
+                return null;
+            }
+            catch (DrException ex) when (ex.Category == DrErrorCategory.InvalidOperation)
+            {
+                return ex;
+            }
+        }
+
+        private static DrException PlannedFailed(RegionFailoverRequest request, DrException error) =>
+            new DrException(error.ErrorId, error.Category,
+                $"The planned failover of {request.FailoverGroupName} did not complete: {error.Message} If the primary region is down, run again with -AllowDataLoss (forced failover).",
+                request.FailoverGroupName, error);
+
+        private static async Task<bool> IsPrimaryAsync(AzureConnection azure, string groupId, CancellationToken ct)
+        {
+            var group = await azure.Arm.GetAsync(groupId, SqlApi, ct).ConfigureAwait(false)
+                ?? throw new DrException("FailoverGroupNotFound", DrErrorCategory.ObjectNotFound, $"Failover group {Last(groupId)} no longer exists.", Last(groupId));
+            return string.Equals(PropertyText(group, "replicationRole"), "Primary", StringComparison.OrdinalIgnoreCase);
+        }
+
+        // ---------------------------------------------------------------- storage
+
+        private static async Task<StepResult> StorageFailoverAsync(AzureConnection azure, RegionFailoverRequest request, string target, StepContext ctx)
+        {
+            var ct = ctx.CancellationToken;
+            var name = request.StorageAccountName!;
+            var started = ctx.GetCheckpoint("operation");
+            var account = await GetAccountAsync(azure, request, ct).ConfigureAwait(false)
+                ?? throw new DrException("StorageAccountNotFound", DrErrorCategory.ObjectNotFound, $"Storage account '{name}' no longer exists.", name);
+            if (SameRegion(Text(account, "location"), target))
+                return StorageDone(ctx, account, name, changed: started != null);
+            if (started == null)
+            {
+                var stats = GeoStats(account);
+                var planned = stats is { } s && Bool(s, "canPlannedFailover") == true;
+                if (!planned && (stats == null || Bool(stats.Value, "canFailover") != true))
+                    throw new DrException("StorageCannotFailover", DrErrorCategory.ResourceUnavailable,
+                        $"Storage account '{name}' reports that it cannot fail over now (geoReplicationStats.canFailover is not true).", name);
+                var lastSync = stats is { } st ? Date(st, "lastSyncTime") : null;
+                var after = stats is { } r ? Text(r, planned ? "postPlannedFailoverRedundancy" : "postFailoverRedundancy") : null;
+                var action = planned
+                    ? $"Planned failover of storage account {name} to {target} (redundancy stays {after ?? "geo-redundant"})"
+                    : $"Unplanned failover of storage account {name} to {target}: writes after the last sync are lost and the account is left {after ?? "locally redundant"}";
+                if (!ctx.ShouldProcess(name, action)) return StepResult.Declined("Storage account not failed over.");
+                if (!planned && !ctx.Host.ShouldContinue(
+                        $"Fail storage account '{name}' over to '{target}' without its primary? Writes after {(lastSync.HasValue ? AzureSqlRestoreRunbook.Iso(lastSync.Value) : "the last sync")} are lost, and the account becomes {after ?? "locally redundant"} until geo-redundancy is configured again.",
+                        "Unplanned storage failover"))
+                    return StepResult.Declined("Unplanned storage failover not confirmed; the account was not failed over.");
+                if (lastSync.HasValue)
+                {
+                    var window = DateTimeOffset.UtcNow - lastSync.Value;
+                    ctx.ReportDataLoss(window < TimeSpan.Zero ? TimeSpan.Zero : window,
+                        planned ? $"planned failover of {name}: the secondary is synchronised first (last sync {AzureSqlRestoreRunbook.Iso(lastSync.Value)})"
+                                : $"storage account {name}: writes after the last sync at {AzureSqlRestoreRunbook.Iso(lastSync.Value)} are not in the secondary");
+                }
+                var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, AccountId(request) + "/failover", StorageApi, null, ct, planned ? "failoverType=Planned" : null).ConfigureAwait(false);
+                ctx.RecordChange($"{(planned ? "planned" : "unplanned")} failover of storage account {name} to {target} started");
+                ctx.SetOutput("FailoverType", planned ? "Planned" : "Unplanned");
+                if (handle != null)
+                {
+                    ctx.Checkpoint("operation", handle.Serialize());
+                    await azure.Arm.WaitAsync(handle, request.Timeout, p => ctx.Progress("Storage failover: " + p), ct).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                await azure.Arm.WaitAsync(LroHandle.Parse(started), request.Timeout, p => ctx.Progress("Storage failover: " + p), ct).ConfigureAwait(false);
+            }
+            account = await GetAccountAsync(azure, request, ct).ConfigureAwait(false)
+                ?? throw new DrException("StorageAccountNotFound", DrErrorCategory.ObjectNotFound, $"Storage account '{name}' no longer exists.", name);
+            if (!SameRegion(Text(account, "location"), target))
+                throw new DrException("StorageNotFailedOver", DrErrorCategory.InvalidOperation,
+                    $"The failover of storage account '{name}' completed but its primary is still {Text(account, "location")}.", name);
+            return StorageDone(ctx, account, name, changed: true);
+        }
+
+        private static StepResult StorageDone(StepContext ctx, JsonElement account, string name, bool changed)
+        {
+            var sku = account.TryGetProperty("sku", out var s) ? Text(s, "name") : null;
+            var location = Text(account, "location");
+            ctx.SetOutput(ChangedOutput, changed ? "True" : "False");
+            ctx.SetOutput("Sku", sku ?? "");
+            var geo = PropertyText(account, "secondaryLocation");
+            var note = $"Storage account {name} is primary in {location} ({sku})"
+                       + (geo == null ? ": it is locally redundant now; configure geo-redundancy again once the old region is back." : $", replicating to {geo}.");
+            if (changed && geo == null) ctx.Host.Warning(note);
+            return changed ? StepResult.Done(note) : StepResult.AlreadyDone(note);
+        }
+
+        private static Task<JsonElement?> GetAccountAsync(AzureConnection azure, RegionFailoverRequest request, CancellationToken ct) =>
+            azure.Arm.GetAsync(AccountId(request), StorageApi, ct, "$expand=geoReplicationStats");
+
+        private static JsonElement? GeoStats(JsonElement account) =>
+            account.TryGetProperty("properties", out var p) && p.TryGetProperty("geoReplicationStats", out var g) && g.ValueKind == JsonValueKind.Object ? g : (JsonElement?)null;
+
+        // ---------------------------------------------------------------- Traffic Manager
+
+        private static async Task<StepResult> TrafficManagerAsync(AzureConnection azure, RegionFailoverRequest request, string endpointName, StepContext ctx)
+        {
+            var ct = ctx.CancellationToken;
+            var profileId = ProfileId(request);
+            var profile = await azure.Arm.GetAsync(profileId, TrafficManagerApi, ct).ConfigureAwait(false)
+                ?? throw new DrException("TrafficManagerProfileNotFound", DrErrorCategory.ObjectNotFound, $"Traffic Manager profile '{request.TrafficManagerProfileName}' no longer exists.", request.TrafficManagerProfileName);
+            var endpoints = Endpoints(profile).ToList();
+            if (IsActivePriority(endpoints, endpointName))
+            {
+                ctx.SetOutput("ActiveEndpoint", endpointName);
+                return StepResult.AlreadyDone($"{endpointName} already has the highest priority in {request.TrafficManagerProfileName}.");
+            }
+            if (!ctx.ShouldProcess(request.TrafficManagerProfileName!, ctx.Step.Plan)) return StepResult.Declined("Traffic Manager not switched.");
+            var body = AzureSqlRestoreRunbook.Json(w =>
+            {
+                w.WriteStartObject("properties");
+                w.WriteStartArray("endpoints");
+                // The same priority values, handed out again with the chosen endpoint first: one request, never two endpoints sharing a priority.
+                var priorities = endpoints.Select(Priority).OrderBy(p => p).ToList();
+                var order = endpoints.Where(e => IsNamed(e, endpointName)).Concat(endpoints.Where(e => !IsNamed(e, endpointName)).OrderBy(Priority)).ToList();
+                for (var i = 0; i < order.Count; i++)
+                {
+                    var e = order[i];
+                    w.WriteStartObject();
+                    w.WriteString("name", Text(e, "name"));
+                    w.WriteString("type", Text(e, "type"));
+                    w.WriteStartObject("properties");
+                    foreach (var p in e.GetProperty("properties").EnumerateObject())
+                    {
+                        if (p.NameEquals("priority") || p.NameEquals("endpointMonitorStatus")) continue;
+                        if (p.NameEquals("endpointStatus") && IsNamed(e, endpointName)) continue;
+                        p.WriteTo(w);
+                    }
+                    w.WriteNumber("priority", priorities[i]);
+                    if (IsNamed(e, endpointName)) w.WriteString("endpointStatus", "Enabled");
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            await azure.Arm.SendAsync(RequestMethod.Patch, profileId, TrafficManagerApi, body, ct).ConfigureAwait(false);
+            ctx.RecordChange($"made {endpointName} the first priority of Traffic Manager profile {request.TrafficManagerProfileName}");
+            var after = await azure.Arm.GetAsync(profileId, TrafficManagerApi, ct).ConfigureAwait(false);
+            var updated = after is { } a ? Endpoints(a).ToList() : new List<JsonElement>();
+            if (!IsActivePriority(updated, endpointName))
+                throw new DrException("TrafficManagerNotSwitched", DrErrorCategory.InvalidOperation,
+                    $"Traffic Manager profile '{request.TrafficManagerProfileName}' did not keep {endpointName} as its first priority.", request.TrafficManagerProfileName);
+            var status = updated.Where(e => IsNamed(e, endpointName)).Select(e => PropertyText(e, "endpointMonitorStatus")).FirstOrDefault();
+            ctx.SetOutput("ActiveEndpoint", endpointName);
+            return StepResult.Done($"{endpointName} is the first priority of {request.TrafficManagerProfileName} (monitor status {status ?? "unknown"}).");
+        }
+
+        private static bool IsActivePriority(IReadOnlyList<JsonElement> endpoints, string name)
+        {
+            var chosen = endpoints.FirstOrDefault(e => IsNamed(e, name));
+            if (chosen.ValueKind != JsonValueKind.Object) return false;
+            var enabled = !string.Equals(PropertyText(chosen, "endpointStatus"), "Disabled", StringComparison.OrdinalIgnoreCase);
+            return enabled && endpoints.Where(e => !IsNamed(e, name)).All(e => Priority(e) > Priority(chosen));
+        }
+
+        private static JsonElement? FindEndpoint(IEnumerable<JsonElement> endpoints, string? name, WebAppTarget? app)
+        {
+            foreach (var e in endpoints)
+            {
+                if (name != null ? IsNamed(e, name)
+                    : app != null && string.Equals(PropertyText(e, "targetResourceId"), app.ResourceId, StringComparison.OrdinalIgnoreCase))
+                    return e;
+            }
+            return null;
+        }
+
+        private static IEnumerable<JsonElement> Endpoints(JsonElement profile) =>
+            profile.TryGetProperty("properties", out var p) && p.TryGetProperty("endpoints", out var e) && e.ValueKind == JsonValueKind.Array
+                ? e.EnumerateArray() : Enumerable.Empty<JsonElement>();
+
+        private static bool IsNamed(JsonElement endpoint, string name) => string.Equals(Text(endpoint, "name"), name, StringComparison.OrdinalIgnoreCase);
+
+        private static int Priority(JsonElement endpoint) =>
+            endpoint.TryGetProperty("properties", out var p) && p.TryGetProperty("priority", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : int.MaxValue;
+
+        // ---------------------------------------------------------------- helpers
+
+        private static void Validate(RegionFailoverRequest r)
+        {
+            ArmPath.Validate(r.SubscriptionId, r.ResourceGroupName, r.ServerName, r.FailoverGroupName);
+            if (r.TryPlannedBeforeForcedFailover && !r.AllowDataLoss)
+                throw Precondition("TryPlannedNeedsAllowDataLoss", DrErrorCategory.InvalidArgument,
+                    "-TryPlannedBeforeForcedFailover only changes what -AllowDataLoss does; give both, or neither (a planned failover is the default).", r.FailoverGroupName);
+            if (r.StorageAccountName != null) ArmPath.Validate(r.SubscriptionId, StorageGroup(r), r.StorageAccountName);
+            if (r.TrafficManagerProfileName != null) ArmPath.Validate(r.SubscriptionId, ProfileGroup(r), r.TrafficManagerProfileName);
+            if (r.TrafficManagerProfileName != null && r.TrafficManagerEndpointName == null && r.SecondaryApp == null)
+                throw Precondition("TrafficManagerEndpointUnknown", DrErrorCategory.InvalidArgument,
+                    "Name the endpoint to activate with -TrafficManagerEndpointName, or give the secondary app it targets.", r.TrafficManagerProfileName);
+        }
+
+        private static string StorageGroup(RegionFailoverRequest r) => r.StorageAccountResourceGroupName ?? r.ResourceGroupName;
+        private static string ProfileGroup(RegionFailoverRequest r) => r.TrafficManagerResourceGroupName ?? r.ResourceGroupName;
+
+        private static string GroupId(RegionFailoverRequest r) =>
+            ArmPath.Resource(r.SubscriptionId, r.ResourceGroupName, "Microsoft.Sql/servers/failoverGroups", r.ServerName, r.FailoverGroupName);
+
+        private static string AccountId(RegionFailoverRequest r) =>
+            ArmPath.Resource(r.SubscriptionId, StorageGroup(r), "Microsoft.Storage/storageAccounts", r.StorageAccountName!);
+
+        private static string ProfileId(RegionFailoverRequest r) =>
+            ArmPath.Resource(r.SubscriptionId, ProfileGroup(r), "Microsoft.Network/trafficManagerProfiles", r.TrafficManagerProfileName!);
+
+        private static bool? Bool(JsonElement e, string property) =>
+            e.TryGetProperty(property, out var v) && (v.ValueKind == JsonValueKind.True || v.ValueKind == JsonValueKind.False) ? v.GetBoolean() : (bool?)null;
+
+        private static DateTimeOffset? Date(JsonElement e, string property) =>
+            Text(e, property) is string s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d : (DateTimeOffset?)null;
+
+        private static string Last(string id) => Uri.UnescapeDataString(id.Substring(id.LastIndexOf('/') + 1));
+
+        private static DrException Precondition(string id, DrErrorCategory category, string message, object? target) =>
+            AzureSqlRestoreRunbook.Precondition(id, category, message, target);
+
+    }
+}
