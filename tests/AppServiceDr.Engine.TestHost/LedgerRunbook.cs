@@ -49,7 +49,15 @@ namespace AppServiceDr.Engine.TestHost
                 return StepResult.Done();
             }, dependsOn);
 
+        private static readonly object AppendGate = new object();
+
+        /// <summary>Parallel steps append to the same files: one writer at a time, so no line is lost or garbled.</summary>
         private static void AppendLine(string path, string line)
+        {
+            lock (AppendGate) AppendLineUnlocked(path, line);
+        }
+
+        private static void AppendLineUnlocked(string path, string line)
         {
             using var f = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
             var bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");

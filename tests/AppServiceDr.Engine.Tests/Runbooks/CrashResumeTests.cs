@@ -42,8 +42,9 @@ namespace AppServiceDr.Engine.Tests.Runbooks
             var effects = LedgerRunbook.Lines(LedgerRunbook.EffectsPath(ledger.Path));
             foreach (var id in LedgerRunbook.StepIds) Assert.Equal(1, effects.Count(e => e == id));
             var invocations = LedgerRunbook.Lines(LedgerRunbook.InvocationsPath(ledger.Path));
-            Assert.Equal(1, invocations.Count(i => i == "prepare"));   // completed before the crash: never run again
-            Assert.Equal(2, invocations.Count(i => i == "apply"));     // interrupted: run again
+            var evidence = "invocations: " + string.Join(",", invocations) + "\njournal:\n" + File.ReadAllText(report.JournalPath!);
+            Assert.True(invocations.Count(i => i == "prepare") == 1, "prepare completed before the crash and must not run again. " + evidence);
+            Assert.True(invocations.Count(i => i == "apply") == 2, "apply was interrupted and must run again. " + evidence);
             Assert.Equal(2, report.Steps.Single(s => s.StepId == "apply").Attempts);
         }
 
