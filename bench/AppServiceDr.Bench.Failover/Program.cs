@@ -13,7 +13,7 @@ using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Fabric.Core;
 using AppServiceDr.Fabric.Scenarios;
 
-namespace AppServiceDr.Failover.Benchmark
+namespace AppServiceDr.Bench.Failover
 {
     /// <summary>
     /// Runs the region failover (failover group, storage, app restart, Traffic Manager) against the local
@@ -21,7 +21,7 @@ namespace AppServiceDr.Failover.Benchmark
     /// longest dependency chain of measured step durations), the same runbook with one step at a time as
     /// the peer, how much the independent steps overlapped, and the polling requests of each long-running
     /// operation against duration / Retry-After + 1.
-    /// Usage: AppServiceDr.Failover.Benchmark [--operation-ms N] [--retry-after-ms N]
+    /// Usage: AppServiceDr.Bench.Failover [--operation-ms N] [--retry-after-ms N]
     /// Exit code 0 when the wall time is within 5% plus one polling interval of the critical path and no
     /// operation was polled more than its bound.
     /// </summary>
