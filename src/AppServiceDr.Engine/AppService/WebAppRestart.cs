@@ -9,6 +9,8 @@ using System.Threading.Tasks;
 using AppServiceDr.Engine.Azure;
 using global::Azure.Core;
 
+using AppServiceDr.Engine.Runbooks;
+
 namespace AppServiceDr.Engine.AppService
 {
     /// <summary>Which app to restart and how to tell it is healthy again.</summary>
@@ -40,7 +42,7 @@ namespace AppServiceDr.Engine.AppService
         /// <summary>The target recorded by <see cref="ToInputs"/>, or null when the run had none.</summary>
         internal static WebAppTarget? FromInputs(IReadOnlyDictionary<string, string?> inputs)
         {
-            string? Get(string key) => inputs.TryGetValue(key, out var v) ? v : null;
+            string? Get(string key) => inputs.Optional(key);
             if (Get("WebAppName") == null) return null;
             return new WebAppTarget
             {

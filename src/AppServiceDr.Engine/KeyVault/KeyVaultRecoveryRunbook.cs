@@ -36,7 +36,7 @@ namespace AppServiceDr.Engine.KeyVault
         /// is a secret and was not recorded: pass it again.</summary>
         public static RunbookDefinition FromJournal(DrEnvironment environment, IReadOnlyDictionary<string, string?> inputs, SecureString? newValue, SecretRedactor redactor)
         {
-            string? Get(string key) => inputs.TryGetValue(key, out var v) ? v : null;
+            string? Get(string key) => inputs.Optional(key);
             var request = new SecretRecoveryRequest
             {
                 VaultUri = new Uri(Get("VaultUri") ?? throw new DrException("JournalDamaged", DrErrorCategory.InvalidData, "The run did not record its vault.") { IsPrecondition = true }),

@@ -17,7 +17,7 @@ namespace AppServiceDr.Engine.Shares
         /// <summary>The request a journaled run was started with (for -Resume); a credential is never journaled and is given again.</summary>
         public static ShareCopyRequest RequestFromJournal(IReadOnlyDictionary<string, string?> inputs, System.Net.NetworkCredential? credential)
         {
-            string? Get(string key) => inputs.TryGetValue(key, out var v) ? v : null;
+            string? Get(string key) => inputs.Optional(key);
             string[] List(string key) => (Get(key) ?? "").Split(new[] { ';' }, System.StringSplitOptions.RemoveEmptyEntries);
             return new ShareCopyRequest
             {

@@ -59,7 +59,7 @@ namespace AppServiceDr.Engine.Sql
         /// journaled: <paramref name="server"/> brings it again.</summary>
         public static SqlRestoreRequest RequestFromJournal(IReadOnlyDictionary<string, string?> inputs, SqlServerConnectionInfo server)
         {
-            string? Get(string key) => inputs.TryGetValue(key, out var v) ? v : null;
+            string? Get(string key) => inputs.Optional(key);
             if (!string.Equals(Get("ServerInstance"), server.ServerInstance, StringComparison.OrdinalIgnoreCase))
                 throw new DrException("ResumeServerDiffers", DrErrorCategory.InvalidArgument,
                     $"The run restored to '{Get("ServerInstance")}'; resume it against the same server.", server.ServerInstance) { IsPrecondition = true };
