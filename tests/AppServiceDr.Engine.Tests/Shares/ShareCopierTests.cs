@@ -5,7 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.Shares;
 
-namespace AppServiceDr.Engine.Tests.FileShare
+namespace AppServiceDr.Engine.Tests.Shares
 {
     public sealed class ShareCopierTests : IDisposable
     {

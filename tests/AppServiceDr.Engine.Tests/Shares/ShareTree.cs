@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 
-namespace AppServiceDr.Engine.Tests.FileShare
+namespace AppServiceDr.Engine.Tests.Shares
 {
     /// <summary>A scratch directory with a source and a destination side, removed afterwards.</summary>
     internal sealed class ShareTree : IDisposable

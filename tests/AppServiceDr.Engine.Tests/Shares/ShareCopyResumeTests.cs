@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 using AppServiceDr.Engine.Shares;
 using AppServiceDr.Engine.Tests.Support;
 
-namespace AppServiceDr.Engine.Tests.FileShare
+namespace AppServiceDr.Engine.Tests.Shares
 {
     public sealed class ShareCopyResumeTests : IDisposable
     {

@@ -5,7 +5,7 @@ using AppServiceDr.Engine.Shares;
 using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Tests.Support;
 
-namespace AppServiceDr.Engine.Tests.FileShare
+namespace AppServiceDr.Engine.Tests.Shares
 {
     /// <summary>The file share restore as a journaled runbook: evidence in the journal, repeat runs that only compare.</summary>
     public sealed class ShareCopyRunbookTests : System.IDisposable
