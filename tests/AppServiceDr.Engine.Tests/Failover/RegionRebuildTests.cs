@@ -151,6 +151,22 @@ namespace AppServiceDr.Engine.Tests.Failover
         }
 
         [Fact]
+        public async Task A_template_given_by_uri_is_deployed_through_a_template_link()
+        {
+            const string uri = "https://templates.contoso.test/apprequest/azuredeploy.json";
+            _fabric.Server.Control(s => AppServiceDr.Fabric.Resources.DeploymentsProvider.RegisterTemplate(s, uri, System.Text.Json.Nodes.JsonNode.Parse(Template())!.AsObject()));
+            var request = Request();
+            request.TemplateFile = null;
+            request.TemplateUri = new Uri(uri);
+
+            var report = await RunAsync(request);
+
+            Assert.True(report.Status == RunStatus.Succeeded, string.Join(" | ", report.Steps.Select(s => $"{s.StepId}:{s.Outcome}:{s.Error}")));
+            Assert.Contains(uri, Step(report, "deploy-template").Plan);
+            Assert.NotNull(_fabric.Server.Query(s => s.Arm.Find(East + "/databases/AppRequestPortal")));
+        }
+
+        [Fact]
         public async Task Every_preflight_problem_is_reported_together_and_nothing_changes()
         {
             File.WriteAllText(_files.Combine("azuredeploy.json"), "{ \"resources\": [ ");
