@@ -66,32 +66,32 @@ namespace AppServiceDr.Engine.AzureSql
             var serverPath = ArmPath.Resource(request.SubscriptionId, targetRg, "Microsoft.Sql/servers", targetServer);
 
             var server = await azure.Arm.GetAsync(serverPath, ApiVersion, ct).ConfigureAwait(false)
-                ?? throw Precondition("TargetServerNotFound", DrErrorCategory.ObjectNotFound, $"Server '{targetServer}' was not found in resource group '{targetRg}'.", targetServer);
+                ?? throw DrException.Precondition("TargetServerNotFound", DrErrorCategory.ObjectNotFound, $"Server '{targetServer}' was not found in resource group '{targetRg}'.", targetServer);
             var location = server.GetProperty("location").GetString()!;
             if (await azure.Arm.GetAsync(targetId, ApiVersion, ct).ConfigureAwait(false) != null)
-                throw Precondition("TargetDatabaseExists", DrErrorCategory.ResourceExists,
+                throw DrException.Precondition("TargetDatabaseExists", DrErrorCategory.ResourceExists,
                     $"Database '{target}' already exists on server '{targetServer}'. Choose another -TargetDatabaseName, or resume the run that created it.", target);
 
             DateTimeOffset dataAsOf;
             if (request.FromGeoBackup)
             {
                 var recoverable = await azure.Arm.GetAsync(RecoverableId(request), ApiVersion, ct).ConfigureAwait(false)
-                    ?? throw Precondition("GeoBackupNotFound", DrErrorCategory.ObjectNotFound,
+                    ?? throw DrException.Precondition("GeoBackupNotFound", DrErrorCategory.ObjectNotFound,
                         $"No geo-backup of '{request.DatabaseName}' is listed for server '{request.ServerName}' (recoverableDatabases).", request.DatabaseName);
                 dataAsOf = Date(recoverable, "lastAvailableBackupDate")
-                    ?? throw Precondition("GeoBackupUndated", DrErrorCategory.InvalidData, $"The geo-backup of '{request.DatabaseName}' has no lastAvailableBackupDate.", request.DatabaseName);
+                    ?? throw DrException.Precondition("GeoBackupUndated", DrErrorCategory.InvalidData, $"The geo-backup of '{request.DatabaseName}' has no lastAvailableBackupDate.", request.DatabaseName);
             }
             else
             {
                 var original = await azure.Arm.GetAsync(source, ApiVersion, ct).ConfigureAwait(false)
-                    ?? throw Precondition("DatabaseNotFound", DrErrorCategory.ObjectNotFound, $"Database '{request.DatabaseName}' was not found on server '{request.ServerName}'.", request.DatabaseName);
+                    ?? throw DrException.Precondition("DatabaseNotFound", DrErrorCategory.ObjectNotFound, $"Database '{request.DatabaseName}' was not found on server '{request.ServerName}'.", request.DatabaseName);
                 var earliest = Date(original, "earliestRestoreDate");
                 var point = request.PointInTime!.Value;
                 if (point > now)
-                    throw Precondition("PointInTimeInFuture", DrErrorCategory.InvalidArgument, $"The point in time {Iso(point)} is in the future (now is {Iso(now)}).", point);
+                    throw DrException.Precondition("PointInTimeInFuture", DrErrorCategory.InvalidArgument, $"The point in time {ArmText.Iso(point)} is in the future (now is {ArmText.Iso(now)}).", point);
                 if (earliest != null && point < earliest)
-                    throw Precondition("PointInTimeTooEarly", DrErrorCategory.InvalidArgument,
-                        $"The point in time {Iso(point)} is before the earliest restore point of '{request.DatabaseName}', {Iso(earliest.Value)}. Choose a time in [{Iso(earliest.Value)}, {Iso(now)}].", point);
+                    throw DrException.Precondition("PointInTimeTooEarly", DrErrorCategory.InvalidArgument,
+                        $"The point in time {ArmText.Iso(point)} is before the earliest restore point of '{request.DatabaseName}', {ArmText.Iso(earliest.Value)}. Choose a time in [{ArmText.Iso(earliest.Value)}, {ArmText.Iso(now)}].", point);
                 dataAsOf = point;
             }
             if (request.Swap)
@@ -161,7 +161,7 @@ namespace AppServiceDr.Engine.AzureSql
             var source = Db(request.SubscriptionId, request.ResourceGroupName, request.ServerName, request.DatabaseName);
             var targetId = Db(request.SubscriptionId, plan.TargetResourceGroupName, plan.TargetServerName, plan.TargetDatabaseName);
             var target = plan.TargetDatabaseName;
-            var createBody = Json(w =>
+            var createBody = ArmText.Body(w =>
             {
                 w.WriteString("location", plan.TargetLocation);
                 w.WriteStartObject("properties");
@@ -174,13 +174,13 @@ namespace AppServiceDr.Engine.AzureSql
                 {
                     w.WriteString("createMode", "PointInTimeRestore");
                     w.WriteString("sourceDatabaseId", source);
-                    w.WriteString("restorePointInTime", Iso(request.PointInTime!.Value));
+                    w.WriteString("restorePointInTime", ArmText.Iso(request.PointInTime!.Value));
                 }
                 w.WriteEndObject();
             });
             var evidence = request.FromGeoBackup
-                ? $"latest geo-backup of {request.DatabaseName} taken {Iso(plan.DataAsOf)}"
-                : $"point in time {Iso(plan.DataAsOf)}";
+                ? $"latest geo-backup of {request.DatabaseName} taken {ArmText.Iso(plan.DataAsOf)}"
+                : $"point in time {ArmText.Iso(plan.DataAsOf)}";
             var inputs = new List<RunInput>
             {
                 new RunInput("SubscriptionId", request.SubscriptionId),
@@ -188,13 +188,13 @@ namespace AppServiceDr.Engine.AzureSql
                 new RunInput("ServerName", request.ServerName),
                 new RunInput("DatabaseName", request.DatabaseName),
                 new RunInput("Source", request.FromGeoBackup ? "GeoBackup" : "PointInTime"),
-                new RunInput("PointInTime", request.PointInTime.HasValue ? Iso(request.PointInTime.Value) : null),
-                new RunInput("DeletionTime", request.DeletionTime.HasValue ? Iso(request.DeletionTime.Value) : null),
+                new RunInput("PointInTime", request.PointInTime.HasValue ? ArmText.Iso(request.PointInTime.Value) : null),
+                new RunInput("DeletionTime", request.DeletionTime.HasValue ? ArmText.Iso(request.DeletionTime.Value) : null),
                 new RunInput("TargetResourceGroupName", plan.TargetResourceGroupName),
                 new RunInput("TargetServerName", plan.TargetServerName),
                 new RunInput("TargetDatabaseName", target),
                 new RunInput("TargetLocation", plan.TargetLocation),
-                new RunInput("DataAsOf", Iso(plan.DataAsOf)),
+                new RunInput("DataAsOf", ArmText.Iso(plan.DataAsOf)),
                 new RunInput("Swap", request.Swap.ToString()),
                 new RunInput("OldDatabaseName", request.Swap ? plan.OldDatabaseName : null),
                 new RunInput("TimeoutSeconds", request.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)),
@@ -249,11 +249,11 @@ namespace AppServiceDr.Engine.AzureSql
         {
             ArmPath.Validate(r.SubscriptionId, r.ResourceGroupName, r.ServerName, r.DatabaseName);
             if (r.FromGeoBackup == r.PointInTime.HasValue)
-                throw Precondition("RestoreSourceAmbiguous", DrErrorCategory.InvalidArgument, "Give either -PointInTime or -FromGeoBackup.", r.DatabaseName);
+                throw DrException.Precondition("RestoreSourceAmbiguous", DrErrorCategory.InvalidArgument, "Give either -PointInTime or -FromGeoBackup.", r.DatabaseName);
             if (r.Swap && r.FromGeoBackup && (r.TargetServerName != null && !string.Equals(r.TargetServerName, r.ServerName, StringComparison.OrdinalIgnoreCase)))
-                throw Precondition("SwapAcrossServers", DrErrorCategory.InvalidArgument, "-Swap renames within one server; a restore to another server cannot be swapped in.", r.DatabaseName);
+                throw DrException.Precondition("SwapAcrossServers", DrErrorCategory.InvalidArgument, "-Swap renames within one server; a restore to another server cannot be swapped in.", r.DatabaseName);
             if (r.VerifyQuery != null && r.VerifyQuery.Trim().Length == 0)
-                throw Precondition("VerifyQueryEmpty", DrErrorCategory.InvalidArgument, "-VerifyQuery is empty; give a query whose first column says whether the restored copy is good.", r.DatabaseName);
+                throw DrException.Precondition("VerifyQueryEmpty", DrErrorCategory.InvalidArgument, "-VerifyQuery is empty; give a query whose first column says whether the restored copy is good.", r.DatabaseName);
             if (r.TargetDatabaseName != null) ArmPath.Validate(r.SubscriptionId, r.TargetResourceGroupName ?? r.ResourceGroupName, r.TargetDatabaseName);
         }
 
@@ -262,11 +262,11 @@ namespace AppServiceDr.Engine.AzureSql
         {
             var original = await azure.Arm.GetAsync(source, ApiVersion, ct).ConfigureAwait(false);
             if (original is { } o && o.TryGetProperty("properties", out var p) && p.TryGetProperty("failoverGroupId", out var fg) && fg.ValueKind == JsonValueKind.String)
-                throw Precondition("SwapUnderFailoverGroup", DrErrorCategory.InvalidOperation,
+                throw DrException.Precondition("SwapUnderFailoverGroup", DrErrorCategory.InvalidOperation,
                     $"'{request.DatabaseName}' is in failover group {fg.GetString()!.Split('/').Last()}; it cannot be renamed. Remove it from the group first, or restore without -Swap and repoint the app.", request.DatabaseName);
             var links = await azure.Arm.GetAsync(source + "/replicationLinks", ApiVersion, ct).ConfigureAwait(false);
             if (links is { } l && l.TryGetProperty("value", out var v) && v.GetArrayLength() > 0)
-                throw Precondition("SwapUnderGeoReplication", DrErrorCategory.InvalidOperation,
+                throw DrException.Precondition("SwapUnderGeoReplication", DrErrorCategory.InvalidOperation,
                     $"'{request.DatabaseName}' has {v.GetArrayLength()} geo-replication link(s); it cannot be renamed while they exist. Remove the links first, or restore without -Swap and repoint the app.", request.DatabaseName);
         }
 
@@ -296,8 +296,8 @@ namespace AppServiceDr.Engine.AzureSql
             var window = lossEnd - dataAsOf;
             if (window < TimeSpan.Zero) window = TimeSpan.Zero;
             ctx.ReportDataLoss(window, request.DeletionTime != null
-                ? $"changes between {Iso(dataAsOf)} and the deletion at {Iso(request.DeletionTime.Value)} are not in the restored copy"
-                : $"the restored copy holds data as of {Iso(dataAsOf)}");
+                ? $"changes between {ArmText.Iso(dataAsOf)} and the deletion at {ArmText.Iso(request.DeletionTime.Value)} are not in the restored copy"
+                : $"the restored copy holds data as of {ArmText.Iso(dataAsOf)}");
             ctx.SetOutput("RestoredDatabase", Last(targetId));
             return existing != null && operation == null
                 ? StepResult.AlreadyDone($"{Last(targetId)} is Online.")
@@ -352,7 +352,7 @@ namespace AppServiceDr.Engine.AzureSql
 
         private static async Task MoveAsync(AzureConnection azure, string from, string to, CancellationToken ct)
         {
-            var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, from + "/move", ApiVersion, Json(w => w.WriteString("id", to)), ct).ConfigureAwait(false);
+            var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, from + "/move", ApiVersion, ArmText.Body(w => w.WriteString("id", to)), ct).ConfigureAwait(false);
             if (handle != null) await azure.Arm.WaitAsync(handle, TimeSpan.FromMinutes(30), null, ct).ConfigureAwait(false);
         }
 
@@ -363,22 +363,5 @@ namespace AppServiceDr.Engine.AzureSql
         private static DateTimeOffset? Date(JsonElement resource, string property) =>
             resource.TryGetProperty("properties", out var p) && p.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String
             && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d : (DateTimeOffset?)null;
-
-        internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-        internal static DrException Precondition(string id, DrErrorCategory category, string message, object? target) =>
-            new DrException(id, category, message, target) { IsPrecondition = true };
-
-        internal static string Json(Action<Utf8JsonWriter> body)
-        {
-            using var stream = new System.IO.MemoryStream();
-            using (var w = new Utf8JsonWriter(stream))
-            {
-                w.WriteStartObject();
-                body(w);
-                w.WriteEndObject();
-            }
-            return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-        }
     }
 }

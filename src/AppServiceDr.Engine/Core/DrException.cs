@@ -54,5 +54,9 @@ namespace AppServiceDr.Engine
 
         /// <summary>True when the failure was found before anything changed (bad input, failed pre-flight).</summary>
         public bool IsPrecondition { get; init; }
+
+        /// <summary>A failure found before anything changed: bad input or a failed pre-flight check.</summary>
+        public static DrException Precondition(string errorId, DrErrorCategory category, string message, object? target = null) =>
+            new DrException(errorId, category, message, target) { IsPrecondition = true };
     }
 }

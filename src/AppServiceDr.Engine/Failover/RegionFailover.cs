@@ -82,7 +82,7 @@ namespace AppServiceDr.Engine.Failover
             await preflight.CheckAsync(async () =>
             {
                 var group = await azure.Arm.GetAsync(GroupId(request), SqlApi, ct).ConfigureAwait(false)
-                    ?? throw Precondition("FailoverGroupNotFound", DrErrorCategory.ObjectNotFound,
+                    ?? throw DrException.Precondition("FailoverGroupNotFound", DrErrorCategory.ObjectNotFound,
                         $"Failover group '{request.FailoverGroupName}' was not found on server '{request.ServerName}' in resource group '{request.ResourceGroupName}'.", request.FailoverGroupName);
                 plan.SecondaryLocation = Text(group, "location") ?? "";
                 var partner = group.GetProperty("properties").GetProperty("partnerServers").EnumerateArray().FirstOrDefault();
@@ -94,7 +94,7 @@ namespace AppServiceDr.Engine.Failover
                 await preflight.CheckAsync(async () =>
                 {
                     var account = await GetAccountAsync(azure, request, ct).ConfigureAwait(false)
-                        ?? throw Precondition("StorageAccountNotFound", DrErrorCategory.ObjectNotFound,
+                        ?? throw DrException.Precondition("StorageAccountNotFound", DrErrorCategory.ObjectNotFound,
                             $"Storage account '{request.StorageAccountName}' was not found in resource group '{StorageGroup(request)}'.", request.StorageAccountName);
                     var stats = GeoStats(account);
                     var secondary = PropertyText(account, "secondaryLocation");
@@ -106,13 +106,13 @@ namespace AppServiceDr.Engine.Failover
                         return;
                     }
                     if (secondary == null)
-                        throw Precondition("StorageNotGeoRedundant", DrErrorCategory.InvalidOperation,
+                        throw DrException.Precondition("StorageNotGeoRedundant", DrErrorCategory.InvalidOperation,
                             $"Storage account '{request.StorageAccountName}' has no secondary region (it is not GRS/RA-GRS/GZRS); it cannot be failed over.", request.StorageAccountName);
                     plan.StorageTargetLocation = secondary;
                     if (stats is { } s && Bool(s, "canPlannedFailover") == true) plan.StorageFailoverType = "Planned";
                     else if (stats is { } u && Bool(u, "canFailover") == true) plan.StorageFailoverType = "Unplanned";
                     else
-                        throw Precondition("StorageCannotFailover", DrErrorCategory.ResourceUnavailable,
+                        throw DrException.Precondition("StorageCannotFailover", DrErrorCategory.ResourceUnavailable,
                             $"Storage account '{request.StorageAccountName}' reports that it cannot fail over now (geoReplicationStats.canFailover is not true).", request.StorageAccountName);
                 }).ConfigureAwait(false);
 
@@ -123,14 +123,14 @@ namespace AppServiceDr.Engine.Failover
                 await preflight.CheckAsync(async () =>
                 {
                     var profile = await azure.Arm.GetAsync(ProfileId(request), TrafficManagerApi, ct).ConfigureAwait(false)
-                        ?? throw Precondition("TrafficManagerProfileNotFound", DrErrorCategory.ObjectNotFound,
+                        ?? throw DrException.Precondition("TrafficManagerProfileNotFound", DrErrorCategory.ObjectNotFound,
                             $"Traffic Manager profile '{request.TrafficManagerProfileName}' was not found in resource group '{ProfileGroup(request)}'.", request.TrafficManagerProfileName);
                     var routing = PropertyText(profile, "trafficRoutingMethod");
                     if (!string.Equals(routing, "Priority", StringComparison.OrdinalIgnoreCase))
-                        throw Precondition("TrafficManagerNotPriorityRouting", DrErrorCategory.InvalidOperation,
+                        throw DrException.Precondition("TrafficManagerNotPriorityRouting", DrErrorCategory.InvalidOperation,
                             $"Traffic Manager profile '{request.TrafficManagerProfileName}' routes by '{routing}', not Priority; there is no active endpoint to switch.", request.TrafficManagerProfileName);
                     var endpoint = FindEndpoint(Endpoints(profile), request.TrafficManagerEndpointName, request.SecondaryApp)
-                        ?? throw Precondition("TrafficManagerEndpointNotFound", DrErrorCategory.ObjectNotFound,
+                        ?? throw DrException.Precondition("TrafficManagerEndpointNotFound", DrErrorCategory.ObjectNotFound,
                             request.TrafficManagerEndpointName != null
                                 ? $"Profile '{request.TrafficManagerProfileName}' has no endpoint '{request.TrafficManagerEndpointName}'."
                                 : $"Profile '{request.TrafficManagerProfileName}' has no endpoint targeting the secondary app; name it with -TrafficManagerEndpointName.",
@@ -356,15 +356,15 @@ namespace AppServiceDr.Engine.Failover
                     : $"Unplanned failover of storage account {name} to {target}: writes after the last sync are lost and the account is left {after ?? "locally redundant"}";
                 if (!ctx.ShouldProcess(name, action)) return StepResult.Declined("Storage account not failed over.");
                 if (!planned && !ctx.Host.ShouldContinue(
-                        $"Fail storage account '{name}' over to '{target}' without its primary? Writes after {(lastSync.HasValue ? AzureSqlRestoreRunbook.Iso(lastSync.Value) : "the last sync")} are lost, and the account becomes {after ?? "locally redundant"} until geo-redundancy is configured again.",
+                        $"Fail storage account '{name}' over to '{target}' without its primary? Writes after {(lastSync.HasValue ? ArmText.Iso(lastSync.Value) : "the last sync")} are lost, and the account becomes {after ?? "locally redundant"} until geo-redundancy is configured again.",
                         "Unplanned storage failover"))
                     return StepResult.Declined("Unplanned storage failover not confirmed; the account was not failed over.");
                 if (lastSync.HasValue)
                 {
                     var window = DateTimeOffset.UtcNow - lastSync.Value;
                     ctx.ReportDataLoss(window < TimeSpan.Zero ? TimeSpan.Zero : window,
-                        planned ? $"planned failover of {name}: the secondary is synchronised first (last sync {AzureSqlRestoreRunbook.Iso(lastSync.Value)})"
-                                : $"storage account {name}: writes after the last sync at {AzureSqlRestoreRunbook.Iso(lastSync.Value)} are not in the secondary");
+                        planned ? $"planned failover of {name}: the secondary is synchronised first (last sync {ArmText.Iso(lastSync.Value)})"
+                                : $"storage account {name}: writes after the last sync at {ArmText.Iso(lastSync.Value)} are not in the secondary");
                 }
                 var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, AccountId(request) + "/failover", StorageApi, null, ct, planned ? "failoverType=Planned" : null).ConfigureAwait(false);
                 ctx.RecordChange($"{(planned ? "planned" : "unplanned")} failover of storage account {name} to {target} started");
@@ -421,7 +421,7 @@ namespace AppServiceDr.Engine.Failover
                 return StepResult.AlreadyDone($"{endpointName} already has the highest priority in {request.TrafficManagerProfileName}.");
             }
             if (!ctx.ShouldProcess(request.TrafficManagerProfileName!, ctx.Step.Plan)) return StepResult.Declined("Traffic Manager not switched.");
-            var body = AzureSqlRestoreRunbook.Json(w =>
+            var body = ArmText.Body(w =>
             {
                 w.WriteStartObject("properties");
                 w.WriteStartArray("endpoints");
@@ -495,12 +495,12 @@ namespace AppServiceDr.Engine.Failover
         {
             ArmPath.Validate(r.SubscriptionId, r.ResourceGroupName, r.ServerName, r.FailoverGroupName);
             if (r.TryPlannedBeforeForcedFailover && !r.AllowDataLoss)
-                throw Precondition("TryPlannedNeedsAllowDataLoss", DrErrorCategory.InvalidArgument,
+                throw DrException.Precondition("TryPlannedNeedsAllowDataLoss", DrErrorCategory.InvalidArgument,
                     "-TryPlannedBeforeForcedFailover only changes what -AllowDataLoss does; give both, or neither (a planned failover is the default).", r.FailoverGroupName);
             if (r.StorageAccountName != null) ArmPath.Validate(r.SubscriptionId, StorageGroup(r), r.StorageAccountName);
             if (r.TrafficManagerProfileName != null) ArmPath.Validate(r.SubscriptionId, ProfileGroup(r), r.TrafficManagerProfileName);
             if (r.TrafficManagerProfileName != null && r.TrafficManagerEndpointName == null && r.SecondaryApp == null)
-                throw Precondition("TrafficManagerEndpointUnknown", DrErrorCategory.InvalidArgument,
+                throw DrException.Precondition("TrafficManagerEndpointUnknown", DrErrorCategory.InvalidArgument,
                     "Name the endpoint to activate with -TrafficManagerEndpointName, or give the secondary app it targets.", r.TrafficManagerProfileName);
         }
 
@@ -524,8 +524,6 @@ namespace AppServiceDr.Engine.Failover
 
         private static string Last(string id) => Uri.UnescapeDataString(id.Substring(id.LastIndexOf('/') + 1));
 
-        private static DrException Precondition(string id, DrErrorCategory category, string message, object? target) =>
-            AzureSqlRestoreRunbook.Precondition(id, category, message, target);
 
     }
 }

@@ -83,22 +83,22 @@ namespace AppServiceDr.Engine.Failover
                 var locations = await azure.Arm.GetAsync("/subscriptions/" + ArmPath.Escape(request.SubscriptionId) + "/locations", ResourcesApi, ct).ConfigureAwait(false);
                 var known = locations is { } l && l.TryGetProperty("value", out var v) ? v.EnumerateArray().Select(x => Text(x, "name")).ToList() : new List<string?>();
                 if (!known.Any(n => string.Equals(n, request.TargetLocation, StringComparison.OrdinalIgnoreCase)))
-                    throw Precondition("TargetLocationInvalid", DrErrorCategory.InvalidArgument,
+                    throw DrException.Precondition("TargetLocationInvalid", DrErrorCategory.InvalidArgument,
                         $"'{request.TargetLocation}' is not a location of subscription {request.SubscriptionId}.", request.TargetLocation);
                 var group = await azure.Arm.GetAsync(ArmPath.ResourceGroup(request.SubscriptionId, request.TargetResourceGroupName), ResourcesApi, ct).ConfigureAwait(false);
                 if (group is { } g && !SameRegion(Text(g, "location"), request.TargetLocation))
-                    throw Precondition("TargetResourceGroupElsewhere", DrErrorCategory.ResourceExists,
+                    throw DrException.Precondition("TargetResourceGroupElsewhere", DrErrorCategory.ResourceExists,
                         $"Resource group '{request.TargetResourceGroupName}' exists in {Text(g, "location")}, not in {request.TargetLocation}.", request.TargetResourceGroupName);
             }).ConfigureAwait(false);
 
             await preflight.CheckAsync(async () =>
             {
                 var backup = await azure.Arm.GetAsync(RecoverableId(request), AzureSqlRestoreRunbook.ApiVersion, ct).ConfigureAwait(false)
-                    ?? throw Precondition("GeoBackupNotFound", DrErrorCategory.ObjectNotFound,
+                    ?? throw DrException.Precondition("GeoBackupNotFound", DrErrorCategory.ObjectNotFound,
                         $"No geo-backup of '{request.DatabaseName}' is listed for server '{request.SourceServerName}' (recoverableDatabases).", request.DatabaseName);
                 var date = backup.TryGetProperty("properties", out var p) ? Text(p, "lastAvailableBackupDate") : null;
                 if (date == null || !DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out dataAsOf))
-                    throw Precondition("GeoBackupUndated", DrErrorCategory.InvalidData, $"The geo-backup of '{request.DatabaseName}' has no lastAvailableBackupDate.", request.DatabaseName);
+                    throw DrException.Precondition("GeoBackupUndated", DrErrorCategory.InvalidData, $"The geo-backup of '{request.DatabaseName}' has no lastAvailableBackupDate.", request.DatabaseName);
             }).ConfigureAwait(false);
 
             await preflight.CheckAsync(() =>
@@ -115,7 +115,7 @@ namespace AppServiceDr.Engine.Failover
                 await preflight.CheckAsync(async () =>
                 {
                     if (await azure.Arm.GetAsync(ZoneId(request), DnsApi, ct).ConfigureAwait(false) == null)
-                        throw Precondition("DnsZoneNotFound", DrErrorCategory.ObjectNotFound,
+                        throw DrException.Precondition("DnsZoneNotFound", DrErrorCategory.ObjectNotFound,
                             $"DNS zone '{request.DnsZoneName}' was not found in resource group '{request.DnsZoneResourceGroupName}'.", request.DnsZoneName);
                 }).ConfigureAwait(false);
 
@@ -183,7 +183,7 @@ namespace AppServiceDr.Engine.Failover
                 new RunInput("DnsZoneResourceGroupName", request.DnsZoneResourceGroupName),
                 new RunInput("DnsRecordName", request.DnsRecordName),
                 new RunInput("DnsTtl", request.DnsTtl.ToString(CultureInfo.InvariantCulture)),
-                new RunInput("DataAsOf", AzureSqlRestoreRunbook.Iso(dataAsOf)),
+                new RunInput("DataAsOf", ArmText.Iso(dataAsOf)),
                 new RunInput("TimeoutSeconds", request.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)),
             };
             foreach (var pair in request.TemplateParameters)
@@ -202,7 +202,7 @@ namespace AppServiceDr.Engine.Failover
                 new RunbookStep(GroupStep, $"Create resource group {request.TargetResourceGroupName} in {request.TargetLocation}", ctx => ResourceGroupAsync(azure, request, ctx)),
                 new RunbookStep(DeployStep, $"Deploy {(request.TemplateUri?.ToString() ?? request.TemplateFile)} to {request.TargetResourceGroupName} as deployment {request.DeploymentName}",
                     ctx => DeployAsync(azure, request, ctx), GroupStep),
-                new RunbookStep(RestoreStep, $"As soon as server {request.TargetServerName} exists, restore the latest geo-backup of {request.DatabaseName} (taken {AzureSqlRestoreRunbook.Iso(dataAsOf)}) into it",
+                new RunbookStep(RestoreStep, $"As soon as server {request.TargetServerName} exists, restore the latest geo-backup of {request.DatabaseName} (taken {ArmText.Iso(dataAsOf)}) into it",
                     async ctx =>
                     {
                         await WaitForServerAsync(azure, request, ctx).ConfigureAwait(false);
@@ -249,7 +249,7 @@ namespace AppServiceDr.Engine.Failover
             var existing = await azure.Arm.GetAsync(path, ResourcesApi, ctx.CancellationToken).ConfigureAwait(false);
             if (existing != null) return StepResult.AlreadyDone($"{request.TargetResourceGroupName} exists in {Text(existing.Value, "location")}.");
             if (!ctx.ShouldProcess(request.TargetResourceGroupName, ctx.Step.Plan)) return StepResult.Declined("Resource group not created.");
-            await azure.Arm.SendAsync(RequestMethod.Put, path, ResourcesApi, AzureSqlRestoreRunbook.Json(w => w.WriteString("location", request.TargetLocation)), ctx.CancellationToken).ConfigureAwait(false);
+            await azure.Arm.SendAsync(RequestMethod.Put, path, ResourcesApi, ArmText.Body(w => w.WriteString("location", request.TargetLocation)), ctx.CancellationToken).ConfigureAwait(false);
             ctx.RecordChange($"created resource group {request.TargetResourceGroupName} in {request.TargetLocation}");
             return StepResult.Done($"{request.TargetResourceGroupName} created in {request.TargetLocation}.");
         }
@@ -297,7 +297,7 @@ namespace AppServiceDr.Engine.Failover
         private static string DeploymentBody(RegionRebuildRequest request)
         {
             JsonElement? fromFile = request.TemplateParameterFile != null ? ReadParameterFile(request.TemplateParameterFile) : (JsonElement?)null;
-            return AzureSqlRestoreRunbook.Json(w =>
+            return ArmText.Body(w =>
             {
                 w.WriteStartObject("properties");
                 w.WriteString("mode", "Incremental");
@@ -355,7 +355,7 @@ namespace AppServiceDr.Engine.Failover
         {
             var template = ReadJson(file, "TemplateInvalid", "template");
             if (template.ValueKind != JsonValueKind.Object || !template.TryGetProperty("resources", out var r) || r.ValueKind != JsonValueKind.Array)
-                throw Precondition("TemplateInvalid", DrErrorCategory.InvalidData, $"'{file}' is not an ARM template: it has no resources array.", file);
+                throw DrException.Precondition("TemplateInvalid", DrErrorCategory.InvalidData, $"'{file}' is not an ARM template: it has no resources array.", file);
             return template;
         }
 
@@ -363,7 +363,7 @@ namespace AppServiceDr.Engine.Failover
         {
             var content = ReadJson(file, "TemplateParameterFileInvalid", "parameter file");
             return content.ValueKind == JsonValueKind.Object && content.TryGetProperty("parameters", out var p) && p.ValueKind == JsonValueKind.Object
-                ? p : throw Precondition("TemplateParameterFileInvalid", DrErrorCategory.InvalidData, $"'{file}' has no parameters object.", file);
+                ? p : throw DrException.Precondition("TemplateParameterFileInvalid", DrErrorCategory.InvalidData, $"'{file}' has no parameters object.", file);
         }
 
         private static JsonElement ReadJson(string file, string errorId, string what)
@@ -375,7 +375,7 @@ namespace AppServiceDr.Engine.Failover
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw Precondition(errorId, DrErrorCategory.ReadError, $"The {what} '{file}' cannot be read: {ex.Message}", file);
+                throw DrException.Precondition(errorId, DrErrorCategory.ReadError, $"The {what} '{file}' cannot be read: {ex.Message}", file);
             }
             try
             {
@@ -384,7 +384,7 @@ namespace AppServiceDr.Engine.Failover
             }
             catch (JsonException ex)
             {
-                throw Precondition(errorId, DrErrorCategory.InvalidData, $"The {what} '{file}' is not valid JSON (line {ex.LineNumber + 1}): {ex.Message}", file);
+                throw DrException.Precondition(errorId, DrErrorCategory.InvalidData, $"The {what} '{file}' is not valid JSON (line {ex.LineNumber + 1}): {ex.Message}", file);
             }
         }
 
@@ -439,7 +439,7 @@ namespace AppServiceDr.Engine.Failover
                 if (current.Contains(uri, StringComparer.OrdinalIgnoreCase)) continue;
                 if (!ctx.ShouldProcess(appId, $"Add {uri} to the {kind} redirect URIs (keeping {current.Count})")) return StepResult.Declined("Redirect URIs not changed.");
                 // PATCH replaces the collection: send every existing URI with the new one.
-                var body = AzureSqlRestoreRunbook.Json(w =>
+                var body = ArmText.Body(w =>
                 {
                     w.WriteStartObject(kind);
                     w.WriteStartArray("redirectUris");
@@ -470,7 +470,7 @@ namespace AppServiceDr.Engine.Failover
             if (string.Equals(current?.TrimEnd('.'), host, StringComparison.OrdinalIgnoreCase) && oldTtl == request.DnsTtl)
                 return StepResult.AlreadyDone($"{fqdn} already points at {host} (TTL {request.DnsTtl} s).");
             if (!ctx.ShouldProcess(fqdn, ctx.Step.Plan)) return StepResult.Declined("DNS not changed.");
-            var body = AzureSqlRestoreRunbook.Json(w =>
+            var body = ArmText.Body(w =>
             {
                 w.WriteStartObject("properties");
                 w.WriteNumber("TTL", request.DnsTtl);
@@ -493,7 +493,7 @@ namespace AppServiceDr.Engine.Failover
 
         private static async Task<JsonElement> GetApplicationAsync(AzureConnection azure, string appId, CancellationToken ct) =>
             await GraphSendAsync(azure, RequestMethod.Get, appId, null, ct).ConfigureAwait(false)
-            ?? throw Precondition("EntraApplicationNotFound", DrErrorCategory.ObjectNotFound, $"No Entra application has appId '{appId}'.", appId);
+            ?? throw DrException.Precondition("EntraApplicationNotFound", DrErrorCategory.ObjectNotFound, $"No Entra application has appId '{appId}'.", appId);
 
         private static async Task<JsonElement?> GraphSendAsync(AzureConnection azure, RequestMethod method, string appId, string? body, CancellationToken ct)
         {
@@ -542,10 +542,10 @@ namespace AppServiceDr.Engine.Failover
             ArmPath.Validate(r.SubscriptionId, r.SourceResourceGroupName, r.SourceServerName, r.DatabaseName);
             ArmPath.Validate(r.SubscriptionId, r.TargetResourceGroupName, r.TargetServerName, r.DeploymentName, r.App.Name);
             if ((r.TemplateUri == null) == (r.TemplateFile == null))
-                throw Precondition("TemplateSourceAmbiguous", DrErrorCategory.InvalidArgument, "Give either -TemplateUri or -TemplateFile.", r.DeploymentName);
+                throw DrException.Precondition("TemplateSourceAmbiguous", DrErrorCategory.InvalidArgument, "Give either -TemplateUri or -TemplateFile.", r.DeploymentName);
             if (r.DnsZoneName != null && (r.DnsZoneResourceGroupName == null || r.DnsRecordName == null))
-                throw Precondition("DnsRecordIncomplete", DrErrorCategory.InvalidArgument, "A DNS zone needs its resource group and the record name to point at the new app.", r.DnsZoneName);
-            if (r.DnsTtl < 1) throw Precondition("DnsTtlInvalid", DrErrorCategory.InvalidArgument, "The DNS TTL must be at least 1 second.", r.DnsTtl);
+                throw DrException.Precondition("DnsRecordIncomplete", DrErrorCategory.InvalidArgument, "A DNS zone needs its resource group and the record name to point at the new app.", r.DnsZoneName);
+            if (r.DnsTtl < 1) throw DrException.Precondition("DnsTtlInvalid", DrErrorCategory.InvalidArgument, "The DNS TTL must be at least 1 second.", r.DnsTtl);
         }
 
         private static string DeploymentId(RegionRebuildRequest r) =>
@@ -557,7 +557,5 @@ namespace AppServiceDr.Engine.Failover
         private static string RecoverableId(RegionRebuildRequest r) =>
             ArmPath.Resource(r.SubscriptionId, r.SourceResourceGroupName, "Microsoft.Sql/servers/recoverableDatabases", r.SourceServerName, r.DatabaseName);
 
-        private static DrException Precondition(string id, DrErrorCategory category, string message, object? target) =>
-            AzureSqlRestoreRunbook.Precondition(id, category, message, target);
     }
 }

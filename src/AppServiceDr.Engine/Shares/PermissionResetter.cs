@@ -25,7 +25,7 @@ namespace AppServiceDr.Engine.Shares
             RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? new WindowsPermissionResetter() : (IPermissionResetter)new UnixPermissionResetter();
 
         internal static DrException Bad(string id, DrErrorCategory category, string message, object? target) =>
-            ShareErrors.Precondition(id, category, message, target);
+            DrException.Precondition(id, category, message, target);
     }
 
     /// <summary>Linux: owner, group and mode applied to every item (links get owner and group only, never a mode).</summary>

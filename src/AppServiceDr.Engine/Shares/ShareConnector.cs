@@ -21,7 +21,7 @@ namespace AppServiceDr.Engine.Shares
         {
             var parts = uncPath.TrimStart('\\').Split(new[] { '\\', '/' }, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length < 2)
-                throw ShareErrors.Precondition("FileShareInvalidUncPath", DrErrorCategory.InvalidArgument,
+                throw DrException.Precondition("FileShareInvalidUncPath", DrErrorCategory.InvalidArgument,
                     "A UNC path names a server and a share: \\\\server\\share[\\folder].", uncPath);
             return @"\\" + parts[0] + @"\" + parts[1];
         }
@@ -30,7 +30,7 @@ namespace AppServiceDr.Engine.Shares
     internal sealed class UnsupportedShareConnector : IShareConnector
     {
         public IDisposable Connect(string uncPath, NetworkCredential credential) =>
-            throw ShareErrors.Precondition("FileShareCredentialNotSupported", DrErrorCategory.InvalidOperation,
+            throw DrException.Precondition("FileShareCredentialNotSupported", DrErrorCategory.InvalidOperation,
                 "Connecting a share with a credential is only supported on Windows.", uncPath);
     }
 
@@ -68,7 +68,7 @@ namespace AppServiceDr.Engine.Shares
             {
                 // The message names the share and the Windows error, never the password.
                 var hint = code == ErrorSessionCredentialConflict ? " (the share is already connected with other credentials)" : "";
-                throw ShareErrors.Precondition("FileShareConnectFailed", DrErrorCategory.ConnectionError,
+                throw DrException.Precondition("FileShareConnectFailed", DrErrorCategory.ConnectionError,
                     $"Connecting '{root}' as '{user}' failed with Windows error {code}{hint}.", root);
             }
             return new Connection(root);

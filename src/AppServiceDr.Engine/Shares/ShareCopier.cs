@@ -64,11 +64,11 @@ namespace AppServiceDr.Engine.Shares
         {
             if (request.Credential == null) return null;
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-                throw ShareErrors.Precondition("FileShareCredentialNotSupported", DrErrorCategory.InvalidOperation,
+                throw DrException.Precondition("FileShareCredentialNotSupported", DrErrorCategory.InvalidOperation,
                     "A credential can only be used for a UNC source on Windows; on this platform mount the share and pass its path.",
                     request.Source);
             if (!request.Source.StartsWith(@"\\", StringComparison.Ordinal))
-                throw ShareErrors.Precondition("FileShareCredentialNeedsUncSource", DrErrorCategory.InvalidArgument,
+                throw DrException.Precondition("FileShareCredentialNeedsUncSource", DrErrorCategory.InvalidArgument,
                     "A credential is only used to connect a UNC source (\\\\server\\share\\...).", request.Source);
             return _connector.Connect(request.Source, request.Credential);
         }
@@ -104,17 +104,10 @@ namespace AppServiceDr.Engine.Shares
         public WildcardPattern[] ExcludeDirectories { get; }
     }
 
-    /// <summary>Errors found before anything was written.</summary>
-    internal static class ShareErrors
-    {
-        public static DrException Precondition(string id, DrErrorCategory category, string message, object? target) =>
-            new DrException(id, category, message, target) { IsPrecondition = true };
-    }
-
     internal static class ShareCopyValidation
     {
         private static DrException Bad(string id, DrErrorCategory category, string message, object? target) =>
-            ShareErrors.Precondition(id, category, message, target);
+            DrException.Precondition(id, category, message, target);
 
         public static CheckedArguments CheckArguments(ShareCopyRequest r, IPermissionResetter permissions)
         {

@@ -53,7 +53,7 @@ namespace AppServiceDr.Engine.Shares
             {
                 var p = patterns[i];
                 if (string.IsNullOrWhiteSpace(p) || p.IndexOf('\0') >= 0)
-                    throw ShareErrors.Precondition("FileShareInvalidExcludePattern", DrErrorCategory.InvalidArgument,
+                    throw DrException.Precondition("FileShareInvalidExcludePattern", DrErrorCategory.InvalidArgument,
                         $"The {parameter} pattern at position {i} is empty or not valid.", p);
                 result[i] = new WildcardPattern(p, ignoreCase);
             }

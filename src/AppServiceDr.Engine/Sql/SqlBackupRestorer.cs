@@ -88,7 +88,7 @@ namespace AppServiceDr.Engine.Sql
         // ---- validation -------------------------------------------------------------------------------
 
         private static DrException Invalid(string id, string message, object? target, DrErrorCategory category = DrErrorCategory.InvalidArgument) =>
-            new DrException(id, category, message, target) { IsPrecondition = true };
+            DrException.Precondition(id, category, message, target);
 
         private static List<PlanItem> Validate(SqlRestoreRequest request)
         {

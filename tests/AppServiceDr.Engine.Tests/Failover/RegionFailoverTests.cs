@@ -166,7 +166,7 @@ namespace AppServiceDr.Engine.Tests.Failover
             Assert.Contains(host.Warnings, w => w.Contains("locally redundant"));
             Assert.Contains(host.Warnings, w => w.Contains("forced over"));
             Assert.InRange(report.DataLossWindow!.Value, TimeSpan.FromMinutes(7), TimeSpan.FromMinutes(9));
-            Assert.Contains(Engine.AzureSql.AzureSqlRestoreRunbook.Iso(_lastSync), report.DataLossNote);
+            Assert.Contains(global::AppServiceDr.Engine.Azure.ArmText.Iso(_lastSync), report.DataLossNote);
             Assert.Equal("secondary", ActiveEndpoint());
         }
 
