@@ -96,11 +96,20 @@ namespace AppServiceDr.Engine.Azure
         }
 
         /// <summary>The default transport: the platform's certificate checks, plus exactly one pinned
-        /// certificate when the environment names one.</summary>
+        /// certificate when the environment names one. A proxy declared in HTTPS_PROXY/HTTP_PROXY/NO_PROXY is
+        /// followed on both targets; without one, .NET Framework uses the Windows system proxy.</summary>
         internal static HttpMessageHandler CreateHandler(string? pinnedSha256)
         {
+            // .NET 8's default proxy already reads the proxy variables (and the system proxy on Windows);
+            // .NET Framework's reads only the system proxy, so there the variables are applied here.
 #if NETFRAMEWORK
             var handler = new HttpClientHandler();
+            var proxy = EnvironmentProxy.FromEnvironment(System.Environment.GetEnvironmentVariable);
+            if (proxy != null)
+            {
+                handler.Proxy = proxy;
+                handler.UseProxy = true;
+            }
             if (pinnedSha256 != null)
                 handler.ServerCertificateCustomValidationCallback = (_, cert, _, errors) => Accept(cert, errors, pinnedSha256);
             return handler;
