@@ -93,7 +93,7 @@ namespace AppServiceDr.Engine.Runbooks
                 ? JournalWriter.InMemory(options.Redactor)
                 : JournalWriter.Open(journalPath!, previous, options.Redactor);
             writer.Append(opening);
-            var run = new Execution(runId, runbook, writer, new RedactingHost(host, options.Redactor), options, cancellationToken);
+            var run = new Execution(runId, runbook, writer, new RunHost(host, options.Redactor, options.WhatIf), options, cancellationToken);
             run.LoadPrevious(previous);
             var status = await run.ExecuteAsync().ConfigureAwait(false);
             run.Append(new JournalEvent { Kind = JournalKinds.RunEnded, Status = status.ToString() });
@@ -329,16 +329,19 @@ namespace AppServiceDr.Engine.Runbooks
         }
     }
 
-    /// <summary>Passes every host call through the run's secret redactor.</summary>
-    internal sealed class RedactingHost : IDrHost
+    /// <summary>The host a run's steps talk to: every text passes the run's secret redactor, and a -WhatIf run
+    /// never gets a yes to ShouldProcess.</summary>
+    internal sealed class RunHost : IDrHost
     {
         private readonly IDrHost _inner;
         private readonly SecretRedactor _redactor;
+        private readonly bool _whatIf;
 
-        public RedactingHost(IDrHost inner, SecretRedactor redactor)
+        public RunHost(IDrHost inner, SecretRedactor redactor, bool whatIf)
         {
             _inner = inner;
             _redactor = redactor;
+            _whatIf = whatIf;
         }
 
         private string R(string s) => _redactor.Redact(s) ?? "";
@@ -354,7 +357,9 @@ namespace AppServiceDr.Engine.Runbooks
 
         public void Verbose(string message) => _inner.Verbose(R(message));
         public void Warning(string message) => _inner.Warning(R(message));
-        public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(R(target), R(action));
+        /// <summary>The outer host is always asked (under -WhatIf that prints the plan line); a -WhatIf run then
+        /// declines whatever it answered, so no host can turn a plan into a change.</summary>
+        public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(R(target), R(action)) && !_whatIf;
         public bool ShouldContinue(string query, string caption) => _inner.ShouldContinue(R(query), R(caption));
     }
 }

@@ -166,8 +166,10 @@ namespace AppServiceDr.Engine.Tests.Runbooks
             Assert.Equal(1, resumed.Steps.Single(s => s.StepId == "quick").Attempts);
         }
 
-        [Fact]
-        public async Task WhatIf_plans_every_step_changes_nothing_and_writes_no_journal()
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public async Task WhatIf_plans_every_step_changes_nothing_and_writes_no_journal(bool hostSaysYes)
         {
             var changed = 0;
             Func<StepContext, Task<StepResult>> guarded = ctx =>
@@ -176,7 +178,8 @@ namespace AppServiceDr.Engine.Tests.Runbooks
                 Interlocked.Increment(ref changed);
                 return Task.FromResult(StepResult.Done());
             };
-            var host = RecordingHost.WhatIf();
+            // A run marked -WhatIf changes nothing even when the host it was given approves every change.
+            var host = hostSaysYes ? new RecordingHost() : RecordingHost.WhatIf();
 
             var report = await _runner.RunAsync(Runbook(Step("a", guarded), Step("b", guarded, "a")), host, new RunOptions { WhatIf = true });
 
