@@ -1,24 +1,27 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using AppServiceDr.Fabric.Core;
+using AppServiceDr.Fabric.Scenarios;
 
 namespace AppServiceDr.Fabric.Tests;
 
 /// <summary>The fabric as its own process, the way Pester runs and rehearsals use it.</summary>
 public sealed class StandaloneTests
 {
-    [Fact]
-    public async Task The_standalone_fabric_publishes_its_connection_details_and_serves_the_admin_api()
+    /// <summary>Starts the standalone fabric with <paramref name="extra"/> arguments, waits for fabric.json, runs
+    /// <paramref name="use"/> with its details and certificate, then stops the process and removes its state.</summary>
+    private static async Task WithStandaloneAsync(string[] extra, Func<JsonNode, X509Certificate2, Task> use)
     {
         var state = Path.Combine(Path.GetTempPath(), "fabric-" + Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "AppServiceDr.Fabric.dll"), "--port", "0", "--state", state })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "AppServiceDr.Fabric.dll"), "--port", "0", "--state", state }.Concat(extra))
         {
             start.ArgumentList.Add(arg);
         }
@@ -34,17 +37,7 @@ public sealed class StandaloneTests
             var json = JsonNode.Parse(await File.ReadAllTextAsync(details))!;
             using var certificate = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(state, "fabric.cer")));
             Assert.Equal(json["thumbprintSha256"]!.GetValue<string>(), certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
-
-            using var http = new HttpClient(FabricClientHandler.Create(json["port"]!.GetValue<int>(), json["dnsSuffix"]!.GetValue<string>(), certificate));
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "token");
-            var arm = new Uri(json["armEndpoint"]!.GetValue<string>());
-            var seed = await http.PutAsync(new Uri(arm, "_fabric/seed/vaults/kv9"), new StringContent("{\"location\":\"westus\"}", System.Text.Encoding.UTF8, "application/json"));
-            Assert.Equal(204, (int)seed.StatusCode);
-            var vault = new Uri($"https://kv9.vault.{json["dnsSuffix"]}:{json["port"]}/");
-            var set = await http.PutAsync(new Uri(vault, "secrets/s1?api-version=7.5"), new StringContent("{\"value\":\"v\"}", System.Text.Encoding.UTF8, "application/json"));
-            Assert.Equal(200, (int)set.StatusCode);
-            var log = JsonNode.Parse(await http.GetStringAsync(new Uri(arm, "_fabric/operations")))!.AsArray();
-            Assert.Equal("/secrets/s1", log[0]!["path"]!.GetValue<string>());
+            await use(json, certificate);
         }
         finally
         {
@@ -56,4 +49,42 @@ public sealed class StandaloneTests
             Directory.Delete(state, recursive: true);
         }
     }
+
+    [Fact]
+    public Task The_standalone_fabric_publishes_its_connection_details_and_serves_the_admin_api() =>
+        WithStandaloneAsync(Array.Empty<string>(), async (json, certificate) =>
+        {
+
+            using var http = new HttpClient(FabricClientHandler.Create(json["port"]!.GetValue<int>(), json["dnsSuffix"]!.GetValue<string>(), certificate));
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "token");
+            var arm = new Uri(json["armEndpoint"]!.GetValue<string>());
+            var seed = await http.PutAsync(new Uri(arm, "_fabric/seed/vaults/kv9"), new StringContent("{\"location\":\"westus\"}", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(204, (int)seed.StatusCode);
+            var vault = new Uri($"https://kv9.vault.{json["dnsSuffix"]}:{json["port"]}/");
+            var set = await http.PutAsync(new Uri(vault, "secrets/s1?api-version=7.5"), new StringContent("{\"value\":\"v\"}", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(200, (int)set.StatusCode);
+            var log = JsonNode.Parse(await http.GetStringAsync(new Uri(arm, "_fabric/operations")))!.AsArray();
+            Assert.Equal("/secrets/s1", log[0]!["path"]!.GetValue<string>());
+        });
+
+    [Fact]
+    public Task With_the_secret_deleted_scenario_the_fabric_starts_broken_and_is_reachable_through_its_proxy() =>
+        WithStandaloneAsync(new[] { "--scenario", SecretDeletedScenario.Name }, async (json, certificate) =>
+        {
+            Assert.Equal(SecretDeletedScenario.Details().ToJsonString(), json["scenario"]!.ToJsonString());
+            var thumbprint = certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var http = new HttpClient(new SocketsHttpHandler
+            {
+                Proxy = new System.Net.WebProxy(new Uri(json["proxy"]!.GetValue<string>())),
+                SslOptions = { RemoteCertificateValidationCallback = (_, c, _, _) => c != null && c.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256) == thumbprint },
+            });
+            var site = await http.GetAsync($"https://{SecretDeletedScenario.Site}.web.{json["dnsSuffix"]}/");
+            Assert.Equal(503, (int)site.StatusCode);
+            Assert.Contains("Key Vault reference failed", await site.Content.ReadAsStringAsync());
+
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "token");
+            var deleted = await http.GetAsync($"https://{SecretDeletedScenario.Vault}.vault.{json["dnsSuffix"]}:{json["port"]}/deletedsecrets/{SecretDeletedScenario.DeletedSecret}?api-version=7.5");
+            Assert.Equal(200, (int)deleted.StatusCode);
+            Assert.DoesNotContain("\"value\"", await deleted.Content.ReadAsStringAsync());
+        });
 }

@@ -3,10 +3,11 @@ using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Fabric.Core;
+using AppServiceDr.Fabric.Scenarios;
 
 namespace AppServiceDr.Fabric;
 
-/// <summary>Standalone entry: dotnet run --project tests/AppServiceDr.Fabric -- --port 8443 --state &lt;dir&gt;.</summary>
+/// <summary>Standalone entry: dotnet run --project tests/AppServiceDr.Fabric -- --port 8443 --state &lt;dir&gt; [--scenario secret-deleted].</summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -29,8 +30,18 @@ public static class Program
                     options.DnsSuffix = value;
                     i++;
                     break;
+                case "--proxy-port" when value != null:
+                    options.ProxyPort = int.Parse(value, CultureInfo.InvariantCulture);
+                    i++;
+                    break;
+                case "--scenario" when value == SecretDeletedScenario.Name:
+                    SecretDeletedScenario.ApplyTimings(options.Timings);
+                    options.Seed = SecretDeletedScenario.Apply;
+                    options.ScenarioDetails = SecretDeletedScenario.Details();
+                    i++;
+                    break;
                 default:
-                    Console.Error.WriteLine("usage: AppServiceDr.Fabric [--port N] [--state DIR] [--dns-suffix SUFFIX]");
+                    Console.Error.WriteLine("usage: AppServiceDr.Fabric [--port N] [--proxy-port N] [--state DIR] [--dns-suffix SUFFIX] [--scenario " + SecretDeletedScenario.Name + "]");
                     return 2;
             }
         }
@@ -45,6 +56,7 @@ public static class Program
         await using var server = await FabricServer.StartAsync(options, stop.Token).ConfigureAwait(false);
         Console.WriteLine($"fabric listening on 127.0.0.1:{server.Port} (started in {started.ElapsedMilliseconds} ms)");
         Console.WriteLine($"arm: {server.ArmEndpoint}");
+        Console.WriteLine($"proxy for fabric host names (HTTPS_PROXY): {server.Proxy.Endpoint}");
         Console.WriteLine($"certificate sha256: {server.Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}");
         if (options.StateDirectory != null)
         {

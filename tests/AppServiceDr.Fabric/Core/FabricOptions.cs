@@ -20,6 +20,15 @@ public sealed class FabricOptions
 
     public IPAddress ListenAddress { get; set; } = IPAddress.Loopback;
 
+    /// <summary>Port of the CONNECT proxy to fabric hosts (<see cref="FabricProxy"/>); 0 picks a free one.</summary>
+    public int ProxyPort { get; set; }
+
+    /// <summary>Seeding applied once the fabric listens and before it announces itself (fabric.json).</summary>
+    public Action<FabricState>? Seed { get; set; }
+
+    /// <summary>What the seeding set up, for scripts: announced in fabric.json under "scenario".</summary>
+    public System.Text.Json.Nodes.JsonObject? ScenarioDetails { get; set; }
+
     /// <summary>Durations of the modelled state transitions; changeable while running.</summary>
     public FabricTimings Timings { get; set; } = new FabricTimings();
 

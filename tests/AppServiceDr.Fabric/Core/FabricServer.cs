@@ -44,6 +44,9 @@ public sealed class FabricServer : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>The CONNECT proxy that tunnels every fabric host name to <see cref="Port"/> (for HTTPS_PROXY).</summary>
+    public FabricProxy Proxy { get; private set; } = null!;
+
     /// <summary>The public part of the server certificate, for pinning.</summary>
     public X509Certificate2 Certificate { get; }
 
@@ -101,6 +104,11 @@ public sealed class FabricServer : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Port = new Uri(address.Replace("*", "localhost", StringComparison.Ordinal)).Port;
+        server.Proxy = FabricProxy.Start(options.ListenAddress, options.ProxyPort, server.Port, options.DnsSuffix);
+        if (options.Seed != null)
+        {
+            server.Control(options.Seed);
+        }
         server.WriteConnectionDetails();
         return server;
     }
@@ -115,6 +123,7 @@ public sealed class FabricServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Proxy.DisposeAsync().ConfigureAwait(false);
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _serverCertificate.Dispose();
@@ -141,6 +150,8 @@ public sealed class FabricServer : IAsyncDisposable
             ["graphEndpoint"] = GraphEndpoint.ToString(),
             ["loginEndpoint"] = LoginEndpoint.ToString(),
             ["keyVaultResource"] = KeyVaultResource,
+            ["proxy"] = Proxy.Endpoint.ToString(),
+            ["scenario"] = Options.ScenarioDetails?.DeepClone(),
         };
         // Written last and atomically: its presence tells a waiting script the fabric is ready.
         var target = Path.Combine(Options.StateDirectory, "fabric.json");

@@ -63,6 +63,43 @@ public sealed class KeyVaultProvider : IFabricProvider
         AddVersion(vault, name, value, null, null, Unix(state.Now));
     }
 
+    /// <summary>Soft-deletes an active secret directly, as a DELETE through the data plane would (in-process seeding of an incident).</summary>
+    public static void DeleteSeededSecret(FabricState state, string vaultName, string name)
+    {
+        var vault = state.Store<VaultStore>().Find(vaultName) ?? throw new InvalidOperationException($"Vault '{vaultName}' is not seeded.");
+        var secret = Find(vault, name);
+        if (secret == null || secret.State != SecretState.Active)
+        {
+            throw new InvalidOperationException($"Secret '{name}' is not active in vault '{vaultName}'.");
+        }
+        SoftDelete(state, vault, secret);
+    }
+
+    /// <summary>Deletion pending for SecretDeletionMs, then deleted-but-recoverable until the scheduled purge date.</summary>
+    private static void SoftDelete(FabricState state, Vault vault, VaultSecret secret)
+    {
+        var now = state.Now;
+        var deletedDate = Unix(now);
+        secret.State = SecretState.Deleting;
+        secret.DeletedDate = deletedDate;
+        secret.ScheduledPurgeDate = Unix(now.AddDays(state.Timings.SoftDeleteRetentionDays));
+        state.Operations.Schedule(state.Timings.SecretDeletionMs, () =>
+        {
+            if (secret.State == SecretState.Deleting)
+            {
+                secret.State = SecretState.Deleted;
+            }
+        });
+        // Past the retention period the service purges the secret for good.
+        state.Operations.Schedule(TimeSpan.FromDays(state.Timings.SoftDeleteRetentionDays), () =>
+        {
+            if (secret.State == SecretState.Deleted && secret.DeletedDate == deletedDate && vault.Secrets.TryGetValue(secret.Name, out var current) && ReferenceEquals(current, secret))
+            {
+                vault.Secrets.Remove(secret.Name);
+            }
+        });
+    }
+
     private static long Unix(DateTimeOffset time) => time.ToUnixTimeSeconds();
 
     private Vault RequireVault(FabricRequest request) =>
@@ -233,26 +270,7 @@ public sealed class KeyVaultProvider : IFabricProvider
         {
             throw StateConflict(secret);
         }
-        var now = _state.Now;
-        var deletedDate = Unix(now);
-        secret.State = SecretState.Deleting;
-        secret.DeletedDate = deletedDate;
-        secret.ScheduledPurgeDate = Unix(now.AddDays(_state.Timings.SoftDeleteRetentionDays));
-        _state.Operations.Schedule(_state.Timings.SecretDeletionMs, () =>
-        {
-            if (secret.State == SecretState.Deleting)
-            {
-                secret.State = SecretState.Deleted;
-            }
-        });
-        // Past the retention period the service purges the secret for good.
-        _state.Operations.Schedule(TimeSpan.FromDays(_state.Timings.SoftDeleteRetentionDays), () =>
-        {
-            if (secret.State == SecretState.Deleted && secret.DeletedDate == deletedDate && vault.Secrets.TryGetValue(secret.Name, out var current) && ReferenceEquals(current, secret))
-            {
-                vault.Secrets.Remove(secret.Name);
-            }
-        });
+        SoftDelete(_state, vault, secret);
         return FabricResult.Ok(DeletedBundle(request, secret));
     }
 
