@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net.Http;
@@ -11,11 +10,7 @@ using AppServiceDr.Engine.Azure;
 using AppServiceDr.Engine.KeyVault;
 using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Fabric.Core;
-using AppServiceDr.Fabric.KeyVault;
-using AppServiceDr.Fabric.Sql;
-using AppServiceDr.Fabric.Web;
-using Azure.Core.Pipeline;
-using Azure.Security.KeyVault.Secrets;
+using AppServiceDr.Fabric.Scenarios;
 
 namespace AppServiceDr.Rehearsal
 {
@@ -27,10 +22,10 @@ namespace AppServiceDr.Rehearsal
     /// </summary>
     public static class Program
     {
-        private const string Subscription = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
-        private const string ResourceGroup = "rg-portal";
-        private const string Vault = "kv-portal";
-        private const string Site = "portal";
+        private const string Subscription = SecretDeletedScenario.Subscription;
+        private const string ResourceGroup = SecretDeletedScenario.ResourceGroup;
+        private const string Vault = SecretDeletedScenario.Vault;
+        private const string Site = SecretDeletedScenario.Site;
 
         public static async Task<int> Main(string[] args)
         {
@@ -39,22 +34,18 @@ namespace AppServiceDr.Rehearsal
             var reportPath = Arg("--report");
 
             Console.WriteLine("AppServiceDr rehearsal: Key Vault secret deleted (seed 004, scenario 2)");
-            await using var fabric = await FabricServer.StartAsync(new FabricOptions
-            {
-                Timings = { SecretRecoveryMs = 1500, SiteRestartMs = 500, SiteWarmupMs = 2000 },
-            });
+            var options = new FabricOptions { Seed = SecretDeletedScenario.Apply };
+            SecretDeletedScenario.ApplyTimings(options.Timings);
+            await using var fabric = await FabricServer.StartAsync(options);
             Console.WriteLine($"Local Azure fabric on 127.0.0.1:{fabric.Port}, certificate pinned (SHA-256 {AzureThumbprint(fabric)})");
-            Seed(fabric);
             var environment = EnvironmentFor(fabric);
-
-            await BreakAsync(fabric);
             var health = await ProbeAsync(fabric);
             Console.WriteLine($"The app is down: https://{fabric.SiteHostName(Site)}/ answers {health.Status} ({health.Body.Trim()})");
 
             var request = new SecretRecoveryRequest
             {
                 VaultUri = environment.VaultUri(Vault),
-                Names = new[] { "AzureAdClientSecret" },
+                Names = new[] { SecretDeletedScenario.DeletedSecret },
                 PollInterval = TimeSpan.FromMilliseconds(250),
             };
             var app = new WebAppTarget
@@ -92,30 +83,6 @@ namespace AppServiceDr.Rehearsal
             return ok ? 0 : 1;
         }
 
-        private static void Seed(FabricServer fabric) => fabric.Control(s =>
-        {
-            KeyVaultProvider.SeedVault(s, Vault, "westus2");
-            KeyVaultProvider.SeedSecret(s, Vault, "AzureAdClientSecret", "rehearsal-client-secret-" + Guid.NewGuid().ToString("N"));
-            KeyVaultProvider.SeedSecret(s, Vault, "SqlConnectionString", "Server=tcp:sql-portal;Database=AppRequestPortal");
-            var server = $"/subscriptions/{Subscription}/resourceGroups/{ResourceGroup}/providers/Microsoft.Sql/servers/sql-portal";
-            SqlProvider.SeedServer(s, Subscription, ResourceGroup, "sql-portal", "westus2");
-            SqlProvider.SeedDatabase(s, server, "AppRequestPortal");
-            WebProvider.SeedSite(s, Subscription, ResourceGroup, Site, "westus2", new[]
-            {
-                new KeyValuePair<string, string>("AzureAd__ClientSecret", $"@Microsoft.KeyVault(VaultName={Vault};SecretName=AzureAdClientSecret)"),
-                new KeyValuePair<string, string>("ConnectionStrings__Portal", $"@Microsoft.KeyVault(VaultName={Vault};SecretName=SqlConnectionString)"),
-            }, server + "/databases/AppRequestPortal");
-        });
-
-        /// <summary>The incident: someone deletes the app's client secret, and the app is restarted by the platform.</summary>
-        private static async Task BreakAsync(FabricServer fabric)
-        {
-            var client = new SecretClient(fabric.VaultUri(Vault), new FabricToken(), new SecretClientOptions { Transport = new HttpClientTransport(fabric.CreateClientHandler()) });
-            var deletion = await client.StartDeleteSecretAsync("AzureAdClientSecret");
-            await deletion.WaitForCompletionAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None);
-            fabric.Control(s => WebProvider.SeedSite(s, Subscription, ResourceGroup, Site, "westus2"));
-        }
-
         private static DrEnvironment EnvironmentFor(FabricServer fabric) => new DrEnvironment
         {
             Name = "Fabric",
@@ -138,11 +105,5 @@ namespace AppServiceDr.Rehearsal
         }
 
         private static string AzureThumbprint(FabricServer fabric) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(fabric.Certificate.RawData)).Substring(0, 16) + "…";
-
-        private sealed class FabricToken : Azure.Core.TokenCredential
-        {
-            public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext r, CancellationToken c) => new Azure.Core.AccessToken("rehearsal-token", DateTimeOffset.UtcNow.AddHours(1));
-            public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext r, CancellationToken c) => new ValueTask<Azure.Core.AccessToken>(GetToken(r, c));
-        }
     }
 }

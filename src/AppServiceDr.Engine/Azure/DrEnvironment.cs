@@ -120,6 +120,31 @@ namespace AppServiceDr.Engine.Azure
             KeyVaultDnsSuffix = "vault.azure.cn",
         };
 
+        /// <summary>
+        /// What a cmdlet's sign-in parameters describe: a named cloud (AzureCloud, AzureUSGovernment,
+        /// AzureChinaCloud), optionally another Resource Manager endpoint (Azure Stack Hub), optionally one more
+        /// trusted certificate, and how to sign in.
+        /// </summary>
+        public static DrEnvironment Create(string cloud, Uri? resourceManagerEndpoint, string? pinnedCertificateSha256, DrCredential credential)
+        {
+            var environment = cloud switch
+            {
+                "AzureCloud" => AzureCloud(),
+                "AzureUSGovernment" => AzureUSGovernment(),
+                "AzureChinaCloud" => AzureChinaCloud(),
+                _ => throw DrException.Precondition("UnknownEnvironment", DrErrorCategory.InvalidArgument,
+                    $"'{cloud}' is not a cloud this module knows; use AzureCloud, AzureUSGovernment or AzureChinaCloud, with -ResourceManagerEndpoint for Azure Stack Hub.", cloud),
+            };
+            if (resourceManagerEndpoint != null)
+            {
+                environment.Name = "Custom";
+                environment.ResourceManagerEndpoint = resourceManagerEndpoint;
+            }
+            environment.PinnedCertificateSha256 = pinnedCertificateSha256;
+            environment.Credential = credential ?? throw new ArgumentNullException(nameof(credential));
+            return environment;
+        }
+
         public Uri VaultUri(string vaultName) => new Uri("https://" + vaultName + "." + KeyVaultDnsSuffix + "/");
     }
 }

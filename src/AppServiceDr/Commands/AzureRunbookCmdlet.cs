@@ -44,25 +44,14 @@ namespace AppServiceDr.Commands
 
         protected DrEnvironment BuildEnvironment()
         {
-            var env = Environment switch
-            {
-                "AzureUSGovernment" => DrEnvironment.AzureUSGovernment(),
-                "AzureChinaCloud" => DrEnvironment.AzureChinaCloud(),
-                _ => DrEnvironment.AzureCloud(),
-            };
-            if (ResourceManagerEndpoint != null)
-            {
-                env.Name = "Custom";
-                env.ResourceManagerEndpoint = ResourceManagerEndpoint;
-            }
-            env.PinnedCertificateSha256 = TrustedCertificateSha256;
+            DrCredential credential;
             if (AccessToken != null)
-                env.Credential = DrCredential.FromAccessToken(AccessToken);
+                credential = DrCredential.FromAccessToken(AccessToken);
             else if (UseManagedIdentity || ManagedIdentityClientId != null)
-                env.Credential = DrCredential.ManagedIdentity(ManagedIdentityClientId);
+                credential = DrCredential.ManagedIdentity(ManagedIdentityClientId);
             else
-                env.Credential = DrCredential.Default(TenantId);
-            return env;
+                credential = DrCredential.Default(TenantId);
+            return DrEnvironment.Create(Environment, ResourceManagerEndpoint, TrustedCertificateSha256, credential);
         }
     }
 }

@@ -18,7 +18,10 @@ namespace AppServiceDr.Engine.Tests.Support
             _process = process;
         }
 
-        public static TestHostProcess Start(string command, params string[] args)
+        public static TestHostProcess Start(string command, params string[] args) => Start(null, command, args);
+
+        /// <summary>Starts the host with <paramref name="environment"/> added to (or, for null values, removed from) its environment.</summary>
+        public static TestHostProcess Start(System.Collections.Generic.IReadOnlyDictionary<string, string?>? environment, string command, params string[] args)
         {
             var dll = Path.Combine(AppContext.BaseDirectory, "AppServiceDr.Engine.TestHost.dll");
             if (!File.Exists(dll)) throw new FileNotFoundException("The engine test host was not built next to the tests.", dll);
@@ -31,6 +34,10 @@ namespace AppServiceDr.Engine.Tests.Support
             psi.ArgumentList.Add(dll);
             psi.ArgumentList.Add(command);
             foreach (var a in args) psi.ArgumentList.Add(a);
+            if (environment != null)
+                foreach (var variable in environment)
+                    if (variable.Value == null) psi.Environment.Remove(variable.Key);
+                    else psi.Environment[variable.Key] = variable.Value;
             var p = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the engine test host.");
             var host = new TestHostProcess(p);
             p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (host._output) host._output.AppendLine(e.Data); };
