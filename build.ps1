@@ -11,13 +11,18 @@ build/Package.proj in both cases, so the two never diverge. Runs on Windows Powe
   Package   dotnet msbuild build/Package.proj  -> out/AppServiceDr/<version>/
   Test      npm ci in build/tools (once), Build, Package, dotnet test AppServiceDr.sln, then the Pester
             suites in tests/Pester against the packaged module when Pester 5 is installed
-  Rehearse  dotnet run --project tests/AppServiceDr.Rehearsal
+  Rehearse  Build, Package, start the local fabric with seed 004 scenario 2 seeded (a Key Vault secret deleted,
+            the app down), then in a new session import the packaged module and recover: -WhatIf first, then for
+            real, printing the run report. The engine-level twin is dotnet run --project tests/AppServiceDr.Rehearsal.
 
 .EXAMPLE
 ./build.ps1 -Task Test
 
 .EXAMPLE
 ./build.ps1 -Task Build, Package -Configuration Debug
+
+.EXAMPLE
+./build.ps1 -Task Rehearse
 #>
 [CmdletBinding()]
 param(
@@ -83,12 +88,61 @@ function Invoke-TestTask {
     Invoke-PesterSuites
 }
 
-function Invoke-RehearseTask {
-    $project = Join-Path $root 'tests/AppServiceDr.Rehearsal'
-    if (-not (Test-Path -LiteralPath (Join-Path $project 'AppServiceDr.Rehearsal.csproj'))) {
-        throw "Rehearse needs the rehearsal project at $project, which this checkout does not have."
+function Get-PackagedManifest {
+    $manifest = Get-ChildItem -Path (Join-Path $root 'out/AppServiceDr') -Filter 'AppServiceDr.psd1' -Recurse -ErrorAction SilentlyContinue |
+        Sort-Object -Property { [version]$_.Directory.Name } -Descending | Select-Object -First 1
+    if (-not $manifest) {
+        throw 'No packaged module under out/AppServiceDr; the Package task makes one.'
     }
-    Invoke-Tool -FilePath dotnet -ArgumentList @('run', '--project', $project, '-c', $Configuration)
+    $manifest.FullName
+}
+
+function Invoke-RehearseTask {
+    # Scenario 2 through the packaged module, in a new session of this same edition: the fabric runs as its
+    # own process with the incident seeded, and the session reaches its host names through the fabric's proxy.
+    Invoke-BuildTask
+    Invoke-PackageTask
+    $manifest = Get-PackagedManifest
+    $fabricDll = Join-Path $root "tests/AppServiceDr.Fabric/bin/$Configuration/net10.0/AppServiceDr.Fabric.dll"
+    $state = Join-Path ([System.IO.Path]::GetTempPath()) ('appservicedr-rehearsal-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $fabricState = Join-Path $state 'fabric'
+    $null = New-Item -ItemType Directory -Path $fabricState -Force
+    $details = Join-Path $fabricState 'fabric.json'
+    $fabricArguments = @("`"$fabricDll`"", '--port', '0', '--state', "`"$fabricState`"", '--scenario', 'secret-deleted')
+    $fabric = Start-Process -FilePath dotnet -ArgumentList $fabricArguments -PassThru -NoNewWindow `
+        -RedirectStandardOutput (Join-Path $state 'fabric.out.log') -RedirectStandardError (Join-Path $state 'fabric.err.log')
+    $savedProxy = $env:HTTPS_PROXY
+    $savedNoProxy = $env:NO_PROXY
+    try {
+        $deadline = (Get-Date).AddSeconds(60)
+        while (-not (Test-Path -LiteralPath $details)) {
+            if ($fabric.HasExited) {
+                throw "The fabric exited ($($fabric.ExitCode)) before it was ready: $(Get-Content -LiteralPath (Join-Path $state 'fabric.err.log') -Raw)"
+            }
+            if ((Get-Date) -gt $deadline) {
+                throw 'The fabric did not announce itself within 60 seconds.'
+            }
+            Start-Sleep -Milliseconds 100
+        }
+        $proxy = (Get-Content -LiteralPath $details -Raw | ConvertFrom-Json).proxy
+        Write-Host "Fabric ready; the rehearsal session uses HTTPS_PROXY=$proxy" -ForegroundColor Cyan
+        # The child session inherits these; they are put back below.
+        $env:HTTPS_PROXY = $proxy
+        $env:NO_PROXY = ''
+        $shell = (Get-Process -Id $PID).Path
+        Invoke-Tool -FilePath $shell -ArgumentList @('-NoProfile', '-NonInteractive', '-File',
+            (Join-Path $root 'tests/AppServiceDr.Rehearsal/Invoke-ModuleRehearsal.ps1'),
+            '-ModulePath', $manifest, '-FabricDetailsPath', $details, '-StateDirectory', (Join-Path $state 'runs'))
+    }
+    finally {
+        $env:HTTPS_PROXY = $savedProxy
+        $env:NO_PROXY = $savedNoProxy
+        if (-not $fabric.HasExited) {
+            Stop-Process -Id $fabric.Id -Force
+            $fabric.WaitForExit()
+        }
+        Remove-Item -LiteralPath $state -Recurse -Force -ErrorAction SilentlyContinue
+    }
 }
 
 foreach ($name in $Task) {
