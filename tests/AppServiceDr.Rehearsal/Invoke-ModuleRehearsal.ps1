@@ -41,7 +41,8 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
 $fabric = Get-Content -LiteralPath $FabricDetailsPath -Raw | ConvertFrom-Json
-$scenario = $fabric.scenario
+# Strict mode refuses missing properties, so ask for them by name.
+$scenario = if ($fabric.PSObject.Properties['scenario']) { $fabric.scenario } else { $null }
 if ($null -eq $scenario -or $scenario.name -ne 'secret-deleted') {
     throw "The fabric at $FabricDetailsPath was not started with --scenario secret-deleted."
 }
