@@ -9,7 +9,8 @@ namespace AppServiceDr.Module.Tests.Support;
 /// <summary>One [Parameter] attribute of a cmdlet parameter: its behaviour in one parameter set.</summary>
 public sealed record ParameterSetUsage(string ParameterSet, bool Mandatory, int Position, bool FromPipeline, bool FromPipelineByPropertyName);
 
-public sealed record CmdletParameter(string Name, Type Type, IReadOnlyList<ParameterSetUsage> Usages)
+/// <summary>A cmdlet parameter: its name, type, [Parameter] attributes and the names its [Alias] attribute adds.</summary>
+public sealed record CmdletParameter(string Name, Type Type, IReadOnlyList<ParameterSetUsage> Usages, IReadOnlyList<string> Aliases)
 {
     /// <summary>How the parameter binds in a set: its attribute for that set, else its all-sets attribute, else null.</summary>
     public ParameterSetUsage? UsageIn(string parameterSet) =>
@@ -183,7 +184,7 @@ public sealed class ModuleMetadata : IDisposable
             if (usages.Count > 0)
             {
                 var memberType = member is PropertyInfo property ? property.PropertyType : ((FieldInfo)member).FieldType;
-                parameters.Add(new CmdletParameter(member.Name, memberType, usages));
+                parameters.Add(new CmdletParameter(member.Name, memberType, usages, ReadAliases(member)));
             }
         }
         return new CmdletShape(
@@ -203,8 +204,7 @@ public sealed class ModuleMetadata : IDisposable
             : new List<string> { CmdletShape.AllParameterSets };
         foreach (var argument in attribute.ConstructorArguments)
         {
-            var values = argument.Value as IEnumerable<CustomAttributeTypedArgument> ?? new[] { argument };
-            foreach (var value in values)
+            foreach (var value in Elements(argument))
             {
                 yield return value.Value switch
                 {
@@ -223,6 +223,17 @@ public sealed class ModuleMetadata : IDisposable
             Named(attribute, "Position") is int position ? position : int.MinValue,
             Named(attribute, "ValueFromPipeline") is true,
             Named(attribute, "ValueFromPipelineByPropertyName") is true);
+
+    private static IReadOnlyList<string> ReadAliases(MemberInfo member) => member.GetCustomAttributesData()
+        .Where(a => a.AttributeType.FullName == Sma + ".AliasAttribute")
+        .SelectMany(a => a.ConstructorArguments)
+        .SelectMany(Elements)
+        .Select(value => (string)value.Value!)
+        .ToList();
+
+    /// <summary>The values of a params-array attribute argument, or the argument itself when it is a single value.</summary>
+    private static IEnumerable<CustomAttributeTypedArgument> Elements(CustomAttributeTypedArgument argument) =>
+        argument.Value as IEnumerable<CustomAttributeTypedArgument> ?? new[] { argument };
 
     private static object? Named(CustomAttributeData attribute, string name) =>
         attribute.NamedArguments.Where(a => a.MemberName == name).Select(a => a.TypedValue.Value).FirstOrDefault();
