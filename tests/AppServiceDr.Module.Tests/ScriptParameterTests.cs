@@ -7,9 +7,10 @@ using AppServiceDr.Module.Tests.Support;
 namespace AppServiceDr.Module.Tests;
 
 /// <summary>
-/// The PowerShell that calls the module's cmdlets (the tracked .ps1/.psm1 files and the ```powershell examples of
-/// docs/cmdlets/*.md) names only parameters the cmdlets declare. No PowerShell engine runs here, so the scripts
-/// are parsed with tree-sitter-powershell and each parameter name is matched the way PowerShell binds it.
+/// The PowerShell that calls the module's cmdlets (the tracked .ps1/.psm1 files and the ```powershell blocks
+/// of every tracked .md file: help pages, runbook maps, READMEs) names only parameters the cmdlets declare.
+/// No PowerShell engine runs here, so the scripts are parsed with tree-sitter-powershell and each parameter
+/// name is matched the way PowerShell binds it.
 /// </summary>
 public sealed class ScriptParameterTests
 {
@@ -18,7 +19,7 @@ public sealed class ScriptParameterTests
 
     private static IReadOnlyList<string> CheckedFiles() =>
         Repo.TrackedFiles(".ps1", ".psm1")
-            .Concat(Repo.TrackedFiles(".md").Where(f => f.StartsWith("docs/cmdlets/", StringComparison.Ordinal)))
+            .Concat(Repo.TrackedFiles(".md"))
             .ToList();
 
     [Theory]
