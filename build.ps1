@@ -111,8 +111,12 @@ function Invoke-RehearseTask {
     $fabricArguments = @("`"$fabricDll`"", '--port', '0', '--state', "`"$fabricState`"", '--scenario', 'secret-deleted')
     $fabric = Start-Process -FilePath dotnet -ArgumentList $fabricArguments -PassThru -NoNewWindow `
         -RedirectStandardOutput (Join-Path $state 'fabric.out.log') -RedirectStandardError (Join-Path $state 'fabric.err.log')
-    $savedProxy = $env:HTTPS_PROXY
-    $savedNoProxy = $env:NO_PROXY
+    # The child session inherits the proxy variables; both spellings, since .NET on Linux prefers lower case.
+    $proxyVariables = 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'
+    $saved = New-Object -TypeName 'System.Collections.Generic.Dictionary[string,string]' -ArgumentList ([StringComparer]::Ordinal)
+    foreach ($variable in $proxyVariables) {
+        $saved[$variable] = [Environment]::GetEnvironmentVariable($variable)
+    }
     try {
         $deadline = (Get-Date).AddSeconds(60)
         while (-not (Test-Path -LiteralPath $details)) {
@@ -126,17 +130,18 @@ function Invoke-RehearseTask {
         }
         $proxy = (Get-Content -LiteralPath $details -Raw | ConvertFrom-Json).proxy
         Write-Host "Fabric ready; the rehearsal session uses HTTPS_PROXY=$proxy" -ForegroundColor Cyan
-        # The child session inherits these; they are put back below.
-        $env:HTTPS_PROXY = $proxy
-        $env:NO_PROXY = ''
+        foreach ($variable in $proxyVariables) {
+            [Environment]::SetEnvironmentVariable($variable, $(if ($variable -like '*_proxy' -and $variable -notlike 'no_*') { $proxy } else { $null }))
+        }
         $shell = (Get-Process -Id $PID).Path
         Invoke-Tool -FilePath $shell -ArgumentList @('-NoProfile', '-NonInteractive', '-File',
             (Join-Path $root 'tests/AppServiceDr.Rehearsal/Invoke-ModuleRehearsal.ps1'),
             '-ModulePath', $manifest, '-FabricDetailsPath', $details, '-StateDirectory', (Join-Path $state 'runs'))
     }
     finally {
-        $env:HTTPS_PROXY = $savedProxy
-        $env:NO_PROXY = $savedNoProxy
+        foreach ($variable in $proxyVariables) {
+            [Environment]::SetEnvironmentVariable($variable, $saved[$variable])
+        }
         if (-not $fabric.HasExited) {
             Stop-Process -Id $fabric.Id -Force
             $fabric.WaitForExit()
