@@ -57,9 +57,17 @@ namespace AppServiceDr.Rehearsal
             var runner = new RunbookRunner(store);
 
             Console.WriteLine();
-            Console.WriteLine("== Invoke-KeyVaultSecretRecovery -VaultName kv-portal -Name AzureAdClientSecret -WebAppName portal -WhatIf");
+            Console.WriteLine("== Invoke-KeyVaultSecretRecovery -VaultName kv-portal -All -WhatIf");
             var mutationsBefore = fabric.Log.Entries.Count(e => e.Succeeded);
             var redactor = new SecretRedactor();
+            var listing = await runner.RunAsync(await KeyVaultRecoveryRunbook.CreateAsync(environment, new SecretRecoveryRequest { VaultUri = request.VaultUri, All = true }, null, redactor, CancellationToken.None),
+                new ConsoleHost(whatIf: true), new RunOptions { WhatIf = true, Redactor = redactor });
+            var deleted = KeyVaultRecoveryRunbook.Results(listing);
+            foreach (var d in deleted)
+                Console.WriteLine($"{d.Name}: deleted {d.DeletedOn:u}, purge scheduled {d.ScheduledPurgeDate:u}, recovery level {d.RecoveryLevel}");
+
+            Console.WriteLine();
+            Console.WriteLine("== Invoke-KeyVaultSecretRecovery -VaultName kv-portal -Name AzureAdClientSecret -WebAppName portal -WhatIf");
             var plan = await runner.RunAsync(await KeyVaultRecoveryRunbook.CreateAsync(environment, request, app, redactor, CancellationToken.None),
                 new ConsoleHost(whatIf: true), new RunOptions { WhatIf = true, Redactor = redactor });
             var changedByWhatIf = fabric.Log.Entries.Count(e => e.Succeeded) - mutationsBefore;
@@ -78,7 +86,7 @@ namespace AppServiceDr.Rehearsal
             Console.WriteLine(ReportExporter.ToMarkdown(report));
             if (reportPath != null) ReportExporter.Write(report, ReportFormat.Markdown, reportPath, overwrite: true);
 
-            var ok = changedByWhatIf == 0 && plan.JournalPath == null && report.Status == RunStatus.Succeeded && health.Status == 200;
+            var ok = deleted.Any(d => d.Name == SecretDeletedScenario.DeletedSecret) && changedByWhatIf == 0 && plan.JournalPath == null && report.Status == RunStatus.Succeeded && health.Status == 200;
             Console.WriteLine(ok ? "Rehearsal passed: the app is healthy again." : "Rehearsal FAILED.");
             return ok ? 0 : 1;
         }
