@@ -164,6 +164,21 @@ public sealed class HelpTests
             yield return $"SYNTAX marks '{defaultSet}' as the default set; the cmdlet's default is '{cmdlet.DefaultParameterSetName}'";
         }
 
+        foreach (var syntax in doc.Syntax.Where(s => sets.Contains(s.ParameterSet)))
+        {
+            var inSet = compiled.Values.Where(p => p.UsageIn(syntax.ParameterSet) != null).Select(p => p.Name)
+                .Concat(cmdlet.SupportsShouldProcess ? ShouldProcessParameters : Array.Empty<string>()).ToList();
+            var shown = System.Text.RegularExpressions.Regex.Matches(syntax.Text, @"(?<=[\s\[])-([A-Za-z][A-Za-z0-9]*)").Select(m => m.Groups[1].Value).ToList();
+            foreach (var missing in inSet.Except(shown, StringComparer.Ordinal))
+            {
+                yield return $"SYNTAX of '{syntax.ParameterSet}' does not show -{missing}";
+            }
+            foreach (var extra in shown.Except(inSet, StringComparer.Ordinal))
+            {
+                yield return $"SYNTAX of '{syntax.ParameterSet}' shows -{extra}, which is not in that set";
+            }
+        }
+
         foreach (var parameter in doc.Parameters.Where(p => compiled.ContainsKey(p.Name)))
         {
             var actual = compiled[parameter.Name];
