@@ -71,6 +71,16 @@ namespace AppServiceDr.Engine.Azure
 
         internal static TokenCredential CreateCredential(DrEnvironment environment, SecretRedactor redactor)
         {
+            var credential = CreateSignInCredential(environment, redactor);
+            var databaseToken = environment.Credential.DatabaseToken;
+            if (databaseToken == null) return credential;
+            var token = SecureStrings.Unprotect(databaseToken);
+            redactor.Register(token);
+            return new DatabaseTokenCredential(credential, Scope(environment.SqlDatabaseAudience), new AccessToken(token, DateTimeOffset.UtcNow.AddHours(1)));
+        }
+
+        private static TokenCredential CreateSignInCredential(DrEnvironment environment, SecretRedactor redactor)
+        {
             var c = environment.Credential;
             switch (c.Kind)
             {
@@ -132,6 +142,30 @@ namespace AppServiceDr.Engine.Azure
         {
             using var sha = SHA256.Create();
             return BitConverter.ToString(sha.ComputeHash(certificate.RawData)).Replace("-", "");
+        }
+
+        /// <summary>The database token for the database scope; every other scope goes to the sign-in credential.</summary>
+        private sealed class DatabaseTokenCredential : TokenCredential
+        {
+            private readonly TokenCredential _signIn;
+            private readonly string _databaseScope;
+            private readonly AccessToken _databaseToken;
+
+            public DatabaseTokenCredential(TokenCredential signIn, string databaseScope, AccessToken databaseToken)
+            {
+                _signIn = signIn;
+                _databaseScope = databaseScope;
+                _databaseToken = databaseToken;
+            }
+
+            private bool ForDatabase(TokenRequestContext context) =>
+                context.Scopes.Length == 1 && string.Equals(context.Scopes[0], _databaseScope, StringComparison.OrdinalIgnoreCase);
+
+            public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+                ForDatabase(requestContext) ? _databaseToken : _signIn.GetToken(requestContext, cancellationToken);
+
+            public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+                ForDatabase(requestContext) ? new ValueTask<AccessToken>(_databaseToken) : _signIn.GetTokenAsync(requestContext, cancellationToken);
         }
 
         /// <summary>A token handed to us (Get-AzAccessToken, or a test), returned for every scope.</summary>

@@ -54,6 +54,24 @@ namespace AppServiceDr.Engine.Azure
             return new DrCredential(DrCredentialKind.AccessToken) { SecureToken = token, TokenExpiresOn = expiresOn ?? DateTimeOffset.UtcNow.AddHours(1) };
         }
 
+        /// <summary>A token for Azure SQL Database connections (audience <see cref="DrEnvironment.SqlDatabaseAudience"/>),
+        /// used instead of asking this credential for one. A token passed with <see cref="FromAccessToken(SecureString, DateTimeOffset?)"/>
+        /// is a Resource Manager token, which a database refuses, so that kind needs this to connect to a database.</summary>
+        internal SecureString? DatabaseToken { get; private set; }
+
+        public bool HasDatabaseAccessToken => DatabaseToken != null;
+
+        /// <summary>This credential, with a separate token for Azure SQL Database connections
+        /// (for example from Get-AzAccessToken -ResourceUrl https://database.windows.net/ -AsSecureString).</summary>
+        public DrCredential WithDatabaseAccessToken(SecureString token)
+        {
+            if (token == null || token.Length == 0)
+                throw DrException.Precondition("DatabaseAccessTokenEmpty", DrErrorCategory.InvalidArgument, "The database access token is empty.");
+            var copy = (DrCredential)MemberwiseClone();
+            copy.DatabaseToken = token;
+            return copy;
+        }
+
         public override string ToString() => Kind + (ClientId != null ? " " + ClientId : "");
     }
 

@@ -56,8 +56,8 @@ namespace AppServiceDr.Engine.AzureSql
         /// geo-replication when swapping, target name free) and builds the runbook.</summary>
         public static async Task<RunbookDefinition> CreateAsync(DrEnvironment environment, AzureSqlRestoreRequest request, SecretRedactor redactor, DateTimeOffset now, CancellationToken ct)
         {
+            Validate(request, environment);
             var azure = new AzureConnection(environment, redactor);
-            Validate(request);
             var source = Db(request.SubscriptionId, request.ResourceGroupName, request.ServerName, request.DatabaseName);
             var targetRg = request.TargetResourceGroupName ?? request.ResourceGroupName;
             var targetServer = request.TargetServerName ?? request.ServerName;
@@ -153,6 +153,7 @@ namespace AppServiceDr.Engine.AzureSql
                 DataAsOf = ParseIso(Get("DataAsOf")),
                 OldDatabaseName = Maybe("OldDatabaseName") ?? "",
             };
+            Validate(request, environment);
             return Build(environment, new AzureConnection(environment, redactor), request, plan, redactor);
         }
 
@@ -245,8 +246,14 @@ namespace AppServiceDr.Engine.AzureSql
 
         private static DateTimeOffset ParseIso(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
-        private static void Validate(AzureSqlRestoreRequest r)
+        private static void Validate(AzureSqlRestoreRequest r, DrEnvironment environment)
         {
+            // A token handed in is the Resource Manager one; a database refuses it, so the run would restore and
+            // then fail at the check. Say so before anything starts.
+            if (r.VerifyQuery != null && environment.Credential.Kind == DrCredentialKind.AccessToken && !environment.Credential.HasDatabaseAccessToken)
+                throw DrException.Precondition("VerifyQueryNeedsDatabaseToken", DrErrorCategory.InvalidArgument,
+                    "-VerifyQuery connects to the database, which does not accept the Resource Manager token given with -AccessToken. Give a database token too: -DatabaseAccessToken (Get-AzAccessToken -ResourceUrl "
+                    + environment.SqlDatabaseAudience + " -AsSecureString).Token.", r.DatabaseName);
             ArmPath.Validate(r.SubscriptionId, r.ResourceGroupName, r.ServerName, r.DatabaseName);
             if (r.FromGeoBackup == r.PointInTime.HasValue)
                 throw DrException.Precondition("RestoreSourceAmbiguous", DrErrorCategory.InvalidArgument, "Give either -PointInTime or -FromGeoBackup.", r.DatabaseName);

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Security;
 using AppServiceDr.Engine;
 using AppServiceDr.Engine.AppService;
 using AppServiceDr.Engine.AzureSql;
@@ -168,6 +169,14 @@ namespace AppServiceDr.Commands
         [ValidateNotNullOrEmpty]
         public string? VerifyQuery { get; set; }
 
+        /// <summary>A token for the database (Get-AzAccessToken -ResourceUrl https://database.windows.net/ -AsSecureString),
+        /// used by -VerifyQuery. Needed with -AccessToken, whose Resource Manager token a database refuses.</summary>
+        [Parameter(ParameterSetName = PointInTimeSet)]
+        [Parameter(ParameterSetName = GeoBackupSet)]
+        [Parameter(ParameterSetName = ResumeSet)]
+        [ValidateNotNull]
+        public SecureString? DatabaseAccessToken { get; set; }
+
         /// <summary>Then restart this App Service app and wait until it is healthy.</summary>
         [Parameter(ParameterSetName = PointInTimeSet)]
         [Parameter(ParameterSetName = GeoBackupSet)]
@@ -258,6 +267,7 @@ namespace AppServiceDr.Commands
             var environment = BuildEnvironment();
             Execute(async (journaled, host, token) =>
             {
+                if (DatabaseAccessToken != null) environment.Credential = environment.Credential.WithDatabaseAccessToken(DatabaseAccessToken);
                 if (journaled != null) return AzureSqlRestoreRunbook.ForResume(environment, journaled, redactor);
                 if (DatabaseName!.Length != 1)
                     throw new DrException("OneAzureDatabase", DrErrorCategory.InvalidArgument, "An Azure SQL restore takes exactly one -DatabaseName.") { IsPrecondition = true };

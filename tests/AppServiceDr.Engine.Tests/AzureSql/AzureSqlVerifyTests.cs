@@ -23,6 +23,7 @@ namespace AppServiceDr.Engine.Tests.AzureSql
         private const string Restored = "AppRequestPortal-restored";
         private const string Query = "SELECT COUNT(*) FROM dbo.Requests WHERE CreatedAt > DATEADD(day, -1, SYSUTCDATETIME())";
         private const string Principal = "dr-runbook@contoso.test";
+        private const string DatabaseToken = "database-audience-token-3c41e0";
         private static readonly string West = $"/subscriptions/{Sub}/resourceGroups/rg-west/providers/Microsoft.Sql/servers/sql-west";
         private FabricFixture _fabric = null!;
         private readonly SimSqlServer _tds = new SimSqlServer();
@@ -38,8 +39,9 @@ namespace AppServiceDr.Engine.Tests.AzureSql
                 SqlProvider.SeedServer(s, Sub, "rg-west", "sql-west", "westus", fullyQualifiedDomainName: _tds.DataSource);
                 SqlProvider.SeedDatabase(s, West, "AppRequestPortal", seeded.AddDays(-7), seeded.AddMinutes(-40));
             });
-            // The token the fabric environment's credential hands out is the one the database accepts.
-            _tds.AddAccessToken(FabricFixture.Token, Principal);
+            // As with -AccessToken and -DatabaseAccessToken: one token for Resource Manager, another that the database accepts.
+            _fabric.Environment.Credential = DrCredential.FromAccessToken(FabricFixture.Token).WithDatabaseAccessToken(Sql.SimServerFixture.Secure(DatabaseToken));
+            _tds.AddAccessToken(DatabaseToken, Principal);
             _restoredCopy = _tds.Catalog.AddDatabase(new SimDatabase(Restored));
         }
 
@@ -131,7 +133,7 @@ namespace AppServiceDr.Engine.Tests.AzureSql
         public async Task A_token_the_database_does_not_accept_is_LoginFailed_and_appears_nowhere()
         {
             const string other = "fabric-token-of-another-tenant-77ad";
-            _fabric.Environment.Credential = DrCredential.FromAccessToken(other);
+            _fabric.Environment.Credential = DrCredential.FromAccessToken(FabricFixture.Token).WithDatabaseAccessToken(Sql.SimServerFixture.Secure(other));
             _restoredCopy.Answer(Query, new TdsColumn("", TdsColumnType.Int), 42);
             var host = new RecordingHost();
 
@@ -147,6 +149,33 @@ namespace AppServiceDr.Engine.Tests.AzureSql
             Assert.Equal(AccessTokenRefusal.Unknown, Assert.Single(_tds.Logins).TokenRefusal);
             var everything = host.AllText().Concat(report.Steps.Select(s => s.Error ?? "")).Concat(new[] { JournalText() });
             Assert.DoesNotContain(everything, t => t.Contains(other));
+        }
+
+        [Fact]
+        public async Task With_only_a_resource_manager_token_the_verify_query_is_refused_before_anything_happens()
+        {
+            _fabric.Environment.Credential = DrCredential.FromAccessToken(FabricFixture.Token);
+
+            var error = await Assert.ThrowsAsync<DrException>(() => RunAsync(Request()));
+
+            Assert.Equal("VerifyQueryNeedsDatabaseToken", error.ErrorId);
+            Assert.True(error.IsPrecondition);
+            Assert.Contains("-DatabaseAccessToken", error.Message);
+            Assert.Empty(_fabric.Server.Log.Entries);
+            Assert.Empty(_tds.Logins);
+            Assert.False(Directory.Exists(Path.Combine(_state.Path, "runs")));
+        }
+
+        [Fact]
+        public async Task The_database_gets_the_database_token_even_where_the_resource_manager_token_would_also_log_in()
+        {
+            _tds.AddAccessToken(FabricFixture.Token, "resource-manager-principal@contoso.test");
+            _restoredCopy.Answer(Query, new TdsColumn("", TdsColumnType.Int), 1);
+
+            var report = await RunAsync(Request());
+
+            Assert.Equal(RunStatus.Succeeded, report.Status);
+            Assert.Equal(Principal, Assert.Single(_tds.Logins).Principal);
         }
 
         [Fact]
