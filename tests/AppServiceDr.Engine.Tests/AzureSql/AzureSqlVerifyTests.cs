@@ -40,7 +40,7 @@ namespace AppServiceDr.Engine.Tests.AzureSql
                 SqlProvider.SeedDatabase(s, West, "AppRequestPortal", seeded.AddDays(-7), seeded.AddMinutes(-40));
             });
             // As with -AccessToken and -DatabaseAccessToken: one token for Resource Manager, another that the database accepts.
-            _fabric.Environment.Credential = DrCredential.FromAccessToken(FabricFixture.Token).WithDatabaseAccessToken(Sql.SimServerFixture.Secure(DatabaseToken));
+            _fabric.Environment.Credential = DrCredential.FromAccessToken(FabricFixture.Token).WithDatabaseAccessToken(TestSecrets.Secure(DatabaseToken));
             _tds.AddAccessToken(DatabaseToken, Principal);
             _restoredCopy = _tds.Catalog.AddDatabase(new SimDatabase(Restored));
         }
@@ -133,7 +133,7 @@ namespace AppServiceDr.Engine.Tests.AzureSql
         public async Task A_token_the_database_does_not_accept_is_LoginFailed_and_appears_nowhere()
         {
             const string other = "fabric-token-of-another-tenant-77ad";
-            _fabric.Environment.Credential = DrCredential.FromAccessToken(FabricFixture.Token).WithDatabaseAccessToken(Sql.SimServerFixture.Secure(other));
+            _fabric.Environment.Credential = DrCredential.FromAccessToken(FabricFixture.Token).WithDatabaseAccessToken(TestSecrets.Secure(other));
             _restoredCopy.Answer(Query, new TdsColumn("", TdsColumnType.Int), 42);
             var host = new RecordingHost();
 

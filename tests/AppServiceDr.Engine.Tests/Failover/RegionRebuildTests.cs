@@ -4,7 +4,6 @@ using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
-using System.Security;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -15,6 +14,7 @@ using AppServiceDr.Engine.Tests.Support;
 using AppServiceDr.Fabric.Graph;
 using AppServiceDr.Fabric.Sql;
 using AppServiceDr.Fabric.Web;
+using static AppServiceDr.Engine.Tests.Support.TestSecrets;
 
 namespace AppServiceDr.Engine.Tests.Failover
 {
@@ -80,14 +80,6 @@ namespace AppServiceDr.Engine.Tests.Failover
             await _fabric.DisposeAsync();
             _state.Dispose();
             _files.Dispose();
-        }
-
-        private static SecureString Secure(string value)
-        {
-            var s = new SecureString();
-            foreach (var c in value) s.AppendChar(c);
-            s.MakeReadOnly();
-            return s;
         }
 
         private RegionRebuildRequest Request() => new RegionRebuildRequest

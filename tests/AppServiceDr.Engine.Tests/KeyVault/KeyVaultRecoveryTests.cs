@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.AppService;
@@ -14,6 +13,7 @@ using AppServiceDr.Fabric.KeyVault;
 using AppServiceDr.Fabric.Web;
 using Azure.Security.KeyVault.Secrets;
 using Azure.Core.Pipeline;
+using static AppServiceDr.Engine.Tests.Support.TestSecrets;
 
 namespace AppServiceDr.Engine.Tests.KeyVault
 {
@@ -322,14 +322,6 @@ namespace AppServiceDr.Engine.Tests.KeyVault
             });
             foreach (var value in new[] { NewValue, ClientSecretValue, StorageValue, FabricFixture.Token })
                 Assert.DoesNotContain(value, produced);
-        }
-
-        private static SecureString Secure(string text)
-        {
-            var s = new SecureString();
-            foreach (var c in text) s.AppendChar(c);
-            s.MakeReadOnly();
-            return s;
         }
 
         private sealed class StaticToken : global::Azure.Core.TokenCredential

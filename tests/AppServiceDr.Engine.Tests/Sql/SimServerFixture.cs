@@ -1,10 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Security;
 using AppServiceDr.Engine.Sql;
 using AppServiceDr.TdsServer;
 using Microsoft.Data.SqlClient;
+using static AppServiceDr.Engine.Tests.Support.TestSecrets;
 
 namespace AppServiceDr.Engine.Tests.Sql
 {
@@ -41,14 +41,6 @@ namespace AppServiceDr.Engine.Tests.Sql
             var connection = new SqlConnection(ConnectionString(database));
             connection.Open();
             return connection;
-        }
-
-        public static SecureString Secure(string text)
-        {
-            var s = new SecureString();
-            foreach (var c in text) s.AppendChar(c);
-            s.MakeReadOnly();
-            return s;
         }
 
         public SqlServerConnectionInfo Connection(string? password = null) => new SqlServerConnectionInfo
