@@ -81,6 +81,8 @@ namespace AppServiceDr.Engine.Sql
 
         private static async Task<StepResult> RestoreOneAsync(SqlRestoreRequest request, string? database, string file, StepContext ctx)
         {
+            // Whatever reaches the run's text (errors from the driver included) is scrubbed of the token.
+            ctx.Redactor.Register(request.Server.AccessToken);
             // A restore approved in an earlier attempt and interrupted midway left a database of our own making:
             // continuing it means replacing it. A database the user never approved overwriting is never replaced.
             var continuing = ctx.GetCheckpoint("approved") != null;

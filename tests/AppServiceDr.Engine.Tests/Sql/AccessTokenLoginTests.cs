@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Threading.Tasks;
+using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Sql;
 using AppServiceDr.TdsServer;
 using Microsoft.Data.SqlClient;
@@ -112,6 +113,24 @@ namespace AppServiceDr.Engine.Tests.Sql
             Assert.All(_f.Server.Statements, s => Assert.Equal(Principal, s.Login));
             Assert.All(_f.Server.Logins, l => Assert.Equal(SimAuthentication.AccessToken, l.Authentication));
             Assert.DoesNotContain(_host.AllText().Concat(new[] { result.Script }), t => t.Contains(Token));
+        }
+
+        [Fact]
+        public async Task A_journaled_restore_registers_the_token_with_the_runs_redactor()
+        {
+            _f.AddBackup("hosting_full.bak", "appservice_hosting");
+            using var state = new Support.TempDirectory();
+            var options = new RunOptions();
+
+            var report = await new RunbookRunner(new RunStore(state.Path)).RunAsync(SqlRestoreRunbook.Create(new SqlRestoreRequest
+            {
+                Server = TokenInfo(Token),
+                BackupFile = SimServerFixture.BackupFolder + @"\hosting_full.bak",
+                DatabaseNames = new[] { "appservice_hosting" },
+            }), _host, options);
+
+            Assert.Equal(RunStatus.Succeeded, report.Status);
+            Assert.DoesNotContain(Token, options.Redactor.Redact("driver said: " + Token));
         }
 
         [Fact]
