@@ -114,6 +114,10 @@ public sealed class FabricProxy : IAsyncDisposable
                 var up = downstream.CopyToAsync(upstream, _stop.Token);
                 var down = upstream.CopyToAsync(downstream, _stop.Token);
                 await Task.WhenAny(up, down).ConfigureAwait(false);
+                // One side is done: close both so the other copy ends too, and observe how it ended.
+                upstreamClient.Close();
+                client.Close();
+                await Task.WhenAll(up, down).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException || e is SocketException || e is OperationCanceledException || e is ObjectDisposedException)
             {
