@@ -260,12 +260,14 @@ namespace AppServiceDr.Engine.Tests.Shares
         [Fact]
         public async Task Unusual_names_and_long_paths_are_copied()
         {
-            var names = new[]
+            var names = new List<string>
             {
-                "with space.txt", " leading space", "trailing space ", "-leading-dash", "--help", "-rf", "ünïcödé 文件.txt",
-                "emoji-😀.bin", "semi;colon&amp$dollar", "quote'\"s", "back\\slash", "new\nline", "tab\tname", "*star?", ".hidden",
-                new string('n', 250),
+                "with space.txt", " leading space", "-leading-dash", "--help", "-rf", "ünïcödé 文件.txt",
+                "emoji-😀.bin", "semi;colon&amp$dollar", ".hidden", new string('n', 250),
             };
+            // Windows refuses these characters in a name (and drops a trailing space), so they are tried elsewhere only.
+            if (!OperatingSystem.IsWindows())
+                names.AddRange(new[] { "trailing space ", "quote'\"s", "back\\slash", "new\nline", "tab\tname", "*star?" });
             foreach (var n in names) _t.AddFile(Path.Combine("-dir with space", n), 17);
             var deep = string.Join("/", Enumerable.Range(0, 30).Select(i => "level-" + i + "-" + new string('d', 10)));
             _t.AddFile(deep + "/deep-file.txt", 33);
@@ -276,7 +278,7 @@ namespace AppServiceDr.Engine.Tests.Shares
             Assert.Equal(0, result.Files.Failed);
             _t.AssertIdentical();
             var again = await Copy(Request());
-            Assert.Equal(names.Length + 1, again.Files.Skipped);
+            Assert.Equal(names.Count + 1, again.Files.Skipped);
         }
 
         [Fact]
