@@ -8,7 +8,9 @@ namespace AppServiceDr.Module.Tests;
 /// <summary>The platyPS reader and the MAML writer, on a page written for the purpose.</summary>
 public sealed class HelpGenTests
 {
-    private const string Page = @"---
+    // A checkout with CRLF line endings (git on Windows) puts them into this literal; the page and the edits
+    // below are written with \n, so the page is held to \n whatever the checkout did.
+    private static readonly string Page = @"---
 external help file: Sample.dll-Help.xml
 Module Name: Sample
 schema: 2.0.0
@@ -111,7 +113,7 @@ A thing.
 ## RELATED LINKS
 
 [Online](https://example.org/thing)
-";
+".ReplaceLineEndings("\n");
 
     [Fact]
     public void ReadsEveryPartOfAPage()

@@ -3,11 +3,14 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.Shares;
+using AppServiceDr.Engine.Tests.Support;
 
 namespace AppServiceDr.Engine.Tests.Shares
 {
     public sealed class PermissionResetTests : IDisposable
     {
+        private const string PosixPermissions = "POSIX owner, group and mode, read back with stat(1)";
+
         private readonly ShareTree _t = new ShareTree();
 
         public void Dispose() => _t.Dispose();
@@ -24,10 +27,9 @@ namespace AppServiceDr.Engine.Tests.Shares
             return (int.Parse(parts[0]), int.Parse(parts[1]), OperatingSystem.IsWindows() ? default : File.GetUnixFileMode(path));
         }
 
-        [Fact]
+        [LinuxFact(PosixPermissions, RequiresRoot = true)]
         public async Task Linux_owner_group_and_mode_are_applied_to_the_whole_tree_after_the_copy()
         {
-            if (!OperatingSystem.IsLinux() || Environment.UserName != "root") return;
             _t.AddFile("a.txt", 5);
             _t.AddFile("sub/b.txt", 5);
             _t.AddDir("sub/empty");
@@ -52,10 +54,9 @@ namespace AppServiceDr.Engine.Tests.Shares
             Assert.Equal((1234, 2345), (link.uid, link.gid));
         }
 
-        [Fact]
+        [LinuxFact(PosixPermissions)]
         public async Task WhatIf_does_not_reset_permissions()
         {
-            if (!OperatingSystem.IsLinux()) return;
             _t.AddFile("a.txt", 5);
             Directory.CreateDirectory(_t.Destination);
             var before = Stat(_t.Destination);

@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.Shares;
+using AppServiceDr.Engine.Tests.Support;
 
 namespace AppServiceDr.Engine.Tests.Shares
 {
@@ -239,10 +241,9 @@ namespace AppServiceDr.Engine.Tests.Shares
             _t.AssertIdentical();
         }
 
-        [Fact]
+        [LinuxFact("FIFOs are made with mkfifo(1) and refused by the Linux copy path")]
         public async Task A_fifo_in_the_source_is_reported_and_does_not_block_the_copy()
         {
-            if (!OperatingSystem.IsLinux()) return;
             SampleTree();
             var fifo = _t.Src("pipe");
             using (var mk = System.Diagnostics.Process.Start("mkfifo", fifo)) mk.WaitForExit();
@@ -259,12 +260,14 @@ namespace AppServiceDr.Engine.Tests.Shares
         [Fact]
         public async Task Unusual_names_and_long_paths_are_copied()
         {
-            var names = new[]
+            var names = new List<string>
             {
-                "with space.txt", " leading space", "trailing space ", "-leading-dash", "--help", "-rf", "ünïcödé 文件.txt",
-                "emoji-😀.bin", "semi;colon&amp$dollar", "quote'\"s", "back\\slash", "new\nline", "tab\tname", "*star?", ".hidden",
-                new string('n', 250),
+                "with space.txt", " leading space", "-leading-dash", "--help", "-rf", "ünïcödé 文件.txt",
+                "emoji-😀.bin", "semi;colon&amp$dollar", ".hidden", new string('n', 250),
             };
+            // Windows refuses these characters in a name (and drops a trailing space), so they are tried elsewhere only.
+            if (!OperatingSystem.IsWindows())
+                names.AddRange(new[] { "trailing space ", "quote'\"s", "back\\slash", "new\nline", "tab\tname", "*star?" });
             foreach (var n in names) _t.AddFile(Path.Combine("-dir with space", n), 17);
             var deep = string.Join("/", Enumerable.Range(0, 30).Select(i => "level-" + i + "-" + new string('d', 10)));
             _t.AddFile(deep + "/deep-file.txt", 33);
@@ -275,7 +278,7 @@ namespace AppServiceDr.Engine.Tests.Shares
             Assert.Equal(0, result.Files.Failed);
             _t.AssertIdentical();
             var again = await Copy(Request());
-            Assert.Equal(names.Length + 1, again.Files.Skipped);
+            Assert.Equal(names.Count + 1, again.Files.Skipped);
         }
 
         [Fact]

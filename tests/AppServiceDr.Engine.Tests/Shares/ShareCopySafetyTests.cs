@@ -5,11 +5,15 @@ using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.Shares;
+using AppServiceDr.Engine.Tests.Support;
 
 namespace AppServiceDr.Engine.Tests.Shares
 {
     public sealed class ShareCopySafetyTests : IDisposable
     {
+        private const string SymbolicLinks = "creating symbolic links needs a privilege on Windows, and the copy resolves links on Linux only";
+        private const string PosixPermissions = "owner, group and mode are Linux options; on Windows the reset takes group names";
+
         private readonly ShareTree _t = new ShareTree();
 
         public void Dispose() => _t.Dispose();
@@ -29,10 +33,9 @@ namespace AppServiceDr.Engine.Tests.Shares
             return ex;
         }
 
-        [Fact]
+        [LinuxFact(SymbolicLinks)]
         public async Task Links_inside_the_tree_are_recreated_and_links_leaving_it_are_skipped_with_a_warning()
         {
-            if (OperatingSystem.IsWindows()) return;
             _t.AddFile("data/real.txt", 40);
             var outside = Path.Combine(_t.Root, "outside");
             Directory.CreateDirectory(outside);
@@ -62,10 +65,9 @@ namespace AppServiceDr.Engine.Tests.Shares
             Assert.Equal(0, again.Files.Copied);
         }
 
-        [Fact]
+        [LinuxFact(SymbolicLinks)]
         public async Task A_link_loop_is_copied_as_a_link_and_not_descended()
         {
-            if (OperatingSystem.IsWindows()) return;
             _t.AddFile("a/b/file.txt", 10);
             Directory.CreateSymbolicLink(_t.Src("a/b/loop"), "..");
             Directory.CreateSymbolicLink(_t.Src("a/self"), ".");
@@ -78,10 +80,9 @@ namespace AppServiceDr.Engine.Tests.Shares
             Assert.Equal(3, result.Dirs.Total);
         }
 
-        [Fact]
+        [LinuxFact(SymbolicLinks)]
         public async Task Mirror_removes_a_destination_link_without_following_it()
         {
-            if (OperatingSystem.IsWindows()) return;
             _t.AddFile("a.txt", 5);
             var outside = Path.Combine(_t.Root, "precious");
             Directory.CreateDirectory(outside);
@@ -104,10 +105,9 @@ namespace AppServiceDr.Engine.Tests.Shares
         public Task Destination_inside_source_is_refused() =>
             Refused(new ShareCopyRequest { Source = _t.Source, Destination = _t.Src("nested/copy") }, "FileShareDestinationInsideSource");
 
-        [Fact]
+        [LinuxFact(SymbolicLinks)]
         public async Task Destination_inside_source_through_a_link_is_refused()
         {
-            if (OperatingSystem.IsWindows()) return;
             var alias = Path.Combine(_t.Root, "alias");
             Directory.CreateSymbolicLink(alias, _t.Source);
             await Refused(new ShareCopyRequest { Source = _t.Source, Destination = Path.Combine(alias, "inner") }, "FileShareDestinationInsideSource");
@@ -143,10 +143,9 @@ namespace AppServiceDr.Engine.Tests.Shares
             await Refused(new ShareCopyRequest { Source = _t.Source, Destination = file }, "FileShareDestinationIsFile");
         }
 
-        [Fact]
+        [LinuxFact("on Windows a credential connects the UNC source")]
         public async Task Credential_on_linux_is_a_clear_error_without_the_password()
         {
-            if (OperatingSystem.IsWindows()) return;
             _t.AddFile("f.txt", 3);
             var ex = await Refused(new ShareCopyRequest
             {
@@ -171,7 +170,7 @@ namespace AppServiceDr.Engine.Tests.Shares
         public Task Log_inside_the_destination_is_refused() =>
             Refused(new ShareCopyRequest { Source = _t.Source, Destination = _t.Destination, LogPath = _t.Dst("copy.log") }, "FileShareLogPathInsideTree");
 
-        [Fact]
+        [LinuxFact(PosixPermissions)]
         public Task Unknown_owner_is_refused_before_copying() =>
             Refused(new ShareCopyRequest
             {
@@ -180,7 +179,7 @@ namespace AppServiceDr.Engine.Tests.Shares
                 ResetPermissions = new SharePermissionReset { Owner = "no-such-user-" + Guid.NewGuid().ToString("N").Substring(0, 8) },
             }, "FileSharePermissionOwnerNotFound");
 
-        [Fact]
+        [LinuxFact(PosixPermissions)]
         public Task Bad_mode_is_refused_before_copying() =>
             Refused(new ShareCopyRequest
             {

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -35,9 +36,12 @@ namespace AppServiceDr.Engine.Tests.Support
             psi.ArgumentList.Add(command);
             foreach (var a in args) psi.ArgumentList.Add(a);
             if (environment != null)
-                foreach (var variable in environment)
-                    if (variable.Value == null) psi.Environment.Remove(variable.Key);
-                    else psi.Environment[variable.Key] = variable.Value;
+            {
+                // Removals first: on Windows names are case-insensitive, so removing https_proxy after setting
+                // HTTPS_PROXY would remove the value just set.
+                foreach (var variable in environment.Where(v => v.Value == null)) psi.Environment.Remove(variable.Key);
+                foreach (var variable in environment.Where(v => v.Value != null)) psi.Environment[variable.Key] = variable.Value;
+            }
             var p = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the engine test host.");
             var host = new TestHostProcess(p);
             p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (host._output) host._output.AppendLine(e.Data); };
