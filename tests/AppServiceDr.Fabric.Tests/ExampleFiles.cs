@@ -21,7 +21,7 @@ public static class ExampleFiles
         if (found == null)
         {
             throw new DirectoryNotFoundException(
-                "The Azure REST examples were not found; they must sit in shared/azure-api-examples beside the repository. Looked in: "
+                "The Azure REST examples were not found; they must sit in shared/azure-api-examples beside the repository (bash build/fetch-azure-examples.sh puts them there). Looked in: "
                 + string.Join(", ", candidates));
         }
         return found;
