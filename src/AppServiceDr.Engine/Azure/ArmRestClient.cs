@@ -107,9 +107,16 @@ namespace AppServiceDr.Engine.Azure
         public Task<ArmResponse> SendAsync(RequestMethod method, string path, string apiVersion, string? jsonBody, CancellationToken ct, string? query = null) =>
             SendAsync(method, Url(path, apiVersion, query), jsonBody, ct, allowNotFound: false);
 
+        /// <summary>The error id of a request sent with resendWhenAnswerLost false whose answer never arrived:
+        /// the service may or may not have applied it.</summary>
+        public const string AnswerLostErrorId = "ResourceManagerAnswerLost";
+
         /// <summary>Sends one request. A 4xx/5xx answer (after the pipeline's retries) becomes a DrException
-        /// carrying Resource Manager's error code as its error id.</summary>
-        public async Task<ArmResponse> SendAsync(RequestMethod method, Uri url, string? jsonBody, CancellationToken ct, bool allowNotFound)
+        /// carrying Resource Manager's error code as its error id. With <paramref name="resendWhenAnswerLost"/>
+        /// false, refusals the service answered (429, 5xx) are still retried, but a request whose connection
+        /// failed is not sent again: it fails with <see cref="AnswerLostErrorId"/>, so the caller can look at the
+        /// resource first instead of repeating a change that may already have been applied.</summary>
+        public async Task<ArmResponse> SendAsync(RequestMethod method, Uri url, string? jsonBody, CancellationToken ct, bool allowNotFound, bool resendWhenAnswerLost = true)
         {
             if (!string.Equals(url.Host, _environment.ResourceManagerEndpoint.Host, StringComparison.OrdinalIgnoreCase))
                 throw new DrException("UnexpectedOperationUrl", DrErrorCategory.SecurityError,
@@ -124,14 +131,31 @@ namespace AppServiceDr.Engine.Azure
                 request.Headers.Add("Content-Type", "application/json");
                 request.Content = RequestContent.Create(Encoding.UTF8.GetBytes(jsonBody));
             }
+            if (!resendWhenAnswerLost) message.ResponseClassifier = new AnsweredRefusalsOnly(message.ResponseClassifier);
             try
             {
                 await _pipeline.SendAsync(message, ct).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (!resendWhenAnswerLost && ex.Status == 0)
+            {
+                throw new DrException(AnswerLostErrorId, DrErrorCategory.ConnectionError,
+                    $"{method} {url.AbsolutePath} got no answer ({ex.Message}); it may or may not have been applied.", url.AbsolutePath, ex);
+            }
+            catch (OperationCanceledException ex) when (!resendWhenAnswerLost && !ct.IsCancellationRequested)
+            {
+                throw new DrException(AnswerLostErrorId, DrErrorCategory.OperationTimeout,
+                    $"{method} {url.AbsolutePath} got no answer in time; it may or may not have been applied.", url.AbsolutePath, ex);
             }
             catch (RequestFailedException ex)
             {
                 throw new DrException("ResourceManagerUnreachable", DrErrorCategory.ConnectionError,
                     $"{method} {url.AbsolutePath} could not be completed: {ex.Message}", url.AbsolutePath, ex);
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count > 0 && ex.InnerExceptions.All(e => e is RequestFailedException || e is OperationCanceledException))
+            {
+                // The pipeline gave up after its retries; each attempt failed without an answer.
+                throw new DrException("ResourceManagerUnreachable", DrErrorCategory.ConnectionError,
+                    $"{method} {url.AbsolutePath} could not be completed in {ex.InnerExceptions.Count} tries: {ex.InnerExceptions[ex.InnerExceptions.Count - 1].Message}", url.AbsolutePath, ex);
             }
             var response = message.Response;
             JsonElement? body = null;
@@ -153,6 +177,22 @@ namespace AppServiceDr.Engine.Azure
             if (response.Status >= 400 && !(allowNotFound && response.Status == 404))
                 throw ToException(method.ToString(), url, result);
             return result;
+        }
+
+        /// <summary>Retries what the service answered with a refusal (429, 5xx), never a request whose answer was lost.</summary>
+        private sealed class AnsweredRefusalsOnly : ResponseClassifier
+        {
+            private readonly ResponseClassifier _inner;
+
+            public AnsweredRefusalsOnly(ResponseClassifier inner)
+            {
+                _inner = inner;
+            }
+
+            public override bool IsRetriableResponse(HttpMessage message) => _inner.IsRetriableResponse(message);
+            public override bool IsRetriableException(Exception exception) => false;
+            public override bool IsRetriable(HttpMessage message, Exception exception) => false;
+            public override bool IsErrorResponse(HttpMessage message) => _inner.IsErrorResponse(message);
         }
 
         private static string? Header(Response r, string name) => r.Headers.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v : null;
