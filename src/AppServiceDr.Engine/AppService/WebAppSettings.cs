@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using AppServiceDr.Engine.Azure;
+using global::Azure.Core;
+
+namespace AppServiceDr.Engine.AppService
+{
+    /// <summary>
+    /// An app's settings as Resource Manager lists them, in their order. Writing them back is a merge: the
+    /// PUT replaces the whole set, so every setting read is sent again unchanged and only the named one
+    /// differs. Values are secrets (connection strings, keys): they are registered with the redactor as soon
+    /// as they are read and never put into any text.
+    /// </summary>
+    internal sealed class WebAppSettings
+    {
+        private readonly List<KeyValuePair<string, string?>> _items;
+
+        private WebAppSettings(List<KeyValuePair<string, string?>> items)
+        {
+            _items = items;
+        }
+
+        public int Count => _items.Count;
+
+        /// <summary>Lists the settings of <paramref name="siteId"/>. Every value except that of
+        /// <paramref name="shownSetting"/> is registered with each redactor before this returns.</summary>
+        public static async Task<WebAppSettings> ReadAsync(ArmRestClient arm, string siteId, string shownSetting, IEnumerable<SecretRedactor> redactors, CancellationToken ct)
+        {
+            var response = await arm.SendAsync(RequestMethod.Post, siteId + "/config/appsettings/list", WebAppRestartService.ApiVersion, null, ct).ConfigureAwait(false);
+            var items = new List<KeyValuePair<string, string?>>();
+            if (response.Body is { ValueKind: JsonValueKind.Object } body && body.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var p in properties.EnumerateObject())
+                {
+                    var value = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.ValueKind == JsonValueKind.Null ? null : p.Value.GetRawText();
+                    if (!string.Equals(p.Name, shownSetting, StringComparison.OrdinalIgnoreCase))
+                        foreach (var r in redactors) r.Register(value);
+                    items.Add(new KeyValuePair<string, string?>(p.Name, value));
+                }
+            }
+            return new WebAppSettings(items);
+        }
+
+        /// <summary>The value of a setting (names compare without case, as App Service treats them), or null.</summary>
+        public string? Get(string name) =>
+            _items.Where(i => string.Equals(i.Key, name, StringComparison.OrdinalIgnoreCase)).Select(i => i.Value).FirstOrDefault();
+
+        public bool Contains(string name) => _items.Any(i => string.Equals(i.Key, name, StringComparison.OrdinalIgnoreCase));
+
+        /// <summary>Replaces the whole set with the settings read, <paramref name="name"/> set to <paramref name="value"/>
+        /// (under its existing spelling, or added last). The request is not resent when its answer is lost
+        /// (<see cref="ArmRestClient.AnswerLostErrorId"/>): the caller reads the settings again instead.</summary>
+        public Task PutWithAsync(ArmRestClient arm, string siteId, string name, string value, CancellationToken ct)
+        {
+            var found = false;
+            var body = ArmText.Body(w =>
+            {
+                w.WriteStartObject("properties");
+                foreach (var item in _items)
+                {
+                    if (string.Equals(item.Key, name, StringComparison.OrdinalIgnoreCase))
+                    {
+                        found = true;
+                        w.WriteString(item.Key, value);
+                    }
+                    else if (item.Value == null) w.WriteNull(item.Key);
+                    else w.WriteString(item.Key, item.Value);
+                }
+                if (!found) w.WriteString(name, value);
+                w.WriteEndObject();
+            });
+            return arm.SendAsync(RequestMethod.Put, arm.Url(siteId + "/config/appsettings", WebAppRestartService.ApiVersion), body, ct, allowNotFound: false, resendWhenAnswerLost: false);
+        }
+    }
+}
