@@ -14,6 +14,7 @@
     CmdletsToExport      = @(
         'Get-DrRun'
         'Export-DrReport'
+        'Invoke-DeploymentRollback'
         'Invoke-KeyVaultSecretRecovery'
         'Invoke-RegionFailover'
         'Restore-AppServiceDatabase'

@@ -1,0 +1,85 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using AppServiceDr.Engine;
+using AppServiceDr.Engine.AppService;
+
+namespace AppServiceDr.Commands
+{
+    /// <summary>
+    /// Rolls an App Service app back to an earlier run-from-package version: WEBSITE_RUN_FROM_PACKAGE is set to
+    /// the earlier package (every other app setting kept), the app is restarted, and the run ends when it answers
+    /// healthy.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "DeploymentRollback", DefaultParameterSetName = VersionSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(PackageRollbackResult))]
+    public sealed class InvokeDeploymentRollbackCommand : AzureRunbookCmdlet
+    {
+        private const string VersionSet = "Version";
+        private const string PackageUriSet = "PackageUri";
+
+        /// <summary>Subscription of the app.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = VersionSet)]
+        [Parameter(Mandatory = true, ParameterSetName = PackageUriSet)]
+        [ValidateNotNullOrEmpty]
+        public string? SubscriptionId { get; set; }
+
+        /// <summary>Resource group of the app.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = VersionSet)]
+        [Parameter(Mandatory = true, ParameterSetName = PackageUriSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ResourceGroupName { get; set; }
+
+        /// <summary>The App Service app to roll back.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = VersionSet, Position = 0)]
+        [Parameter(Mandatory = true, ParameterSetName = PackageUriSet, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string? WebAppName { get; set; }
+
+        /// <summary>The version to go back to: the app's current package URL with its version replaced.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = VersionSet, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string? Version { get; set; }
+
+        /// <summary>The full URL of the package to go back to. With -Resume, give it again when it carries a SAS.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PackageUriSet)]
+        [Parameter(ParameterSetName = ResumeSet)]
+        [ValidateNotNull]
+        public Uri? PackageUri { get; set; }
+
+        /// <summary>Path probed on the app's host after the restart. Default /.</summary>
+        [Parameter(ParameterSetName = VersionSet)]
+        [Parameter(ParameterSetName = PackageUriSet)]
+        [ValidateNotNullOrEmpty]
+        public string HealthPath { get; set; } = "/";
+
+        /// <summary>Status codes that count as healthy. Default 200.</summary>
+        [Parameter(ParameterSetName = VersionSet)]
+        [Parameter(ParameterSetName = PackageUriSet)]
+        [ValidateRange(100, 599)]
+        public int[] HealthyStatusCode { get; set; } = { 200 };
+
+        /// <summary>Seconds to wait for the app to answer healthy.</summary>
+        [Parameter(ParameterSetName = VersionSet)]
+        [Parameter(ParameterSetName = PackageUriSet)]
+        [ValidateRange(1, 86400)]
+        public int HealthTimeoutSec { get; set; } = 600;
+
+        protected override void EndProcessing()
+        {
+            var redactor = new SecretRedactor();
+            var environment = BuildEnvironment();
+            Execute(async (journaled, host, token) =>
+            {
+                if (journaled != null) return PackageRollbackRunbook.ForResume(environment, journaled, PackageUri, redactor);
+                var request = new PackageRollbackRequest
+                {
+                    SubscriptionId = SubscriptionId!, ResourceGroupName = ResourceGroupName!, WebAppName = WebAppName!,
+                    PackageUri = PackageUri, Version = Version,
+                    HealthPath = HealthPath, HealthyStatusCodes = HealthyStatusCode, HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec),
+                };
+                return await PackageRollbackRunbook.CreateAsync(environment, request, redactor, token).ConfigureAwait(false);
+            }, redactor, report => PackageRollbackRunbook.Results(report).Cast<object>());
+        }
+    }
+}
