@@ -100,10 +100,15 @@ public sealed class StorageTests
     {
         var (f, clock) = await StartAsync();
         await using var _ = f;
+        Assert.Null(Props(await f.ArmAsync(HttpMethod.Get, AccountPath + Api))["failoverInProgress"]);
         var accepted = await f.ArmAsync(HttpMethod.Post, AccountPath + "/failover" + Api + "&failoverType=Planned");
+        var during = await f.ArmAsync(HttpMethod.Get, AccountPath + Api + "&$expand=geoReplicationStats");
+        Assert.True(Props(during)["failoverInProgress"]!.GetValue<bool>());
+        Assert.Equal("westus", during.Json!["location"]!.GetValue<string>());
         clock.Advance(TimeSpan.FromSeconds(10));
         await f.SendAsync(HttpMethod.Get, new Uri(accepted.Header("Location")!));
         var after = await f.ArmAsync(HttpMethod.Get, AccountPath + Api);
+        Assert.Null(Props(after)["failoverInProgress"]);
         Assert.Equal("Standard_GRS", after.Json!["sku"]!["name"]!.GetValue<string>());
         Assert.Equal("eastus", Props(after)["primaryLocation"]!.GetValue<string>());
         Assert.Equal("westus", Props(after)["secondaryLocation"]!.GetValue<string>());

@@ -196,6 +196,11 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
         {
             properties["statusOfPrimary"] = "unavailable";
         }
+        // As the service does: present (true) only while a failover runs.
+        if (account.Get<bool>("failoverInProgress"))
+        {
+            properties["failoverInProgress"] = true;
+        }
         var secondary = account.Properties["secondaryLocation"]?.GetValue<string>();
         if (secondary != null && _state.Faults.IsRegionDown(secondary))
         {
