@@ -113,6 +113,8 @@ namespace AppServiceDr.Engine.Runbooks
 
         public RunbookStep Step { get; }
         public string RunId => _run.RunId;
+        /// <summary>When the run first started (before any crash and resume): the report's StartedAt.</summary>
+        public DateTimeOffset RunStartedAt => _run.StartedAt;
         /// <summary>1 on the first attempt; higher when the run was resumed after this step had started.</summary>
         public int Attempt { get; }
         public bool WhatIf => _run.WhatIf;

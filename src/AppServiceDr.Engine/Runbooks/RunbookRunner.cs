@@ -93,7 +93,10 @@ namespace AppServiceDr.Engine.Runbooks
                 ? JournalWriter.InMemory(options.Redactor)
                 : JournalWriter.Open(journalPath!, previous, options.Redactor);
             writer.Append(opening);
-            var run = new Execution(runId, runbook, writer, new RunHost(host, options.Redactor, options.WhatIf), options, cancellationToken);
+            var run = new Execution(runId, runbook, writer, new RunHost(host, options.Redactor, options.WhatIf), options, cancellationToken)
+            {
+                StartedAt = previous.Count > 0 ? previous[0].Time : opening.Time,
+            };
             run.LoadPrevious(previous);
             var status = await run.ExecuteAsync().ConfigureAwait(false);
             run.Append(new JournalEvent { Kind = JournalKinds.RunEnded, Status = status.ToString() });
@@ -125,6 +128,8 @@ namespace AppServiceDr.Engine.Runbooks
             }
 
             public string RunId { get; }
+            /// <summary>When the run first started (before any crash and resume), as its report says.</summary>
+            public DateTimeOffset StartedAt { get; init; }
             public IDrHost Host { get; }
             public bool WhatIf => _options.WhatIf;
             public CancellationToken CancellationToken { get; }
