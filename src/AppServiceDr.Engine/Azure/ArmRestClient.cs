@@ -233,11 +233,13 @@ namespace AppServiceDr.Engine.Azure
                 $"{method} {url.AbsolutePath} failed with {r.Status} {code}: {message ?? "(no message)"}", url.AbsolutePath);
         }
 
-        /// <summary>Starts a change. Returns the handle to wait on, or null when the service finished at once.</summary>
-        public async Task<(ArmResponse Response, LroHandle? Operation)> StartAsync(RequestMethod method, string path, string apiVersion, string? jsonBody, CancellationToken ct, string? query = null)
+        /// <summary>Starts a change. Returns the handle to wait on, or null when the service finished at once.
+        /// With <paramref name="resendWhenAnswerLost"/> false, a request whose answer is lost fails with
+        /// <see cref="AnswerLostErrorId"/> instead of being sent again (for changes that must not be repeated).</summary>
+        public async Task<(ArmResponse Response, LroHandle? Operation)> StartAsync(RequestMethod method, string path, string apiVersion, string? jsonBody, CancellationToken ct, string? query = null, bool resendWhenAnswerLost = true)
         {
             var url = Url(path, apiVersion, query);
-            var r = await SendAsync(method, url, jsonBody, ct, allowNotFound: false).ConfigureAwait(false);
+            var r = await SendAsync(method, url, jsonBody, ct, allowNotFound: false, resendWhenAnswerLost).ConfigureAwait(false);
             var running = r.AsyncOperation != null || r.Location != null && r.Status == 202
                           || (r.Status == 201 || r.Status == 200) && IsRunning(r.ProvisioningState);
             if (!running) return (r, null);

@@ -9,6 +9,7 @@ using AppServiceDr.Engine.AppService;
 using AppServiceDr.Engine.Azure;
 using AppServiceDr.Engine.AzureSql;
 using AppServiceDr.Engine.Runbooks;
+using AppServiceDr.Engine.Storage;
 using global::Azure.Core;
 using static AppServiceDr.Engine.Failover.ArmJson;
 
@@ -51,7 +52,6 @@ namespace AppServiceDr.Engine.Failover
     {
         public const string Name = "RegionFailover";
         internal const string SqlApi = AzureSqlRestoreRunbook.ApiVersion;
-        internal const string StorageApi = "2024-01-01";
         internal const string TrafficManagerApi = "2022-04-01";
         private const string SqlStep = "sql-failover";
         private const string StorageStep = "storage-failover";
@@ -93,27 +93,17 @@ namespace AppServiceDr.Engine.Failover
             if (request.StorageAccountName != null)
                 await preflight.CheckAsync(async () =>
                 {
-                    var account = await GetAccountAsync(azure, request, ct).ConfigureAwait(false)
+                    var account = await StorageAccountFailover.GetAsync(azure.Arm, AccountId(request), ct).ConfigureAwait(false)
                         ?? throw DrException.Precondition("StorageAccountNotFound", DrErrorCategory.ObjectNotFound,
                             $"Storage account '{request.StorageAccountName}' was not found in resource group '{StorageGroup(request)}'.", request.StorageAccountName);
-                    var stats = GeoStats(account);
-                    var secondary = PropertyText(account, "secondaryLocation");
                     if (plan.SecondaryLocation.Length > 0 && SameRegion(Text(account, "location"), plan.SecondaryLocation))
                     {
                         // An earlier failover already made the SQL secondary's region the account's primary.
                         plan.StorageTargetLocation = plan.SecondaryLocation;
-                        plan.StorageFailoverType = "None";
+                        plan.StorageFailoverType = StorageAccountFailover.NoFailover;
                         return;
                     }
-                    if (secondary == null)
-                        throw DrException.Precondition("StorageNotGeoRedundant", DrErrorCategory.InvalidOperation,
-                            $"Storage account '{request.StorageAccountName}' has no secondary region (it is not GRS/RA-GRS/GZRS); it cannot be failed over.", request.StorageAccountName);
-                    plan.StorageTargetLocation = secondary;
-                    if (stats is { } s && Bool(s, "canPlannedFailover") == true) plan.StorageFailoverType = "Planned";
-                    else if (stats is { } u && Bool(u, "canFailover") == true) plan.StorageFailoverType = "Unplanned";
-                    else
-                        throw DrException.Precondition("StorageCannotFailover", DrErrorCategory.ResourceUnavailable,
-                            $"Storage account '{request.StorageAccountName}' reports that it cannot fail over now (geoReplicationStats.canFailover is not true).", request.StorageAccountName);
+                    (plan.StorageTargetLocation, plan.StorageFailoverType) = StorageAccountFailover.Decide(account, request.StorageAccountName, planned: null);
                 }).ConfigureAwait(false);
 
             if (request.SecondaryApp != null)
@@ -210,10 +200,12 @@ namespace AppServiceDr.Engine.Failover
                     ctx => SqlFailoverAsync(azure, request, ctx)),
             };
             if (request.StorageAccountName != null)
-                steps.Add(new RunbookStep(StorageStep, plan.StorageFailoverType == "None"
-                        ? $"Check that storage account {request.StorageAccountName} is primary in {plan.StorageTargetLocation}"
-                        : $"Fail over storage account {request.StorageAccountName} to {plan.StorageTargetLocation} ({plan.StorageFailoverType}{(plan.StorageFailoverType == "Unplanned" ? ": the account is left locally redundant" : "")})",
-                    ctx => StorageFailoverAsync(azure, request, plan.StorageTargetLocation!, ctx)));
+            {
+                var storage = new StorageAccountFailover(azure, AccountId(request), request.StorageAccountName, plan.StorageTargetLocation!,
+                    planned: null, request.Timeout, StorageLossAccounting.SyncLagAtFailover);
+                steps.Add(new RunbookStep(StorageStep, StorageAccountFailover.Plan(request.StorageAccountName, plan.StorageTargetLocation!, plan.StorageFailoverType!),
+                    storage.RunAsync));
+            }
             var dataTier = steps.Select(s => s.Id).ToArray();
             var lastBeforeTraffic = dataTier;
             if (request.SecondaryApp != null)
@@ -331,81 +323,6 @@ namespace AppServiceDr.Engine.Failover
             return string.Equals(PropertyText(group, "replicationRole"), "Primary", StringComparison.OrdinalIgnoreCase);
         }
 
-        // ---------------------------------------------------------------- storage
-
-        private static async Task<StepResult> StorageFailoverAsync(AzureConnection azure, RegionFailoverRequest request, string target, StepContext ctx)
-        {
-            var ct = ctx.CancellationToken;
-            var name = request.StorageAccountName!;
-            var started = ctx.GetCheckpoint("operation");
-            var account = await GetAccountAsync(azure, request, ct).ConfigureAwait(false)
-                ?? throw new DrException("StorageAccountNotFound", DrErrorCategory.ObjectNotFound, $"Storage account '{name}' no longer exists.", name);
-            if (SameRegion(Text(account, "location"), target))
-                return StorageDone(ctx, account, name, changed: started != null);
-            if (started == null)
-            {
-                var stats = GeoStats(account);
-                var planned = stats is { } s && Bool(s, "canPlannedFailover") == true;
-                if (!planned && (stats == null || Bool(stats.Value, "canFailover") != true))
-                    throw new DrException("StorageCannotFailover", DrErrorCategory.ResourceUnavailable,
-                        $"Storage account '{name}' reports that it cannot fail over now (geoReplicationStats.canFailover is not true).", name);
-                var lastSync = stats is { } st ? Date(st, "lastSyncTime") : null;
-                var after = stats is { } r ? Text(r, planned ? "postPlannedFailoverRedundancy" : "postFailoverRedundancy") : null;
-                var action = planned
-                    ? $"Planned failover of storage account {name} to {target} (redundancy stays {after ?? "geo-redundant"})"
-                    : $"Unplanned failover of storage account {name} to {target}: writes after the last sync are lost and the account is left {after ?? "locally redundant"}";
-                if (!ctx.ShouldProcess(name, action)) return StepResult.Declined("Storage account not failed over.");
-                if (!planned && !ctx.Host.ShouldContinue(
-                        $"Fail storage account '{name}' over to '{target}' without its primary? Writes after {(lastSync.HasValue ? ArmText.Iso(lastSync.Value) : "the last sync")} are lost, and the account becomes {after ?? "locally redundant"} until geo-redundancy is configured again.",
-                        "Unplanned storage failover"))
-                    return StepResult.Declined("Unplanned storage failover not confirmed; the account was not failed over.");
-                if (lastSync.HasValue)
-                {
-                    var window = DateTimeOffset.UtcNow - lastSync.Value;
-                    ctx.ReportDataLoss(window < TimeSpan.Zero ? TimeSpan.Zero : window,
-                        planned ? $"planned failover of {name}: the secondary is synchronised first (last sync {ArmText.Iso(lastSync.Value)})"
-                                : $"storage account {name}: writes after the last sync at {ArmText.Iso(lastSync.Value)} are not in the secondary");
-                }
-                var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, AccountId(request) + "/failover", StorageApi, null, ct, planned ? "failoverType=Planned" : null).ConfigureAwait(false);
-                ctx.RecordChange($"{(planned ? "planned" : "unplanned")} failover of storage account {name} to {target} started");
-                ctx.SetOutput("FailoverType", planned ? "Planned" : "Unplanned");
-                if (handle != null)
-                {
-                    ctx.Checkpoint("operation", handle.Serialize());
-                    await azure.Arm.WaitAsync(handle, request.Timeout, p => ctx.Progress("Storage failover: " + p), ct).ConfigureAwait(false);
-                }
-            }
-            else
-            {
-                await azure.Arm.WaitAsync(LroHandle.Parse(started), request.Timeout, p => ctx.Progress("Storage failover: " + p), ct).ConfigureAwait(false);
-            }
-            account = await GetAccountAsync(azure, request, ct).ConfigureAwait(false)
-                ?? throw new DrException("StorageAccountNotFound", DrErrorCategory.ObjectNotFound, $"Storage account '{name}' no longer exists.", name);
-            if (!SameRegion(Text(account, "location"), target))
-                throw new DrException("StorageNotFailedOver", DrErrorCategory.InvalidOperation,
-                    $"The failover of storage account '{name}' completed but its primary is still {Text(account, "location")}.", name);
-            return StorageDone(ctx, account, name, changed: true);
-        }
-
-        private static StepResult StorageDone(StepContext ctx, JsonElement account, string name, bool changed)
-        {
-            var sku = account.TryGetProperty("sku", out var s) ? Text(s, "name") : null;
-            var location = Text(account, "location");
-            ctx.SetOutput(ChangedOutput, changed ? "True" : "False");
-            ctx.SetOutput("Sku", sku ?? "");
-            var geo = PropertyText(account, "secondaryLocation");
-            var note = $"Storage account {name} is primary in {location} ({sku})"
-                       + (geo == null ? ": it is locally redundant now; configure geo-redundancy again once the old region is back." : $", replicating to {geo}.");
-            if (changed && geo == null) ctx.Host.Warning(note);
-            return changed ? StepResult.Done(note) : StepResult.AlreadyDone(note);
-        }
-
-        private static Task<JsonElement?> GetAccountAsync(AzureConnection azure, RegionFailoverRequest request, CancellationToken ct) =>
-            azure.Arm.GetAsync(AccountId(request), StorageApi, ct, "$expand=geoReplicationStats");
-
-        private static JsonElement? GeoStats(JsonElement account) =>
-            account.TryGetProperty("properties", out var p) && p.TryGetProperty("geoReplicationStats", out var g) && g.ValueKind == JsonValueKind.Object ? g : (JsonElement?)null;
-
         // ---------------------------------------------------------------- Traffic Manager
 
         private static async Task<StepResult> TrafficManagerAsync(AzureConnection azure, RegionFailoverRequest request, string endpointName, StepContext ctx)
@@ -511,16 +428,10 @@ namespace AppServiceDr.Engine.Failover
             ArmPath.Resource(r.SubscriptionId, r.ResourceGroupName, "Microsoft.Sql/servers/failoverGroups", r.ServerName, r.FailoverGroupName);
 
         private static string AccountId(RegionFailoverRequest r) =>
-            ArmPath.Resource(r.SubscriptionId, StorageGroup(r), "Microsoft.Storage/storageAccounts", r.StorageAccountName!);
+            StorageAccountFailover.AccountId(r.SubscriptionId, StorageGroup(r), r.StorageAccountName!);
 
         private static string ProfileId(RegionFailoverRequest r) =>
             ArmPath.Resource(r.SubscriptionId, ProfileGroup(r), "Microsoft.Network/trafficManagerProfiles", r.TrafficManagerProfileName!);
-
-        private static bool? Bool(JsonElement e, string property) =>
-            e.TryGetProperty(property, out var v) && (v.ValueKind == JsonValueKind.True || v.ValueKind == JsonValueKind.False) ? v.GetBoolean() : (bool?)null;
-
-        private static DateTimeOffset? Date(JsonElement e, string property) =>
-            Text(e, property) is string s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d : (DateTimeOffset?)null;
 
         private static string Last(string id) => Uri.UnescapeDataString(id.Substring(id.LastIndexOf('/') + 1));
 
