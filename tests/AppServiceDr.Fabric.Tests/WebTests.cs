@@ -158,6 +158,52 @@ public sealed class WebTests
     }
 
     [Fact]
+    public async Task A_storage_connection_string_read_from_the_vault_must_name_an_available_account_and_one_of_its_keys()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        var key = f.Server.Query(s => Storage.StorageProvider.SeedAccount(s, Sub, "rg-data", "stshop", "eastus").Get<string[]>("keys")![1]);
+        string Connection(string k) => $"DefaultEndpointsProtocol=https;AccountName=stshop;AccountKey={k};EndpointSuffix=storage.{f.Server.DnsSuffix}";
+        async Task RestartWith(string value)
+        {
+            f.Server.Control(s => KeyVaultProvider.SeedSecret(s, "kv1", "storage-conn", value));
+            f.Server.Control(s => WebProvider.SeedSite(s, Sub, "rg-app", "shop", "westus", new[]
+            {
+                new KeyValuePair<string, string>("DB_PASSWORD", "@Microsoft.KeyVault(SecretUri=https://kv1.vault.fabric.test/secrets/db-pass/)"),
+                new KeyValuePair<string, string>("STORAGE", "@Microsoft.KeyVault(VaultName=kv1;SecretName=storage-conn)"),
+            }));
+            await f.ArmAsync(HttpMethod.Post, SitePath + "/restart" + Api + "&synchronous=true");
+            clock.Advance(TimeSpan.FromSeconds(5));
+        }
+
+        await RestartWith(Connection(key));
+        Assert.Equal(200, (await Health(f)).Status);
+
+        // The primary region goes down: the app cannot reach its account until the account fails over.
+        f.Server.Faults.SetRegionOutage("eastus", true);
+        var down = await Health(f);
+        Assert.Equal(503, down.Status);
+        Assert.Contains("Storage account 'stshop' named by app setting 'STORAGE'", down.Text);
+        Assert.DoesNotContain(key, down.Text);
+        Assert.Equal(202, (await f.ArmAsync(HttpMethod.Post, $"/subscriptions/{Sub}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/stshop/failover?api-version=2024-01-01")).Status);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(200, (await Health(f)).Status);
+
+        await RestartWith(Connection(Convert.ToBase64String(new byte[64])));
+        var refused = await Health(f);
+        Assert.Equal(503, refused.Status);
+        Assert.Contains("refused the key", refused.Text);
+
+        f.Server.Control(s => s.Arm.Remove(s.Arm.OfType(Storage.StorageProvider.AccountType).Single().Id));
+        await RestartWith(Connection(key));
+        Assert.Contains("does not exist", (await Health(f)).Text);
+
+        // Connection strings for endpoints the fabric does not serve are not judged.
+        await RestartWith("DefaultEndpointsProtocol=https;AccountName=elsewhere;AccountKey=a2V5;EndpointSuffix=core.windows.net");
+        Assert.Equal(200, (await Health(f)).Status);
+    }
+
+    [Fact]
     public async Task The_app_is_unhealthy_while_its_database_is_not_online_or_its_region_is_down()
     {
         var (f, clock) = await StartAsync();

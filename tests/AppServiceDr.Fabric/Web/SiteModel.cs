@@ -26,6 +26,12 @@ public sealed class SiteRuntime
     /// </summary>
     public string? KeyVaultFailure { get; set; }
 
+    /// <summary>
+    /// The app settings as the app read them when it last started: each Key Vault reference that resolved
+    /// replaced by the secret's value. Storage connection strings are judged from these.
+    /// </summary>
+    public List<KeyValuePair<string, string>> ResolvedSettings { get; set; } = new List<KeyValuePair<string, string>>();
+
     /// <summary>Incremented at each (re)start; a pending start only completes if still current.</summary>
     public int Generation { get; set; }
 }

@@ -323,23 +323,75 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
         return FabricResult.Ok(RenderSettings(site));
     }
 
-    /// <summary>The first app setting whose Key Vault reference does not resolve, described without its value.</summary>
+    /// <summary>
+    /// Resolves the Key Vault references as the app starts (into <see cref="SiteRuntime.ResolvedSettings"/>)
+    /// and returns the first app setting whose reference does not resolve, described without its value.
+    /// </summary>
     private static string? ResolveReferences(FabricState state, SiteRuntime runtime)
     {
+        string? failure = null;
+        var resolved = new List<KeyValuePair<string, string>>();
         foreach (var pair in runtime.AppSettings)
         {
             var match = KeyVaultReference.Match(pair.Value);
             if (!match.Success)
             {
+                resolved.Add(pair);
                 continue;
             }
             var (vaultName, secretName, version) = ParseReference(match.Groups["args"].Value, state.Options.DnsSuffix);
             var vault = vaultName == null ? null : state.Store<VaultStore>().Find(vaultName);
-            var resolved = vault != null && secretName != null && !state.Faults.IsRegionDown(vault.Location)
-                           && vault.ResolveValue(secretName, version) != null;
-            if (!resolved)
+            var value = vault != null && secretName != null && !state.Faults.IsRegionDown(vault.Location)
+                ? vault.ResolveValue(secretName, version) : null;
+            resolved.Add(new KeyValuePair<string, string>(pair.Key, value ?? pair.Value));
+            if (value == null)
             {
-                return $"Key Vault reference failed for app setting '{pair.Key}': secret '{secretName}' in vault '{vaultName}' could not be read.";
+                failure ??= $"Key Vault reference failed for app setting '{pair.Key}': secret '{secretName}' in vault '{vaultName}' could not be read.";
+            }
+        }
+        runtime.ResolvedSettings = resolved;
+        return failure;
+    }
+
+    /// <summary>
+    /// Why a storage account the app's connection strings name (as read at its last start) cannot serve it:
+    /// it does not exist, the key is not one of its keys, or its primary region is down. Only connection
+    /// strings for the fabric's own storage endpoints (EndpointSuffix=storage.{suffix}) are judged; the
+    /// value itself is never described.
+    /// </summary>
+    private static string? StorageProblem(FabricState state, SiteRuntime runtime)
+    {
+        var endpointSuffix = "storage." + state.Options.DnsSuffix;
+        foreach (var pair in runtime.ResolvedSettings)
+        {
+            var builder = new System.Data.Common.DbConnectionStringBuilder();
+            try
+            {
+                builder.ConnectionString = pair.Value;
+            }
+            catch (ArgumentException)
+            {
+                continue;
+            }
+            string? Part(string key) => builder.TryGetValue(key, out var v) ? v?.ToString() : null;
+            var name = Part("AccountName");
+            var key = Part("AccountKey");
+            if (name == null || key == null || !string.Equals(Part("EndpointSuffix"), endpointSuffix, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            var account = state.Arm.OfType(Storage.StorageProvider.AccountType).FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.Ordinal));
+            if (account == null)
+            {
+                return $"Storage account '{name}' named by app setting '{pair.Key}' does not exist.";
+            }
+            if (account.Get<string[]>("keys")?.Contains(key, StringComparer.Ordinal) != true)
+            {
+                return $"Storage account '{name}' refused the key in app setting '{pair.Key}'.";
+            }
+            if (state.Faults.IsRegionDown(account.Location))
+            {
+                return $"Storage account '{name}' named by app setting '{pair.Key}' is not available: its primary region '{account.Location}' is down.";
             }
         }
         return null;
@@ -422,6 +474,11 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
         if (runtime.KeyVaultFailure != null)
         {
             return runtime.KeyVaultFailure;
+        }
+        var storage = StorageProblem(state, runtime);
+        if (storage != null)
+        {
+            return storage;
         }
         var databases = runtime.DatabaseId == null ? new List<(string Server, string Database, ArmResource? Resource)>()
             : new List<(string, string, ArmResource?)> { (string.Empty, runtime.DatabaseId.Substring(runtime.DatabaseId.LastIndexOf('/') + 1), state.Arm.Find(runtime.DatabaseId)) };
