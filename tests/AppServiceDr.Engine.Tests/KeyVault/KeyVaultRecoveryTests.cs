@@ -12,7 +12,6 @@ using AppServiceDr.Fabric.Core;
 using AppServiceDr.Fabric.KeyVault;
 using AppServiceDr.Fabric.Web;
 using Azure.Security.KeyVault.Secrets;
-using Azure.Core.Pipeline;
 using static AppServiceDr.Engine.Tests.Support.TestSecrets;
 
 namespace AppServiceDr.Engine.Tests.KeyVault
@@ -49,8 +48,7 @@ namespace AppServiceDr.Engine.Tests.KeyVault
             _state.Dispose();
         }
 
-        private SecretClient Client() => new SecretClient(_fabric.Environment.VaultUri("kv1"), new StaticToken(),
-            new SecretClientOptions { Transport = new HttpClientTransport(_fabric.Server.CreateClientHandler()) });
+        private SecretClient Client() => _fabric.SecretClient("kv1");
 
         private async Task DeleteAsync(string name, bool purge = false)
         {
@@ -322,12 +320,6 @@ namespace AppServiceDr.Engine.Tests.KeyVault
             });
             foreach (var value in new[] { NewValue, ClientSecretValue, StorageValue, FabricFixture.Token })
                 Assert.DoesNotContain(value, produced);
-        }
-
-        private sealed class StaticToken : global::Azure.Core.TokenCredential
-        {
-            public override global::Azure.Core.AccessToken GetToken(global::Azure.Core.TokenRequestContext r, CancellationToken c) => new global::Azure.Core.AccessToken("test", DateTimeOffset.UtcNow.AddHours(1));
-            public override ValueTask<global::Azure.Core.AccessToken> GetTokenAsync(global::Azure.Core.TokenRequestContext r, CancellationToken c) => new ValueTask<global::Azure.Core.AccessToken>(GetToken(r, c));
         }
     }
 }

@@ -1,8 +1,12 @@
 using System;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.Azure;
 using AppServiceDr.Fabric.Core;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Security.KeyVault.Secrets;
 
 namespace AppServiceDr.Engine.Tests.Support
 {
@@ -41,6 +45,16 @@ namespace AppServiceDr.Engine.Tests.Support
             var options = new FabricOptions();
             configure?.Invoke(options);
             return new FabricFixture(await FabricServer.StartAsync(options));
+        }
+
+        /// <summary>A Key Vault client of the test's own (not the engine's) for one of the fabric's vaults.</summary>
+        public SecretClient SecretClient(string vault) => new SecretClient(Environment.VaultUri(vault), new StaticToken(),
+            new SecretClientOptions { Transport = new HttpClientTransport(Server.CreateClientHandler()) });
+
+        private sealed class StaticToken : TokenCredential
+        {
+            public override AccessToken GetToken(TokenRequestContext r, CancellationToken c) => new AccessToken("test", DateTimeOffset.UtcNow.AddHours(1));
+            public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext r, CancellationToken c) => new ValueTask<AccessToken>(GetToken(r, c));
         }
 
         /// <summary>Successful state changes whose path contains <paramref name="pathPart"/>.</summary>
