@@ -109,8 +109,6 @@ namespace AppServiceDr.Engine.Storage
         public static bool InProgress(JsonElement account) =>
             account.TryGetProperty("properties", out var p) && Bool(p, "failoverInProgress") == true;
 
-        public static DateTimeOffset? LastSync(JsonElement account) => GeoStats(account) is { } s ? Date(s, "lastSyncTime") : null;
-
         /// <summary>The step: fail the account over to the target region, or find it there already.</summary>
         public async Task<StepResult> RunAsync(StepContext ctx)
         {
@@ -276,7 +274,7 @@ namespace AppServiceDr.Engine.Storage
 
         private static DrException PlannedUnavailable(string name, bool precondition) =>
             new DrException("StoragePlannedFailoverUnavailable", DrErrorCategory.ResourceUnavailable,
-                $"Storage account '{name}' reports that it cannot do a planned failover now (geoReplicationStats.canPlannedFailover is not true; it needs both regions available). Without a planned failover, the unplanned one fails over from the secondary and can lose data.",
+                $"Storage account '{name}' reports that it cannot do a planned failover now (geoReplicationStats.canPlannedFailover is not true: it needs both regions available). The unplanned failover works without the primary, but it can lose the writes made after the last sync.",
                 name) { IsPrecondition = precondition };
 
         private static bool? Bool(JsonElement e, string property) =>
