@@ -17,6 +17,7 @@
         'Invoke-DeploymentRollback'
         'Invoke-KeyVaultSecretRecovery'
         'Invoke-RegionFailover'
+        'Invoke-StorageRecovery'
         'Restore-AppServiceDatabase'
         'Restore-FileShareContent'
     )

@@ -146,7 +146,7 @@ namespace AppServiceDr.Engine.Storage
             }
             if (r.PlannedFailover || r.TargetLocation != null)
                 throw DrException.Precondition("StorageRecoveryAmbiguous", DrErrorCategory.InvalidArgument,
-                    "-PlannedFailover and -TargetLocation choose how the account is failed over; with -NewStorageAccountName a new account replaces it instead. Give one or the other.", r.StorageAccountName);
+                    "-Planned and -TargetLocation choose how the account is failed over; with -NewStorageAccountName a new account replaces it instead. Give one or the other.", r.StorageAccountName);
             NewStorageAccount.ValidateName(r.NewStorageAccountName, "-NewStorageAccountName");
             plan.NewAccountGroup = r.NewAccountResourceGroupName ?? r.ResourceGroupName;
             ArmPath.Validate(r.SubscriptionId, plan.NewAccountGroup, r.NewStorageAccountName);

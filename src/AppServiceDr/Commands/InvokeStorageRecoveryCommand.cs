@@ -1,0 +1,177 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using AppServiceDr.Engine;
+using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Storage;
+
+namespace AppServiceDr.Commands
+{
+    /// <summary>
+    /// Brings the app's storage back after a storage account failure: fails a geo-redundant account over to its
+    /// secondary region, or creates a new account and puts its connection string into the Key Vault secret the
+    /// app reads; then optionally restarts the app and waits until it is healthy.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "StorageRecovery", DefaultParameterSetName = FailoverSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(StorageRecoveryResult))]
+    public sealed class InvokeStorageRecoveryCommand : AzureRunbookCmdlet
+    {
+        private const string FailoverSet = "Failover";
+        private const string NewAccountSet = "NewAccount";
+        private const string NewAccountVaultUriSet = "NewAccountVaultUri";
+
+        /// <summary>Subscription of the failed storage account.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = FailoverSet)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountSet)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateNotNullOrEmpty]
+        public string? SubscriptionId { get; set; }
+
+        /// <summary>Resource group of the failed storage account.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = FailoverSet)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountSet)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ResourceGroupName { get; set; }
+
+        /// <summary>The storage account that failed.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = FailoverSet, Position = 0)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountSet, Position = 0)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountVaultUriSet, Position = 0)]
+        [ValidatePattern("^[a-z0-9]{3,24}$")]
+        public string? StorageAccountName { get; set; }
+
+        /// <summary>A planned failover (no data loss; both regions must be up) instead of the customer-initiated one.</summary>
+        [Parameter(ParameterSetName = FailoverSet)]
+        public SwitchParameter Planned { get; set; }
+
+        /// <summary>The region that should be primary afterwards. A run that finds the account primary there does
+        /// nothing, so repeating a planned failover never fails the account back. Default: its secondary region.</summary>
+        [Parameter(ParameterSetName = FailoverSet)]
+        [ValidateNotNullOrEmpty]
+        public string? TargetLocation { get; set; }
+
+        /// <summary>Create this account instead of failing over, and point the app at it through Key Vault.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountSet)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountVaultUriSet)]
+        [ValidatePattern("^[a-z0-9]{3,24}$")]
+        public string? NewStorageAccountName { get; set; }
+
+        /// <summary>Resource group of the new account. Default: -ResourceGroupName.</summary>
+        [Parameter(ParameterSetName = NewAccountSet)]
+        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateNotNullOrEmpty]
+        public string? NewAccountResourceGroupName { get; set; }
+
+        /// <summary>Region of the new account. Default: the failed account's region.</summary>
+        [Parameter(ParameterSetName = NewAccountSet)]
+        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Location { get; set; }
+
+        /// <summary>Redundancy of the new account. Default Standard_GRS.</summary>
+        [Parameter(ParameterSetName = NewAccountSet)]
+        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateSet("Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS")]
+        public string SkuName { get; set; } = "Standard_GRS";
+
+        /// <summary>The vault holding the app's storage connection string (public cloud, or the -Environment cloud).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountSet)]
+        [ValidatePattern("^[0-9a-zA-Z-]{3,24}$")]
+        public string? VaultName { get; set; }
+
+        /// <summary>The vault's URI, for Azure Stack Hub and other clouds.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateNotNull]
+        public Uri? VaultUri { get; set; }
+
+        /// <summary>The secret the app reads its storage connection string from. Default StorageConnectionString.</summary>
+        [Parameter(ParameterSetName = NewAccountSet)]
+        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateNotNullOrEmpty]
+        public string SecretName { get; set; } = "StorageConnectionString";
+
+        /// <summary>Then restart this App Service app and wait until it is healthy.</summary>
+        [Parameter(ParameterSetName = FailoverSet)]
+        [Parameter(ParameterSetName = NewAccountSet)]
+        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateNotNullOrEmpty]
+        public string? WebAppName { get; set; }
+
+        /// <summary>Resource group of the app. Default: -ResourceGroupName.</summary>
+        [Parameter(ParameterSetName = FailoverSet)]
+        [Parameter(ParameterSetName = NewAccountSet)]
+        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateNotNullOrEmpty]
+        public string? WebAppResourceGroupName { get; set; }
+
+        /// <summary>Path probed on the app's host after the restart. Default /.</summary>
+        [Parameter(ParameterSetName = FailoverSet)]
+        [Parameter(ParameterSetName = NewAccountSet)]
+        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateNotNullOrEmpty]
+        public string HealthPath { get; set; } = "/";
+
+        /// <summary>Status codes that count as healthy. Default 200.</summary>
+        [Parameter(ParameterSetName = FailoverSet)]
+        [Parameter(ParameterSetName = NewAccountSet)]
+        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateRange(100, 599)]
+        public int[] HealthyStatusCode { get; set; } = { 200 };
+
+        /// <summary>Seconds to wait for the app to answer healthy.</summary>
+        [Parameter(ParameterSetName = FailoverSet)]
+        [Parameter(ParameterSetName = NewAccountSet)]
+        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateRange(1, 86400)]
+        public int HealthTimeoutSec { get; set; } = 600;
+
+        /// <summary>Minutes to wait for the failover or the account creation.</summary>
+        [Parameter(ParameterSetName = FailoverSet)]
+        [Parameter(ParameterSetName = NewAccountSet)]
+        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
+        [ValidateRange(1, 10080)]
+        public int TimeoutMinutes { get; set; } = 120;
+
+        /// <summary>Do not ask before a failover that can lose data.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override bool SkipDataLossPrompt => Force;
+
+        protected override void EndProcessing()
+        {
+            var redactor = new SecretRedactor();
+            var environment = BuildEnvironment();
+            Execute(async (journaled, host, token) =>
+            {
+                if (journaled != null) return StorageRecoveryRunbook.ForResume(environment, journaled, redactor);
+                var request = new StorageRecoveryRequest
+                {
+                    SubscriptionId = SubscriptionId!,
+                    ResourceGroupName = ResourceGroupName!,
+                    StorageAccountName = StorageAccountName!,
+                    PlannedFailover = Planned,
+                    TargetLocation = TargetLocation,
+                    NewStorageAccountName = NewStorageAccountName,
+                    NewAccountResourceGroupName = NewAccountResourceGroupName,
+                    Location = Location,
+                    SkuName = SkuName,
+                    VaultUri = VaultUri ?? (VaultName == null ? null : environment.VaultUri(VaultName)),
+                    SecretName = SecretName,
+                    Timeout = TimeSpan.FromMinutes(TimeoutMinutes),
+                    RestartApp = WebAppName == null ? null : new WebAppTarget
+                    {
+                        SubscriptionId = SubscriptionId!,
+                        ResourceGroupName = WebAppResourceGroupName ?? ResourceGroupName!,
+                        Name = WebAppName,
+                        HealthPath = HealthPath,
+                        HealthyStatusCodes = HealthyStatusCode,
+                        HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec),
+                    },
+                };
+                return await StorageRecoveryRunbook.CreateAsync(environment, request, redactor, token).ConfigureAwait(false);
+            }, redactor, report => StorageRecoveryRunbook.Results(report).Cast<object>());
+        }
+    }
+}
