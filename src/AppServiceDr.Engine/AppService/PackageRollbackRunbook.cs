@@ -20,7 +20,6 @@ namespace AppServiceDr.Engine.AppService
         /// <summary>The app setting that names the package an app runs.</summary>
         public const string PackageSetting = "WEBSITE_RUN_FROM_PACKAGE";
         private const string PackageStepPrefix = "package:";
-        private const string RestartStepPrefix = "restart:";
         /// <summary>Saved just before the first PUT of a run: the package the app ran before (display form, "" when unset).</summary>
         private const string IssuedCheckpoint = "previous";
         /// <summary>Saved once the change is in the journal, so a resumed attempt does not record it twice.</summary>
@@ -62,8 +61,6 @@ namespace AppServiceDr.Engine.AppService
             inputs.Require("WebAppName");
             var app = WebAppTarget.FromInputs(inputs)!;
             ArmPath.Validate(app.SubscriptionId, app.ResourceGroupName, app.Name);
-            if (inputs.Optional("HealthPollIntervalSeconds") is string poll)
-                app.HealthPollInterval = TimeSpan.FromSeconds(double.Parse(poll, CultureInfo.InvariantCulture));
             var plan = new RollbackPlan(app);
             var journaledUri = inputs.Optional("PackageUri");
             if (journaledUri != null)
@@ -170,7 +167,6 @@ namespace AppServiceDr.Engine.AppService
         {
             var app = plan.App;
             var inputs = app.ToInputs().ToList();
-            inputs.Add(new RunInput("HealthPollIntervalSeconds", app.HealthPollInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture)));
             if (plan.Uri != null)
             {
                 inputs.Add(new RunInput("PackageUri", plan.Uri.Location));
@@ -186,8 +182,10 @@ namespace AppServiceDr.Engine.AppService
             {
                 new RunbookStep(packageStep, $"Set {PackageSetting} of app '{app.Name}' to {plan.Target}, keeping every other app setting",
                     ctx => PackageStepAsync(azure, plan, redactor, ctx)),
-                new RunbookStep(RestartStepPrefix + app.Name, $"Restart app '{app.Name}' and wait until {app.HealthPath} answers healthy",
-                    ctx => RestartStepAsync(restart, app, packageStep, ctx), packageStep),
+                // The restart after a change always happens; when the app already ran the target package, a healthy
+                // app is left alone, so a repeated run restarts nothing.
+                WebAppRestartStep.Create(restart, app, new[] { packageStep },
+                    ctx => ctx.GetOutput(packageStep, "Action") == nameof(PackageRollbackAction.AlreadyCurrent)),
             };
             return new RunbookDefinition(Name, inputs, steps);
         }
@@ -286,14 +284,6 @@ namespace AppServiceDr.Engine.AppService
             ctx.SetOutput("Plan", plan);
         }
 
-        /// <summary>The restart after a change always happens; when the app already ran the target package, a
-        /// healthy app is left alone, so a repeated run restarts nothing.</summary>
-        private static Task<StepResult> RestartStepAsync(WebAppRestartService restart, WebAppTarget app, string packageStep, StepContext ctx)
-        {
-            var unchanged = ctx.GetOutput(packageStep, "Action") == nameof(PackageRollbackAction.AlreadyCurrent);
-            return WebAppRestartStep.RunAsync(restart, app, ctx, skipWhenHealthy: unchanged);
-        }
-
         /// <summary>The run's one result, read back from its report (so a resumed run reports what its earlier
         /// attempts did). Action is Failed when any step failed, including a restart after which the app never
         /// answered healthy: the packages are then still shown, so it is clear what was changed.</summary>
@@ -302,13 +292,12 @@ namespace AppServiceDr.Engine.AppService
             if (report == null) throw new ArgumentNullException(nameof(report));
             string? In(string key) => report.Inputs.TryGetValue(key, out var v) ? v : null;
             var package = report.Steps.FirstOrDefault(s => s.StepId.StartsWith(PackageStepPrefix, StringComparison.Ordinal));
-            var restart = report.Steps.FirstOrDefault(s => s.StepId.StartsWith(RestartStepPrefix, StringComparison.Ordinal));
+            var restart = WebAppRestartStep.Outcome(report);
             string? O(StepReport? s, string key) => s != null && s.Outputs.TryGetValue(key, out var v) ? v : null;
             var failed = report.Steps.FirstOrDefault(s => s.Outcome == StepOutcome.Failed || s.Outcome == StepOutcome.Cancelled);
             var action = failed != null ? PackageRollbackAction.Failed
                 : Enum.TryParse<PackageRollbackAction>(O(package, "Action"), out var a) ? a : PackageRollbackAction.Skipped;
             var planned = In("PackageUri") is string uri ? uri + (In("PackageUriHasQuery") == bool.TrueString ? PackageUrl.QueryMarker : "") : In("TargetPackage");
-            var healthy = O(restart, "TimeToHealthySeconds");
             return new[]
             {
                 new PackageRollbackResult
@@ -317,8 +306,8 @@ namespace AppServiceDr.Engine.AppService
                     Action = action,
                     PreviousPackage = O(package, "PreviousPackage"),
                     Package = O(package, "Package") ?? planned,
-                    HealthUrl = O(restart, "HealthUrl"),
-                    TimeToHealthy = healthy == null ? (TimeSpan?)null : TimeSpan.FromSeconds(double.Parse(healthy, CultureInfo.InvariantCulture)),
+                    HealthUrl = restart.HealthUrl,
+                    TimeToHealthy = restart.TimeToHealthy,
                     Duration = report.TimeToRecovery ?? TimeSpan.FromTicks(report.Steps.Sum(s => (s.Duration ?? TimeSpan.Zero).Ticks)),
                     Plan = O(package, "Plan") ?? package?.Plan,
                     ErrorId = failed?.ErrorId,

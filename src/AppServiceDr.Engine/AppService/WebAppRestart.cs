@@ -37,6 +37,7 @@ namespace AppServiceDr.Engine.AppService
             yield return new Runbooks.RunInput("HealthPath", HealthPath);
             yield return new Runbooks.RunInput("HealthyStatusCodes", string.Join(",", HealthyStatusCodes));
             yield return new Runbooks.RunInput("HealthTimeoutSeconds", HealthTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            yield return new Runbooks.RunInput("HealthPollIntervalSeconds", HealthPollInterval.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         /// <summary>The target recorded by <see cref="ToInputs"/>, or null when the run had none.</summary>
@@ -52,6 +53,8 @@ namespace AppServiceDr.Engine.AppService
                 HealthPath = Get("HealthPath") ?? "/",
                 HealthyStatusCodes = (Get("HealthyStatusCodes") ?? "200").Split(',').Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
                 HealthTimeout = TimeSpan.FromSeconds(double.Parse(Get("HealthTimeoutSeconds") ?? "600", System.Globalization.CultureInfo.InvariantCulture)),
+                // Journals written before the interval was recorded resume with the default.
+                HealthPollInterval = TimeSpan.FromSeconds(double.Parse(Get("HealthPollIntervalSeconds") ?? "5", System.Globalization.CultureInfo.InvariantCulture)),
             };
         }
     }

@@ -220,8 +220,7 @@ namespace AppServiceDr.Engine.AzureSql
             {
                 inputs.AddRange(request.RestartApp.ToInputs());
                 var restart = new WebAppRestartService(environment, redactor);
-                steps.Add(new RunbookStep("restart:" + request.RestartApp.Name, $"Restart app '{request.RestartApp.Name}' and wait until {request.RestartApp.HealthPath} answers healthy",
-                    ctx => WebAppRestartStep.RunAsync(restart, request.RestartApp, ctx), steps.Last().Id));
+                steps.Add(WebAppRestartStep.Create(restart, request.RestartApp, new[] { steps.Last().Id }));
             }
             return new RunbookDefinition(Name, inputs, steps);
         }

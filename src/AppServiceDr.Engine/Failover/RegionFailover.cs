@@ -213,11 +213,9 @@ namespace AppServiceDr.Engine.Failover
                 inputs.AddRange(request.SecondaryApp.ToInputs());
                 var app = request.SecondaryApp;
                 var restart = new WebAppRestartService(environment, redactor);
-                var id = "restart:" + app.Name;
-                steps.Add(new RunbookStep(id, $"Restart app '{app.Name}' in the secondary region and wait until {app.HealthPath} answers healthy",
-                    ctx => WebAppRestartStep.RunAsync(restart, app, ctx, skipWhenHealthy: dataTier.All(d => ctx.GetOutput(d, ChangedOutput) == "False")),
-                    dataTier));
-                lastBeforeTraffic = new[] { id };
+                var step = WebAppRestartStep.Create(restart, app, dataTier, ctx => dataTier.All(d => ctx.GetOutput(d, ChangedOutput) == "False"), "in the secondary region");
+                steps.Add(step);
+                lastBeforeTraffic = new[] { step.Id };
             }
             if (request.TrafficManagerProfileName != null)
                 steps.Add(new RunbookStep(TrafficStep, $"Make endpoint {plan.TrafficManagerEndpointName} of Traffic Manager profile {request.TrafficManagerProfileName} the active priority",

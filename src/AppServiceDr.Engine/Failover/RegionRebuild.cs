@@ -224,9 +224,7 @@ namespace AppServiceDr.Engine.Failover
             }
             var before = new[] { GroupStep, DeployStep, RestoreStep }.Concat(urlSteps).ToArray();
             steps = steps.Select(s => new RunbookStep(s.Id, s.Plan, Tracked(s.Action), s.DependsOn.ToArray())).ToList();
-            steps.Add(new RunbookStep("restart:" + request.App.Name, $"Restart app '{request.App.Name}' and wait until {request.App.HealthPath} answers healthy",
-                ctx => WebAppRestartStep.RunAsync(restart, request.App, ctx, skipWhenHealthy: before.All(d => ctx.GetOutput(d, ChangedOutput) == "False")),
-                before));
+            steps.Add(WebAppRestartStep.Create(restart, request.App, before, ctx => before.All(d => ctx.GetOutput(d, ChangedOutput) == "False")));
             return new RunbookDefinition(Name, inputs, steps);
         }
 

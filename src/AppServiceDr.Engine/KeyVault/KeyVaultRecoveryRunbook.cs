@@ -75,8 +75,7 @@ namespace AppServiceDr.Engine.KeyVault
             {
                 inputs.AddRange(app.ToInputs());
                 var restart = new WebAppRestartService(environment, redactor);
-                steps.Add(new RunbookStep("restart:" + app.Name, $"Restart app '{app.Name}' and wait until {app.HealthPath} answers healthy",
-                    ctx => WebAppRestartStep.RunAsync(restart, app, ctx), steps.Select(s => s.Id).ToArray()));
+                steps.Add(WebAppRestartStep.Create(restart, app, steps.Select(s => s.Id).ToArray()));
             }
             return new RunbookDefinition(Name, inputs, steps);
         }

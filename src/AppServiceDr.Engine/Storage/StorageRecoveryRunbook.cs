@@ -30,7 +30,6 @@ namespace AppServiceDr.Engine.Storage
         private const string FailoverPrefix = "failover:";
         private const string CreatePrefix = "create:";
         private const string SecretPrefix = "secret:";
-        private const string RestartPrefix = "restart:";
 
         /// <summary>What the pre-flight found; journaled with the inputs so a resumed run rebuilds the same steps.</summary>
         private sealed class RecoveryPlan
@@ -87,8 +86,6 @@ namespace AppServiceDr.Engine.Storage
                 RestartApp = WebAppTarget.FromInputs(inputs),
                 Timeout = TimeSpan.FromSeconds(double.Parse(Get("TimeoutSeconds"), CultureInfo.InvariantCulture)),
             };
-            if (request.RestartApp != null && Maybe("HealthPollIntervalSeconds") is string poll)
-                request.RestartApp.HealthPollInterval = TimeSpan.FromSeconds(double.Parse(poll, CultureInfo.InvariantCulture));
             var plan = new RecoveryPlan { Sku = request.SkuName };
             if (request.NewStorageAccountName == null)
             {
@@ -255,15 +252,11 @@ namespace AppServiceDr.Engine.Storage
             {
                 var app = request.RestartApp;
                 inputs.AddRange(app.ToInputs());
-                inputs.Add(new RunInput("HealthPollIntervalSeconds", app.HealthPollInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture)));
                 var restart = new WebAppRestartService(environment, redactor);
                 var before = steps.Select(s => s.Id).ToArray();
                 // A run that changed nothing leaves a healthy app alone, so a repeated run restarts nothing.
-                steps.Add(new RunbookStep(RestartPrefix + app.Name,
-                    $"Restart app '{app.Name}'{(request.NewStorageAccountName != null ? " (its Key Vault references are read again)" : "")} and wait until {app.HealthPath} answers healthy",
-                    ctx => WebAppRestartStep.RunAsync(restart, app, ctx,
-                        skipWhenHealthy: before.All(d => ctx.GetOutput(d, StorageAccountFailover.ChangedOutput) == "False")),
-                    before));
+                steps.Add(WebAppRestartStep.Create(restart, app, before, ctx => before.All(d => ctx.GetOutput(d, StorageAccountFailover.ChangedOutput) == "False"),
+                    request.NewStorageAccountName != null ? "(its Key Vault references are read again)" : null));
             }
             return new RunbookDefinition(Name, inputs, steps);
         }
@@ -283,7 +276,6 @@ namespace AppServiceDr.Engine.Storage
             var failover = Step(FailoverPrefix);
             var create = Step(CreatePrefix);
             var secret = Step(SecretPrefix);
-            var restart = Step(RestartPrefix);
             var failed = report.Steps.FirstOrDefault(s => s.Outcome == StepOutcome.Failed || s.Outcome == StepOutcome.Cancelled);
             var changed = newAccount == null
                 ? Out(failover, StorageAccountFailover.ChangedOutput)
@@ -300,7 +292,7 @@ namespace AppServiceDr.Engine.Storage
                 PrimaryLocation = Out(newAccount == null ? failover : create, StorageAccountFailover.LocationOutput),
                 SecretName = newAccount == null ? null : In("SecretName"),
                 WebAppName = In("WebAppName"),
-                TimeToHealthy = Out(restart, "TimeToHealthySeconds") is string healthy ? TimeSpan.FromSeconds(double.Parse(healthy, CultureInfo.InvariantCulture)) : (TimeSpan?)null,
+                TimeToHealthy = WebAppRestartStep.Outcome(report).TimeToHealthy,
                 Duration = report.TimeToRecovery ?? TimeSpan.FromTicks(report.Steps.Sum(s => (s.Duration ?? TimeSpan.Zero).Ticks)),
                 ErrorId = failed?.ErrorId,
                 Error = failed?.Error,
