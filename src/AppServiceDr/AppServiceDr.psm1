@@ -6,4 +6,5 @@ if (-not (Test-Path -LiteralPath $binary)) {
     throw "AppServiceDr: the $edition build is missing from the module folder ($binary). Reinstall the module."
 }
 $module = Import-Module -Name $binary -PassThru -ErrorAction Stop
-Export-ModuleMember -Cmdlet $module.ExportedCmdlets.Keys
+# An array: a dictionary's key collection would bind as one string and export nothing.
+Export-ModuleMember -Cmdlet @($module.ExportedCmdlets.Keys)

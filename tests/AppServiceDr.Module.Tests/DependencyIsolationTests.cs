@@ -38,6 +38,8 @@ namespace AppServiceDr.Module.Tests
             var session = new AssemblyLoadContext("session", isCollectible: false);
             var foreignAzureCore = session.LoadFromAssemblyPath(Path.Combine(NuGetFolder(), "azure.core", "1.64.0", "lib", "net8.0", "Azure.Core.dll"));
 
+            // As PowerShell loads a binary module: the cmdlet assembly, and what sits beside it, in the default context.
+            var model = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(core, "AppServiceDr.Model.dll"));
             var cmdlets = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(core, "AppServiceDr.dll"));
             var resolver = cmdlets.GetType("AppServiceDr.Loading.DependencyResolver", throwOnError: true)!;
             resolver.GetMethod("Install")!.Invoke(null, new object[] { dependencies });
@@ -60,6 +62,9 @@ namespace AppServiceDr.Module.Tests
                 var store = Activator.CreateInstance(storeType, temp)!;
                 var runs = (System.Collections.IEnumerable)storeType.GetMethod("List")!.Invoke(store, new object?[] { null })!;
                 Assert.Empty(runs.Cast<object>());
+
+                // The model the engine sees is the session's copy, so the reports it makes are types sessions know.
+                Assert.Same(model, engineContext.LoadFromAssemblyName(new AssemblyName("AppServiceDr.Model")));
 
                 // Framework assemblies are not duplicated: the engine shares System.Runtime with the host.
                 var runtime = engine.GetReferencedAssemblies().First(a => a.Name == "System.Runtime");

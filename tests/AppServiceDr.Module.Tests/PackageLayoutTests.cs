@@ -16,6 +16,8 @@ public sealed class PackageLayoutTests
     [InlineData("LICENSE")]
     [InlineData("en-US/about_AppServiceDr.help.txt")]
     [InlineData("Core/AppServiceDr.dll")]
+    [InlineData("Core/AppServiceDr.Model.dll")]
+    [InlineData("Desktop/AppServiceDr.Model.dll")]
     [InlineData("Core/en-US/AppServiceDr.dll-Help.xml")]
     [InlineData("Core/dependencies/AppServiceDr.Engine.dll")]
     [InlineData("Core/dependencies/AppServiceDr.Engine.deps.json")]
@@ -37,14 +39,17 @@ public sealed class PackageLayoutTests
 
     [Theory]
     [MemberData(nameof(Packaged.Editions), MemberType = typeof(Packaged))]
-    public void OnlyTheCmdletAssemblySitsInTheEditionFolder(string edition)
+    public void OnlyTheCmdletAndModelAssembliesSitInTheEditionFolder(string edition)
     {
         // Anything beside AppServiceDr.dll would be loaded by PowerShell's own resolver; the engine and
         // the Azure and SQL libraries belong in dependencies/, where the module's load context finds them.
+        // The model assembly (reports and results, no dependencies) belongs beside the cmdlets, so that
+        // sessions can name its types, and nowhere else, so that there is one copy of each type.
         var folder = Path.Combine(Repo.PackagedModule, edition);
-        var assemblies = Directory.GetFiles(folder, "*.dll").Select(Path.GetFileName).ToList();
+        var assemblies = Directory.GetFiles(folder, "*.dll").Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList();
 
-        Assert.Equal(new[] { "AppServiceDr.dll" }, assemblies);
+        Assert.Equal(new[] { "AppServiceDr.Model.dll", "AppServiceDr.dll" }, assemblies);
+        Assert.Empty(Directory.GetFiles(Path.Combine(folder, "dependencies"), "AppServiceDr.Model.*"));
         Assert.Empty(Directory.GetDirectories(folder).Select(Path.GetFileName).Except(new[] { "dependencies", "en-US" }));
     }
 
@@ -69,7 +74,11 @@ public sealed class PackageLayoutTests
     public void TheEngineAndEveryLibraryItNeedsAreInDependencies(string edition)
     {
         var dependencies = Path.Combine(Repo.PackagedModule, edition, "dependencies");
-        var present = new HashSet<string>(Directory.GetFiles(dependencies, "*.dll").Select(Path.GetFileNameWithoutExtension)!, StringComparer.OrdinalIgnoreCase);
+        var present = new HashSet<string>(Directory.GetFiles(dependencies, "*.dll").Select(Path.GetFileNameWithoutExtension)!, StringComparer.OrdinalIgnoreCase)
+        {
+            // Handed to the engine by the module's resolver from beside the cmdlets.
+            "AppServiceDr.Model",
+        };
         // Every assembly the engine references is either in dependencies/ or part of the framework.
         var engineAssembly = Packaged.Edition(edition).EngineAssembly;
         var missing = new List<string>();

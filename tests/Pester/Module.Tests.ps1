@@ -137,7 +137,7 @@ Describe 'Export-DrReport -WhatIf' {
     }
 
     It 'writes no file for a report from the pipeline' {
-        $reportType = 'AppServiceDr.Engine.Runbooks.RunReport' -as [type]
+        $reportType = 'AppServiceDr.RunReport' -as [type]
         if ($null -eq $reportType -or $null -eq $reportType.GetConstructor([type[]]@())) {
             Set-ItResult -Skipped -Because 'RunReport has no public parameterless constructor to build a report from'
             return

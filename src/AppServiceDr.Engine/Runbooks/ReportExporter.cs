@@ -7,12 +7,6 @@ using System.Text.Json;
 
 namespace AppServiceDr.Engine.Runbooks
 {
-    public enum ReportFormat
-    {
-        Markdown,
-        Json,
-    }
-
     /// <summary>Turns a run report into the record an administrator files after an outage.</summary>
     public static class ReportExporter
     {

@@ -54,6 +54,10 @@ namespace AppServiceDr.Commands
         /// location, not the process's working directory.</summary>
         protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+        /// <summary>The run journals in <paramref name="stateDirectory"/> (a PowerShell path), or in the default state directory.</summary>
+        protected Engine.Runbooks.RunStore OpenStore(string? stateDirectory) =>
+            new Engine.Runbooks.RunStore(stateDirectory == null ? null : ResolvePath(stateDirectory));
+
         /// <summary>Runs engine work. Its host calls are executed here, on the pipeline thread. A DrException
         /// found before anything changed terminates the command; other DrExceptions are written as errors
         /// and null is returned.</summary>
@@ -82,11 +86,11 @@ namespace AppServiceDr.Commands
         /// <summary>Writes one engine failure as a non-terminating error (one failed item among others).</summary>
         protected void WriteDrError(DrException ex) => WriteError(ToErrorRecord(ex));
 
-        public static ErrorRecord ToErrorRecord(DrException ex) =>
+        internal static ErrorRecord ToErrorRecord(DrException ex) =>
             new ErrorRecord(ex, ex.ErrorId, ToCategory(ex.Category), ex.Target);
 
         /// <summary>The engine's categories carry PowerShell's names, so the mapping is by name.</summary>
-        public static ErrorCategory ToCategory(DrErrorCategory category) =>
+        internal static ErrorCategory ToCategory(DrErrorCategory category) =>
             (ErrorCategory)Enum.Parse(typeof(ErrorCategory), category.ToString());
 
         /// <summary>The engine's view of this cmdlet. Only ever called on the pipeline thread (HostBridge sees to it).</summary>

@@ -49,7 +49,7 @@ namespace AppServiceDr.Commands
             RunReport report;
             try
             {
-                report = InputObject ?? new RunStore(StateDirectory == null ? null : ResolvePath(StateDirectory)).Get(RunId);
+                report = InputObject ?? OpenStore(StateDirectory).Get(RunId);
             }
             catch (DrException ex)
             {

@@ -39,11 +39,9 @@ namespace AppServiceDr.Commands
         [ValidateNotNullOrEmpty]
         public string? StateDirectory { get; set; }
 
-        private RunStore Store => new RunStore(StateDirectory == null ? null : ResolvePath(StateDirectory));
-
         protected override void ProcessRecord()
         {
-            var store = Store;
+            var store = OpenStore(StateDirectory);
             if (ParameterSetName == ListSet)
             {
                 var pattern = Runbook == null ? null : new WildcardPattern(Runbook, WildcardOptions.IgnoreCase);

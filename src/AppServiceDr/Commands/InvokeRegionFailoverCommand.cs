@@ -192,7 +192,7 @@ namespace AppServiceDr.Commands
         protected override void EndProcessing()
         {
             var rebuild = ParameterSetName == RebuildSet
-                || (IsResume && new RunStore(StateDirectory == null ? null : ResolvePath(StateDirectory)).Get(Resume).Runbook == RegionRebuildRunbook.Name);
+                || (IsResume && OpenStore(StateDirectory).Get(Resume).Runbook == RegionRebuildRunbook.Name);
             if (rebuild) Rebuild();
             else SwitchOver();
         }

@@ -201,7 +201,7 @@ namespace AppServiceDr.Commands
                     RestoreAzureSql(redactor);
                     break;
                 case ResumeSet:
-                    var runbook = new RunStore(StateDirectory == null ? null : ResolvePath(StateDirectory)).Get(Resume).Runbook;
+                    var runbook = OpenStore(StateDirectory).Get(Resume).Runbook;
                     if (runbook == AzureSqlRestoreRunbook.Name) RestoreAzureSql(redactor);
                     else RestoreSqlServer();
                     break;

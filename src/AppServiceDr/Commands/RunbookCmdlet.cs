@@ -41,7 +41,7 @@ namespace AppServiceDr.Commands
             SecretRedactor redactor,
             Func<RunReport, IEnumerable<object>>? output = null)
         {
-            var store = new RunStore(StateDirectory == null ? null : ResolvePath(StateDirectory));
+            var store = OpenStore(StateDirectory);
             var runner = new RunbookRunner(store);
             var options = new RunOptions { WhatIf = IsWhatIf, MaxParallel = MaxParallel, Redactor = redactor };
             var report = RunEngine(async (host, token) =>

@@ -23,12 +23,16 @@ namespace AppServiceDr.Loading
     public static class DependencyResolver
     {
         public const string EngineAssemblyName = "AppServiceDr.Engine";
+        /// <summary>The types sessions see (reports, results): loaded once, beside the cmdlets, and shared with the engine.</summary>
+        public const string ModelAssemblyName = "AppServiceDr.Model";
         private static readonly object Gate = new object();
         private static string? _folder;
 
 #if NETFRAMEWORK
         private static ResolveEventHandler? _handler;
 #else
+        // One context per process, per dependencies folder: the default context remembers the engine it was
+        // handed, so a context made by a second import would never be asked for anything.
         private static DependencyLoadContext? _context;
         private static Func<System.Runtime.Loader.AssemblyLoadContext, AssemblyName, Assembly?>? _handler;
 
@@ -52,7 +56,8 @@ namespace AppServiceDr.Loading
                 _handler = ResolveFromFolder;
                 AppDomain.CurrentDomain.AssemblyResolve += _handler;
 #else
-                _context = new DependencyLoadContext(engine);
+                if (_context == null || !string.Equals(_context.EnginePath, engine, StringComparison.Ordinal))
+                    _context = new DependencyLoadContext(engine);
                 _handler = ResolveEngine;
                 System.Runtime.Loader.AssemblyLoadContext.Default.Resolving += _handler;
 #endif
@@ -68,8 +73,8 @@ namespace AppServiceDr.Loading
                 AppDomain.CurrentDomain.AssemblyResolve -= _handler;
 #else
                 System.Runtime.Loader.AssemblyLoadContext.Default.Resolving -= _handler;
-                // The context is not unloaded: the engine's types may still be referenced by objects in the session.
-                _context = null;
+                // The context stays: the engine's types may still be referenced by objects in the session, and
+                // an import after this one reuses it.
 #endif
                 _handler = null;
                 _folder = null;
@@ -82,6 +87,7 @@ namespace AppServiceDr.Loading
             var folder = _folder;
             if (folder == null) return null;
             var name = new AssemblyName(args.Name);
+            if (string.Equals(name.Name, ModelAssemblyName, StringComparison.OrdinalIgnoreCase)) return typeof(RunReport).Assembly;
             var candidate = Path.Combine(folder, name.Name + ".dll");
             if (!File.Exists(candidate)) return null;
             // Only our own copy, and only when it can satisfy the request: never hand out an older version.
@@ -103,8 +109,9 @@ namespace AppServiceDr.Loading
 #if !NETFRAMEWORK
     /// <summary>
     /// The engine's own load context: assemblies listed in the engine's .deps.json load from the
-    /// dependencies folder (runtime-specific assets included); anything else, such as the framework and
-    /// System.Management.Automation, falls back to the default context.
+    /// dependencies folder (runtime-specific assets included); the model assembly is the one already
+    /// loaded beside the cmdlets, so a report the engine makes is the type the session knows; anything
+    /// else, such as the framework and System.Management.Automation, falls back to the default context.
     /// </summary>
     internal sealed class DependencyLoadContext : System.Runtime.Loader.AssemblyLoadContext
     {
@@ -113,11 +120,16 @@ namespace AppServiceDr.Loading
         public DependencyLoadContext(string engineAssemblyPath)
             : base("AppServiceDr", isCollectible: false)
         {
+            EnginePath = engineAssemblyPath;
             _resolver = new System.Runtime.Loader.AssemblyDependencyResolver(engineAssemblyPath);
         }
 
+        public string EnginePath { get; }
+
         protected override Assembly? Load(AssemblyName assemblyName)
         {
+            if (string.Equals(assemblyName.Name, DependencyResolver.ModelAssemblyName, StringComparison.OrdinalIgnoreCase))
+                return typeof(RunReport).Assembly;
             var path = _resolver.ResolveAssemblyToPath(assemblyName);
             return path != null ? LoadFromAssemblyPath(path) : null;
         }

@@ -74,12 +74,12 @@ public sealed class ModuleMetadata : IDisposable
         }
         var dependencies = Path.Combine(Folder, "dependencies");
         var (frameworkReferences, coreAssembly) = FrameworkReferences(edition);
-        var paths = new List<string> { CmdletAssemblyPath, PowerShellStandardReference() };
+        var paths = new List<string> { CmdletAssemblyPath, Path.Combine(Folder, "AppServiceDr.Model.dll"), PowerShellStandardReference() };
         paths.AddRange(Directory.GetFiles(dependencies, "*.dll"));
         paths.AddRange(frameworkReferences);
         context = new MetadataLoadContext(new PathAssemblyResolver(paths), coreAssembly);
         CmdletAssembly = context.LoadFromAssemblyPath(CmdletAssemblyPath);
-        ownAssemblies = new List<Assembly> { CmdletAssembly };
+        ownAssemblies = new List<Assembly> { CmdletAssembly, context.LoadFromAssemblyPath(Path.Combine(Folder, "AppServiceDr.Model.dll")) };
         ownAssemblies.AddRange(Directory.GetFiles(dependencies, "AppServiceDr*.dll").Select(context.LoadFromAssemblyPath));
         SmaAssembly = context.LoadFromAssemblyName(Sma);
         ApprovedVerbs = ReadApprovedVerbs(SmaAssembly);
