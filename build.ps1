@@ -30,7 +30,10 @@ param(
     [string[]]$Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
-    [string]$Configuration = 'Release'
+    [string]$Configuration = 'Release',
+
+    # Rehearse and Test: use what the last Build and Package produced instead of building again.
+    [switch]$NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
@@ -56,6 +59,16 @@ function Invoke-Tool {
     }
 }
 
+function Get-ChildShell {
+    # A new process of this same edition. Not (Get-Process -Id $PID).Path: where PowerShell runs as a .NET tool
+    # that is the dotnet host, which cannot take PowerShell's arguments.
+    if ($PSVersionTable.PSEdition -eq 'Desktop') {
+        return Join-Path $PSHOME 'powershell.exe'
+    }
+    $name = if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' }
+    Join-Path $PSHOME $name
+}
+
 function Invoke-BuildTask {
     Invoke-Tool -FilePath dotnet -ArgumentList @('build', 'AppServiceDr.sln', '-c', $Configuration, '-nologo', '-v:q')
 }
@@ -65,14 +78,13 @@ function Invoke-PackageTask {
 }
 
 function Invoke-PesterSuites {
-    $hasPester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]'5.0' }
-    if (-not $hasPester) {
-        Write-Warning 'Pester 5 is not installed; the suites in tests/Pester did not run. Install-Module -Name Pester -MinimumVersion 5.0 runs them next time.'
-        return
-    }
+    # Pester from NuGet into .tools/packages (as build/powershell.sh does), so no module is installed for the user.
+    Invoke-Tool -FilePath dotnet -ArgumentList @('restore', 'build/pester/Pester.csproj', '--packages', (Join-Path $root '.tools/packages'), '-nologo', '-v:q')
+    $pester = Get-ChildItem -Path (Join-Path $root '.tools/packages/pester') -Filter 'Pester.psd1' -Recurse |
+        Sort-Object -Property { [version]$_.Directory.Parent.Name } -Descending | Select-Object -First 1
     # A new process of this same edition, so the suites load the packaged module into a clean session.
-    $shell = (Get-Process -Id $PID).Path
-    Invoke-Tool -FilePath $shell -ArgumentList @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'tests/Pester/Invoke-PesterSuites.ps1'))
+    Invoke-Tool -FilePath (Get-ChildShell) -ArgumentList @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'tests/Pester/Invoke-PesterSuites.ps1'),
+        '-PesterPath', $pester.FullName)
 }
 
 function Invoke-TestTask {
@@ -82,8 +94,10 @@ function Invoke-TestTask {
         Invoke-Tool -FilePath npm -ArgumentList @('ci', '--no-audit', '--no-fund', '--loglevel=error') -WorkingDirectory $tools
     }
     # The module tests read the packaged layout, so build and package first (as build/test.sh does).
-    Invoke-BuildTask
-    Invoke-PackageTask
+    if (-not $NoBuild) {
+        Invoke-BuildTask
+        Invoke-PackageTask
+    }
     Invoke-Tool -FilePath dotnet -ArgumentList @('test', 'AppServiceDr.sln', '-c', $Configuration, '--no-build', '-nologo')
     Invoke-PesterSuites
 }
@@ -100,8 +114,10 @@ function Get-PackagedManifest {
 function Invoke-RehearseTask {
     # Scenario 2 through the packaged module, in a new session of this same edition: the fabric runs as its
     # own process with the incident seeded, and the session reaches its host names through the fabric's proxy.
-    Invoke-BuildTask
-    Invoke-PackageTask
+    if (-not $NoBuild) {
+        Invoke-BuildTask
+        Invoke-PackageTask
+    }
     $manifest = Get-PackagedManifest
     $fabricDll = Join-Path $root "tests/AppServiceDr.Fabric/bin/$Configuration/net10.0/AppServiceDr.Fabric.dll"
     $state = Join-Path ([System.IO.Path]::GetTempPath()) ('appservicedr-rehearsal-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
@@ -133,10 +149,9 @@ function Invoke-RehearseTask {
         foreach ($variable in $proxyVariables) {
             [Environment]::SetEnvironmentVariable($variable, $(if ($variable -like '*_proxy' -and $variable -notlike 'no_*') { $proxy } else { $null }))
         }
-        $shell = (Get-Process -Id $PID).Path
-        Invoke-Tool -FilePath $shell -ArgumentList @('-NoProfile', '-NonInteractive', '-File',
+        Invoke-Tool -FilePath (Get-ChildShell) -ArgumentList @('-NoProfile', '-NonInteractive', '-File',
             (Join-Path $root 'tests/AppServiceDr.Rehearsal/Invoke-ModuleRehearsal.ps1'),
-            '-ModulePath', $manifest, '-FabricDetailsPath', $details, '-StateDirectory', (Join-Path $state 'runs'))
+            '-ModulePath', $manifest, '-FabricDetailsPath', $details, '-StateDirectory', (Join-Path $state 'module'))
     }
     finally {
         foreach ($variable in $proxyVariables) {

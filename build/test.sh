@@ -36,11 +36,35 @@ while IFS= read -r line; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done < <(grep -E '^(Passed|Failed)! +- +Failed: ' "$log")
 
-# The end-to-end rehearsal (the README's main job) counts as one more test.
+# The end-to-end rehearsal through the engine counts as one more test.
 if dotnet run --project tests/AppServiceDr.Rehearsal -c Release --no-build >>"$log" 2>&1; then
-  passed=$((passed + 1)); echo "Rehearsal passed."
+  passed=$((passed + 1)); echo "Engine rehearsal passed."
 else
-  failed=$((failed + 1)); echo "Rehearsal FAILED; see $log" >&2
+  failed=$((failed + 1)); echo "Engine rehearsal FAILED; see $log" >&2
+fi
+
+# PowerShell itself: the Pester suites against the packaged module, then the module rehearsal (the README's
+# main job), both in PowerShell $DR_PWSH_VERSION installed into .tools/ when this machine has none of its own.
+. build/powershell.sh
+export DR_FORCE_LOCAL_PWSH=1
+if ensure_powershell >>"$log" 2>&1 && ensure_pester >>"$log" 2>&1; then
+  pester_xml="out/pester-Core.xml"
+  rm -f "$pester_xml"
+  "$PWSH" -NoProfile -NonInteractive -File tests/Pester/Invoke-PesterSuites.ps1 -PesterPath "$PESTER_MANIFEST" -OutputPath "$pester_xml" >>"$log" 2>&1
+  prc=$?
+  counts=$(bash build/pester-counts.sh "$pester_xml")
+  p=${counts% *}; f=${counts#* }
+  # Failed blocks and containers are not test cases in the XML: the exit code counts them.
+  if [ "$prc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  echo "Pester: $p passed, $f failed."
+  passed=$((passed + p)); failed=$((failed + f))
+  if "$PWSH" -NoProfile -NonInteractive -File build.ps1 -Task Rehearse -NoBuild >>"$log" 2>&1; then
+    passed=$((passed + 1)); echo "Module rehearsal passed."
+  else
+    failed=$((failed + 1)); echo "Module rehearsal FAILED; see $log" >&2
+  fi
+else
+  failed=$((failed + 2)); echo "PowerShell or Pester could not be installed; see $log" >&2
 fi
 
 # A test host that crashed prints no summary for its assembly: never report that as green.
