@@ -69,7 +69,10 @@ namespace AppServiceDr
         /// <summary>When the run first started (before any crash and resume).</summary>
         public DateTimeOffset StartedAt { get; set; }
         public DateTimeOffset? EndedAt { get; set; }
-        /// <summary>From the first start to the final end, across resumes: the real time to recovery.</summary>
+        /// <summary>From the first start to the final end, across resumes, whatever the outcome; null while running.</summary>
+        public TimeSpan? Duration { get; set; }
+        /// <summary>The duration of a run that succeeded: the real time to recovery. Null for any other outcome,
+        /// because a run that failed or was stopped recovered nothing.</summary>
         public TimeSpan? TimeToRecovery { get; set; }
         /// <summary>How many times the run was started (1 + resumes).</summary>
         public int Attempts { get; set; }

@@ -308,7 +308,7 @@ namespace AppServiceDr.Engine.AppService
                     Package = O(package, "Package") ?? planned,
                     HealthUrl = restart.HealthUrl,
                     TimeToHealthy = restart.TimeToHealthy,
-                    Duration = report.TimeToRecovery ?? TimeSpan.FromTicks(report.Steps.Sum(s => (s.Duration ?? TimeSpan.Zero).Ticks)),
+                    Duration = report.Duration ?? TimeSpan.FromTicks(report.Steps.Sum(s => (s.Duration ?? TimeSpan.Zero).Ticks)),
                     Plan = O(package, "Plan") ?? package?.Plan,
                     ErrorId = failed?.ErrorId,
                     Error = failed?.Error,

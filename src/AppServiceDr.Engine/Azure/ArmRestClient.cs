@@ -146,16 +146,9 @@ namespace AppServiceDr.Engine.Azure
                 throw new DrException(AnswerLostErrorId, DrErrorCategory.OperationTimeout,
                     $"{method} {url.AbsolutePath} got no answer in time; it may or may not have been applied.", url.AbsolutePath, ex);
             }
-            catch (RequestFailedException ex)
+            catch (Exception ex) when (AzureErrors.FromFailure(AzureService.ResourceManager, ex, $"{method} {url.AbsolutePath}", url.AbsolutePath) is DrException failure)
             {
-                throw new DrException("ResourceManagerUnreachable", DrErrorCategory.ConnectionError,
-                    $"{method} {url.AbsolutePath} could not be completed: {ex.Message}", url.AbsolutePath, ex);
-            }
-            catch (AggregateException ex) when (ex.InnerExceptions.Count > 0 && ex.InnerExceptions.All(e => e is RequestFailedException || e is OperationCanceledException))
-            {
-                // The pipeline gave up after its retries; each attempt failed without an answer.
-                throw new DrException("ResourceManagerUnreachable", DrErrorCategory.ConnectionError,
-                    $"{method} {url.AbsolutePath} could not be completed in {ex.InnerExceptions.Count} tries: {ex.InnerExceptions[ex.InnerExceptions.Count - 1].Message}", url.AbsolutePath, ex);
+                throw failure;
             }
             var response = message.Response;
             JsonElement? body = null;
@@ -208,30 +201,8 @@ namespace AppServiceDr.Engine.Azure
             return null;
         }
 
-        internal static DrException ToException(string method, Uri url, ArmResponse r)
-        {
-            string? code = null, message = null;
-            if (r.Body is { ValueKind: JsonValueKind.Object } b)
-            {
-                var error = b.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object ? e : b;
-                if (error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String) code = c.GetString();
-                if (error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String) message = m.GetString();
-            }
-            var category = r.Status switch
-            {
-                400 => DrErrorCategory.InvalidArgument,
-                401 => DrErrorCategory.AuthenticationError,
-                403 => DrErrorCategory.PermissionDenied,
-                404 => DrErrorCategory.ObjectNotFound,
-                409 => DrErrorCategory.ResourceBusy,
-                429 => DrErrorCategory.LimitsExceeded,
-                _ when r.Status >= 500 => DrErrorCategory.ResourceUnavailable,
-                _ => DrErrorCategory.InvalidOperation,
-            };
-            var id = string.IsNullOrEmpty(code) ? "ResourceManagerHttp" + r.Status.ToString(CultureInfo.InvariantCulture) : code!;
-            return new DrException(id, category,
-                $"{method} {url.AbsolutePath} failed with {r.Status} {code}: {message ?? "(no message)"}", url.AbsolutePath);
-        }
+        internal static DrException ToException(string method, Uri url, ArmResponse r) =>
+            AzureErrors.FromAnswer(AzureService.ResourceManager, r.Status, r.Body, $"{method} {url.AbsolutePath}", url.AbsolutePath);
 
         /// <summary>Starts a change. Returns the handle to wait on, or null when the service finished at once.
         /// With <paramref name="resendWhenAnswerLost"/> false, a request whose answer is lost fails with
@@ -317,20 +288,8 @@ namespace AppServiceDr.Engine.Azure
 
         private static DrException OperationFailed(string method, LroHandle handle, JsonElement? body)
         {
-            string? code = null, message = null;
-            if (body is { ValueKind: JsonValueKind.Object } b)
-            {
-                var error = b.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object ? e
-                    : b.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object && p.TryGetProperty("error", out var pe) ? pe : default;
-                if (error.ValueKind == JsonValueKind.Object)
-                {
-                    if (error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String) code = c.GetString();
-                    if (error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String) message = m.GetString();
-                }
-            }
-            return new DrException(code ?? "OperationFailed", DrErrorCategory.InvalidOperation,
-                $"The {method} operation on {new Uri(handle.ResourceUrl).AbsolutePath} failed: {code ?? "no error code"}: {message ?? "(no message)"}",
-                new Uri(handle.ResourceUrl).AbsolutePath);
+            var path = new Uri(handle.ResourceUrl).AbsolutePath;
+            return AzureErrors.OperationFailed($"{method} {path}", body, path);
         }
     }
 }

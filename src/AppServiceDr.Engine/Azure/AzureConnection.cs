@@ -57,10 +57,7 @@ namespace AppServiceDr.Engine.Azure
         private void Configure(ClientOptions options)
         {
             options.Transport = _transport;
-            options.Retry.MaxRetries = Environment.MaxRetries;
-            options.Retry.Delay = Environment.RetryDelay;
-            options.Retry.MaxDelay = TimeSpan.FromSeconds(60);
-            options.Retry.Mode = RetryMode.Exponential;
+            options.RetryPolicy = new DrRetryPolicy(Environment.MaxRetries, Environment.RetryDelay, TimeSpan.FromSeconds(60));
             options.Retry.NetworkTimeout = TimeSpan.FromSeconds(100);
             options.Diagnostics.IsLoggingEnabled = false;
             options.Diagnostics.IsDistributedTracingEnabled = false;

@@ -28,6 +28,10 @@ namespace AppServiceDr.Engine
         /// <summary>True when the failure was found before anything changed (bad input, failed pre-flight).</summary>
         public bool IsPrecondition { get; init; }
 
+        /// <summary>This failure, marked as found before anything changed (it happened before the run started).</summary>
+        public DrException AsPrecondition() =>
+            IsPrecondition ? this : new DrException(ErrorId, Category, Message, Target, InnerException) { IsPrecondition = true };
+
         /// <summary>A failure found before anything changed: bad input or a failed pre-flight check.</summary>
         public static DrException Precondition(string errorId, DrErrorCategory category, string message, object? target = null) =>
             new DrException(errorId, category, message, target) { IsPrecondition = true };

@@ -508,9 +508,9 @@ namespace AppServiceDr.Engine.Failover
             {
                 await azure.Graph.SendAsync(message, ct).ConfigureAwait(false);
             }
-            catch (global::Azure.RequestFailedException ex)
+            catch (Exception ex) when (AzureErrors.FromFailure(AzureService.Graph, ex, $"{method} application {appId}", appId) is DrException failure)
             {
-                throw new DrException("GraphUnreachable", DrErrorCategory.ConnectionError, $"Microsoft Graph could not be reached: {ex.Message}", appId, ex);
+                throw failure;
             }
             var status = message.Response.Status;
             if (status == 404 && method == RequestMethod.Get) return null;
@@ -518,16 +518,14 @@ namespace AppServiceDr.Engine.Failover
             using (var reader = new StreamReader(message.Response.ContentStream ?? new MemoryStream(), Encoding.UTF8)) text = await reader.ReadToEndAsync().ConfigureAwait(false);
             if (status >= 400)
             {
-                string? code = null, detail = null;
+                JsonElement? error = null;
                 try
                 {
                     using var doc = JsonDocument.Parse(text);
-                    if (doc.RootElement.TryGetProperty("error", out var err)) { code = Text(err, "code"); detail = Text(err, "message"); }
+                    error = doc.RootElement.Clone();
                 }
                 catch (JsonException) { }
-                throw new DrException(code ?? "GraphHttp" + status.ToString(CultureInfo.InvariantCulture),
-                    status == 403 ? DrErrorCategory.PermissionDenied : status == 404 ? DrErrorCategory.ObjectNotFound : DrErrorCategory.InvalidOperation,
-                    $"{method} of application {appId} failed with {status} {code}: {detail ?? "(no message)"}", appId);
+                throw AzureErrors.FromAnswer(AzureService.Graph, status, error, $"{method} application {appId}", appId);
             }
             if (string.IsNullOrWhiteSpace(text)) return null;
             using (var doc = JsonDocument.Parse(text)) return doc.RootElement.Clone();

@@ -98,7 +98,7 @@ namespace AppServiceDr.Engine.KeyVault
                 case SecretRecoveryAction.NeedsValue:
                     throw new DrException(r.ErrorId ?? "SecretPurged", DrErrorCategory.ObjectNotFound, r.Error ?? r.Plan, name);
                 case SecretRecoveryAction.Failed:
-                    throw new DrException(r.ErrorId ?? "SecretRecoveryFailed", DrErrorCategory.InvalidOperation, r.Error ?? r.Plan, name);
+                    throw r.Failure ?? new DrException(r.ErrorId ?? "SecretRecoveryFailed", DrErrorCategory.InvalidOperation, r.Error ?? r.Plan, name);
                 default:
                     return StepResult.Done(r.Plan);
             }

@@ -47,6 +47,8 @@ namespace AppServiceDr.Engine.KeyVault
         public string? ErrorId { get; set; }
         public string? Error { get; set; }
         public string? RunId { get; set; }
+        /// <summary>The failure itself, with its category, for the step that reports it.</summary>
+        internal DrException? Failure { get; set; }
     }
 
     /// <summary>What Key Vault says about a soft-deleted secret.</summary>
@@ -104,28 +106,58 @@ namespace AppServiceDr.Engine.KeyVault
             Validate(request);
             var client = Client(request.VaultUri);
             var wild = request.All || request.Names.Any(HasWildcard);
-            if (!wild) return request.Names.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var names = new List<string>();
             try
             {
-                await foreach (var d in client.GetDeletedSecretsAsync(ct).ConfigureAwait(false)) known.Add(d.Name);
-                if (!request.All)
-                    await foreach (var p in client.GetPropertiesOfSecretsAsync(ct).ConfigureAwait(false)) known.Add(p.Name);
+                if (wild)
+                {
+                    await foreach (var d in client.GetDeletedSecretsAsync(ct).ConfigureAwait(false)) known.Add(d.Name);
+                    if (!request.All)
+                        await foreach (var p in client.GetPropertiesOfSecretsAsync(ct).ConfigureAwait(false)) known.Add(p.Name);
+                }
+                // Each secret named outright is looked at before anything starts: a wrong vault, host or certificate
+                // fails here, and so does a name that is neither active nor deleted when nothing was given to
+                // restore it from.
+                var canCreate = request.BackupFile != null || request.NewValue != null;
+                foreach (var name in request.Names.Where(n => !HasWildcard(n)))
+                {
+                    names.Add(name);
+                    if (canCreate || (wild ? known.Contains(name) : await ExistsAsync(client, name, request, ct).ConfigureAwait(false))) continue;
+                    throw DrException.Precondition("SecretNotFound", DrErrorCategory.ObjectNotFound,
+                        $"Secret '{name}' in vault '{request.VaultName}' is neither active nor deleted: it was purged, or never existed. " +
+                        "Restore it with -BackupFile, or set it with -NewValue (for an Entra ID client secret, issue a new one on the app registration first).", name);
+                }
             }
-            catch (RequestFailedException ex)
+            catch (Exception ex) when (!(ex is DrException) && !(ex is OperationCanceledException && ct.IsCancellationRequested))
             {
-                throw VaultError(ex, request.VaultUri.Host, "list secrets");
+                throw VaultError(ex, request.VaultUri.Host, "look at the secrets");
             }
             if (request.All) return known.OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList();
-            var names = new List<string>();
-            foreach (var n in request.Names)
-            {
-                if (!HasWildcard(n)) { names.Add(n); continue; }
-                var pattern = WildcardToRegex(n);
+            foreach (var pattern in request.Names.Where(HasWildcard).Select(WildcardToRegex))
                 names.AddRange(known.Where(k => pattern.IsMatch(k)));
-            }
             return names.Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList();
         }
+
+        /// <summary>Active, soft-deleted, or being recovered: there is something to recover (or nothing to do).
+        /// While a recovery runs, Key Vault may answer 404 for both the secret and its deleted entry; only a change
+        /// could tell that apart from a purge, so a name found in neither place is looked at again for a short
+        /// while before it is called missing.</summary>
+        private static async Task<bool> ExistsAsync(SecretClient client, string name, SecretRecoveryRequest request, CancellationToken ct)
+        {
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                if (await IsReadableAsync(client, name, ct).ConfigureAwait(false)) return true;
+                var (deleted, beingRecovered) = await GetDeletedAsync(client, name, ct).ConfigureAwait(false);
+                if (deleted != null || beingRecovered) return true;
+                if (clock.Elapsed >= MissingGrace) return false;
+                await Task.Delay(request.PollInterval, ct).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>How long a secret found nowhere is looked at again: a recovery started elsewhere ends well within it.</summary>
+        private static readonly TimeSpan MissingGrace = TimeSpan.FromSeconds(5);
 
         private static void Validate(SecretRecoveryRequest request)
         {
@@ -155,18 +187,13 @@ namespace AppServiceDr.Engine.KeyVault
             {
                 await RecoverCoreAsync(client, request, name, result, host, onChanged ?? (_ => { }), ct).ConfigureAwait(false);
             }
-            catch (DrException ex)
+            catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
             {
-                result.Action = SecretRecoveryAction.Failed;
-                result.ErrorId = ex.ErrorId;
-                result.Error = _redactor.Redact(ex.Message);
-            }
-            catch (RequestFailedException ex)
-            {
-                var dr = VaultError(ex, name, "recover the secret");
+                var dr = ex as DrException ?? VaultError(ex, name, "recover the secret");
                 result.Action = SecretRecoveryAction.Failed;
                 result.ErrorId = dr.ErrorId;
                 result.Error = _redactor.Redact(dr.Message);
+                result.Failure = dr;
             }
             result.Duration = clock.Elapsed;
             return result;
@@ -362,21 +389,9 @@ namespace AppServiceDr.Engine.KeyVault
         private static Regex WildcardToRegex(string pattern) =>
             new Regex("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
-        internal static DrException VaultError(RequestFailedException ex, string target, string what)
-        {
-            var category = ex.Status switch
-            {
-                401 => DrErrorCategory.AuthenticationError,
-                403 => DrErrorCategory.PermissionDenied,
-                404 => DrErrorCategory.ObjectNotFound,
-                409 => DrErrorCategory.ResourceBusy,
-                429 => DrErrorCategory.LimitsExceeded,
-                0 => DrErrorCategory.ConnectionError,
-                _ => DrErrorCategory.ResourceUnavailable,
-            };
-            var code = string.IsNullOrEmpty(ex.ErrorCode) ? "KeyVaultHttp" + ex.Status : ex.ErrorCode!;
-            // The SDK's message can quote the request; keep only the status and code.
-            return new DrException(code, category, $"Key Vault could not {what} for '{target}': {ex.Status} {ex.ErrorCode}.", target, ex);
-        }
+        /// <summary>A Key Vault failure as the engine reports it (see <see cref="AzureErrors"/>).</summary>
+        internal static DrException VaultError(Exception ex, string target, string what) =>
+            AzureErrors.FromFailure(AzureService.KeyVault, ex, what + " for '" + target + "'", target)
+            ?? new DrException("KeyVaultCallFailed", DrErrorCategory.InvalidOperation, $"Key Vault could not {what} for '{target}': {ex.GetType().Name}.", target, ex);
     }
 }

@@ -43,6 +43,7 @@ namespace AppServiceDr.Engine.Runbooks
                 w.WriteString("status", report.Status.ToString());
                 w.WriteString("startedAt", report.StartedAt);
                 WriteNullable(w, "endedAt", report.EndedAt);
+                WriteSeconds(w, "durationSeconds", report.Duration);
                 WriteSeconds(w, "timeToRecoverySeconds", report.TimeToRecovery);
                 w.WriteNumber("attempts", report.Attempts);
                 WriteSeconds(w, "dataLossWindowSeconds", report.DataLossWindow);
@@ -91,7 +92,8 @@ namespace AppServiceDr.Engine.Runbooks
             Row(sb, "Status", report.Status.ToString());
             Row(sb, "Started", Time(report.StartedAt));
             Row(sb, "Ended", report.EndedAt.HasValue ? Time(report.EndedAt.Value) : "not finished");
-            Row(sb, "Time to recovery", Duration(report.TimeToRecovery));
+            Row(sb, "Duration", report.Duration.HasValue ? Duration(report.Duration) : "not finished");
+            Row(sb, "Time to recovery", report.TimeToRecovery.HasValue ? Duration(report.TimeToRecovery) : "none: the run did not succeed");
             Row(sb, "Attempts", report.Attempts.ToString(CultureInfo.InvariantCulture));
             Row(sb, "Data-loss window", report.DataLossWindow.HasValue ? Duration(report.DataLossWindow) + " (" + report.DataLossNote + ")" : "none reported");
             if (report.JournalPath != null) Row(sb, "Journal", report.JournalPath);
@@ -126,16 +128,7 @@ namespace AppServiceDr.Engine.Runbooks
 
         private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-        /// <summary>Compact duration: 850 ms, 12.4 s, 3 min 05 s, 2 h 10 min.</summary>
-        public static string Duration(TimeSpan? d)
-        {
-            if (d == null) return "";
-            var t = d.Value;
-            if (t.TotalSeconds < 1) return ((int)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + " ms";
-            if (t.TotalMinutes < 1) return t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
-            if (t.TotalHours < 1) return ((int)t.TotalMinutes).ToString(CultureInfo.InvariantCulture) + " min " + t.Seconds.ToString("00", CultureInfo.InvariantCulture) + " s";
-            return ((int)t.TotalHours).ToString(CultureInfo.InvariantCulture) + " h " + t.Minutes.ToString("00", CultureInfo.InvariantCulture) + " min";
-        }
+        public static string Duration(TimeSpan? d) => DurationText.Format(d);
 
         private static void WriteNullable(Utf8JsonWriter w, string name, DateTimeOffset? value)
         {

@@ -206,7 +206,8 @@ namespace AppServiceDr.Engine.Runbooks
             else if (endStatus != null) report.Status = ParseEnum(endStatus, RunStatus.Failed);
             else report.Status = lockedByAnotherProcess ? RunStatus.Running : RunStatus.Incomplete;
             report.EndedAt = endedAt;
-            if (endedAt != null) report.TimeToRecovery = endedAt.Value - report.StartedAt;
+            if (endedAt != null) report.Duration = endedAt.Value - report.StartedAt;
+            if (report.Status == RunStatus.Succeeded) report.TimeToRecovery = report.Duration;
             var worst = order.Where(s => s.DataLossWindow != null).OrderByDescending(s => s.DataLossWindow).FirstOrDefault();
             if (worst != null)
             {

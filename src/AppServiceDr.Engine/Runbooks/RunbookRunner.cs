@@ -45,7 +45,8 @@ namespace AppServiceDr.Engine.Runbooks
         {
             options ??= new RunOptions();
             var now = options.Clock();
-            var runId = RunStore.NewRunId(now);
+            // A -WhatIf run writes nothing, so it has no id that anything could be resumed or reported by.
+            var runId = options.WhatIf ? "" : RunStore.NewRunId(now);
             var started = new JournalEvent
             {
                 Time = now,

@@ -293,7 +293,7 @@ namespace AppServiceDr.Engine.Storage
                 SecretName = newAccount == null ? null : In("SecretName"),
                 WebAppName = In("WebAppName"),
                 TimeToHealthy = WebAppRestartStep.Outcome(report).TimeToHealthy,
-                Duration = report.TimeToRecovery ?? TimeSpan.FromTicks(report.Steps.Sum(s => (s.Duration ?? TimeSpan.Zero).Ticks)),
+                Duration = report.Duration ?? TimeSpan.FromTicks(report.Steps.Sum(s => (s.Duration ?? TimeSpan.Zero).Ticks)),
                 ErrorId = failed?.ErrorId,
                 Error = failed?.Error,
                 RunId = report.RunId,

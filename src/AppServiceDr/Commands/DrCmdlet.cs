@@ -14,6 +14,7 @@ namespace AppServiceDr.Commands
     public abstract class DrCmdlet : PSCmdlet, IDisposable
     {
         private CancellationTokenSource? _cancellation;
+        private int _pipelineThread = -1;
 
         /// <summary>Cancelled when the pipeline stops (Ctrl+C, Select-Object -First, a closed host).</summary>
         protected CancellationToken CancellationToken => _cancellation?.Token ?? CancellationToken.None;
@@ -33,9 +34,60 @@ namespace AppServiceDr.Commands
             }
         }
 
+        /// <summary>True when this session cannot answer a prompt: PowerShell was started with -NonInteractive
+        /// (a scheduled task, a CI job, Azure Automation).</summary>
+        protected static bool IsNonInteractiveSession { get; } = HasNonInteractiveSwitch(Environment.GetCommandLineArgs());
+
+        internal static bool HasNonInteractiveSwitch(string[] arguments)
+        {
+            foreach (var argument in arguments)
+            {
+                var name = argument.TrimStart('-', '/').ToLowerInvariant();
+                if (argument.Length == 0 || (argument[0] != '-' && argument[0] != '/')) continue;
+                // Whatever follows the command or script is theirs, not the shell's.
+                if (name == "c" || name.StartsWith("com", StringComparison.Ordinal) || name == "f" || name.StartsWith("fi", StringComparison.Ordinal)
+                    || name.StartsWith("e", StringComparison.Ordinal) && "encodedcommand".StartsWith(name, StringComparison.Ordinal)) return false;
+                if (name.Length >= 4 && "noninteractive".StartsWith(name, StringComparison.Ordinal)) return true;
+            }
+            return false;
+        }
+
+        /// <summary>True when a data-loss question (ShouldContinue) may be asked during the run: a cmdlet with
+        /// such a step and no -Force overrides this.</summary>
+        protected virtual bool MayAskDataLossQuestion => false;
+
+        /// <summary>
+        /// In a session that cannot answer, a run that would ask fails here, before anything starts or is
+        /// journaled, and says how to approve it up front. Asked when -Confirm is given, or when the cmdlet's
+        /// impact reaches $ConfirmPreference without -Confirm:$false; and for data-loss questions without -Force.
+        /// </summary>
+        protected void EnsureQuestionsCanBeAnswered()
+        {
+            if (!IsNonInteractiveSession || IsWhatIf) return;
+            var needs = new System.Collections.Generic.List<string>();
+            if (WouldConfirm()) needs.Add("-Confirm:$false");
+            if (MayAskDataLossQuestion) needs.Add("-Force");
+            if (needs.Count == 0) return;
+            ThrowTerminatingError(ToErrorRecord(DrException.Precondition("ConfirmationNeeded", DrErrorCategory.InvalidOperation,
+                $"{MyInvocation.MyCommand.Name} would ask for confirmation, but this session is non-interactive. Approve the run up front with {string.Join(" and ", needs)}; nothing was changed.",
+                MyInvocation.MyCommand.Name)));
+        }
+
+        private bool WouldConfirm()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("Confirm", out var value) && value is SwitchParameter confirm) return confirm.IsPresent;
+            var attribute = (CmdletAttribute?)Attribute.GetCustomAttribute(GetType(), typeof(CmdletAttribute));
+            if (attribute == null || !attribute.SupportsShouldProcess) return false;
+            var preference = SessionState.PSVariable.GetValue("ConfirmPreference");
+            var threshold = preference is ConfirmImpact impact ? impact
+                : preference != null && Enum.TryParse<ConfirmImpact>(preference.ToString(), true, out var parsed) ? parsed : ConfirmImpact.High;
+            return threshold != ConfirmImpact.None && attribute.ConfirmImpact >= threshold;
+        }
+
         protected override void BeginProcessing()
         {
             _cancellation = new CancellationTokenSource();
+            _pipelineThread = Environment.CurrentManagedThreadId;
         }
 
         protected override void StopProcessing()
@@ -52,7 +104,13 @@ namespace AppServiceDr.Commands
 
         /// <summary>Resolves a path the way PowerShell users expect: relative to the current PowerShell
         /// location, not the process's working directory.</summary>
-        protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        protected string ResolvePath(string path)
+        {
+            // The session state belongs to the pipeline thread; PowerShell does not support it elsewhere.
+            if (_pipelineThread != -1 && Environment.CurrentManagedThreadId != _pipelineThread)
+                throw new InvalidOperationException("A path was resolved off the pipeline thread; resolve it before the engine starts.");
+            return SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        }
 
         /// <summary>The run journals in <paramref name="stateDirectory"/> (a PowerShell path), or in the default state directory.</summary>
         protected Engine.Runbooks.RunStore OpenStore(string? stateDirectory) =>
@@ -118,8 +176,24 @@ namespace AppServiceDr.Commands
 
             public void Verbose(string message) => _cmdlet.WriteVerbose(message);
             public void Warning(string message) => _cmdlet.WriteWarning(message);
-            public bool ShouldProcess(string target, string action) => _cmdlet.ShouldProcess(target, action);
-            public bool ShouldContinue(string query, string caption) => _cmdlet.SkipDataLossPrompt || _cmdlet.ShouldContinue(query, caption);
+            public bool ShouldProcess(string target, string action) => Ask(() => _cmdlet.ShouldProcess(target, action));
+            public bool ShouldContinue(string query, string caption) => _cmdlet.SkipDataLossPrompt || Ask(() => _cmdlet.ShouldContinue(query, caption));
+
+            /// <summary>A host that cannot prompt refuses the question; the step that asked fails with advice
+            /// instead of the host's own error.</summary>
+            private bool Ask(Func<bool> question)
+            {
+                try
+                {
+                    return question();
+                }
+                catch (PSInvalidOperationException ex)
+                {
+                    throw new DrException("ConfirmationNeeded", DrErrorCategory.InvalidOperation,
+                        $"{_cmdlet.MyInvocation.MyCommand.Name} asked for confirmation and this host cannot answer. Run it with -Confirm:$false (and -Force for data-loss steps).",
+                        _cmdlet.MyInvocation.MyCommand.Name, ex);
+                }
+            }
         }
     }
 }

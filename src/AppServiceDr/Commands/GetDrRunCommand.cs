@@ -15,7 +15,7 @@ namespace AppServiceDr.Commands
         private const string ByIdSet = "ById";
 
         /// <summary>Only runs of this runbook (wildcards allowed).</summary>
-        [Parameter(ParameterSetName = ListSet, Position = 0)]
+        [Parameter(ParameterSetName = ListSet)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string? Runbook { get; set; }
@@ -26,7 +26,7 @@ namespace AppServiceDr.Commands
         public int Last { get; set; }
 
         /// <summary>The run(s) to show.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = ByIdSet, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = ByIdSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string[] RunId { get; set; } = new string[0];
 

@@ -65,6 +65,8 @@ namespace AppServiceDr.Commands
         [ValidateRange(1, 86400)]
         public int HealthTimeoutSec { get; set; } = 600;
 
+        protected override string[] Runbooks => new[] { PackageRollbackRunbook.Name };
+
         protected override void EndProcessing()
         {
             var redactor = new SecretRedactor();

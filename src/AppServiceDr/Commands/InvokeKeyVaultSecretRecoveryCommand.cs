@@ -98,10 +98,13 @@ namespace AppServiceDr.Commands
 
         protected override void ProcessRecord() => _names.AddRange(Name);
 
+        protected override string[] Runbooks => new[] { KeyVaultRecoveryRunbook.Name };
+
         protected override void EndProcessing()
         {
             var redactor = new SecretRedactor();
             var environment = BuildEnvironment();
+            var backupFile = BackupFile == null ? null : ResolvePath(BackupFile);
             Execute(async (journaled, host, token) =>
             {
                 if (journaled != null) return KeyVaultRecoveryRunbook.FromJournal(environment, journaled, NewValue, redactor);
@@ -112,7 +115,7 @@ namespace AppServiceDr.Commands
                     VaultUri = VaultUri ?? environment.VaultUri(VaultName),
                     Names = _names.ToArray(),
                     All = All,
-                    BackupFile = BackupFile == null ? null : ResolvePath(BackupFile),
+                    BackupFile = backupFile,
                     NewValue = NewValue,
                     Timeout = TimeSpan.FromSeconds(TimeoutSec),
                 };

@@ -189,10 +189,14 @@ namespace AppServiceDr.Commands
 
         protected override bool SkipDataLossPrompt => Force;
 
+        protected override bool MayAskDataLossQuestion => !Force && (AllowDataLoss || StorageAccountName != null || IsResume);
+
+        protected override string[] Runbooks => new[] { RegionFailoverRunbook.Name, RegionRebuildRunbook.Name };
+
         protected override void EndProcessing()
         {
             var rebuild = ParameterSetName == RebuildSet
-                || (IsResume && OpenStore(StateDirectory).Get(Resume).Runbook == RegionRebuildRunbook.Name);
+                || (IsResume && ResumedRunbook(OpenStore(StateDirectory)) == RegionRebuildRunbook.Name);
             if (rebuild) Rebuild();
             else SwitchOver();
         }
@@ -241,6 +245,9 @@ namespace AppServiceDr.Commands
             var parameters = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
             foreach (DictionaryEntry entry in TemplateParameter ?? new Hashtable())
                 parameters[entry.Key.ToString()!] = entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value;
+            // Paths belong to the session: resolved here, on the pipeline thread, never by the engine's workers.
+            var templateFile = TemplateFile == null ? null : ResolvePath(TemplateFile);
+            var templateParameterFile = TemplateParameterFile == null ? null : ResolvePath(TemplateParameterFile);
             Execute(async (journaled, host, token) =>
             {
                 if (journaled != null) return RegionRebuildRunbook.ForResume(environment, journaled, parameters, redactor);
@@ -254,8 +261,8 @@ namespace AppServiceDr.Commands
                     TargetLocation = TargetLocation!,
                     TargetServerName = TargetServerName!,
                     TemplateUri = TemplateUri,
-                    TemplateFile = TemplateFile == null ? null : ResolvePath(TemplateFile),
-                    TemplateParameterFile = TemplateParameterFile == null ? null : ResolvePath(TemplateParameterFile),
+                    TemplateFile = templateFile,
+                    TemplateParameterFile = templateParameterFile,
                     TemplateParameters = parameters,
                     DeploymentName = DeploymentName,
                     App = App(TargetResourceGroupName!),

@@ -139,6 +139,10 @@ namespace AppServiceDr.Commands
 
         protected override bool SkipDataLossPrompt => Force;
 
+        protected override bool MayAskDataLossQuestion => !Force && (IsResume || ParameterSetName == FailoverSet && !Planned);
+
+        protected override string[] Runbooks => new[] { StorageRecoveryRunbook.Name };
+
         protected override void EndProcessing()
         {
             var redactor = new SecretRedactor();

@@ -191,6 +191,10 @@ namespace AppServiceDr.Commands
 
         protected override bool SkipDataLossPrompt => Force;
 
+        protected override bool MayAskDataLossQuestion => !Force && (WithReplace || IsResume) && !OutputScriptOnly;
+
+        protected override string[] Runbooks => new[] { SqlRestoreRunbook.Name, AzureSqlRestoreRunbook.Name };
+
         protected override void EndProcessing()
         {
             var redactor = new SecretRedactor();
@@ -201,8 +205,7 @@ namespace AppServiceDr.Commands
                     RestoreAzureSql(redactor);
                     break;
                 case ResumeSet:
-                    var runbook = OpenStore(StateDirectory).Get(Resume).Runbook;
-                    if (runbook == AzureSqlRestoreRunbook.Name) RestoreAzureSql(redactor);
+                    if (ResumedRunbook(OpenStore(StateDirectory)) == AzureSqlRestoreRunbook.Name) RestoreAzureSql(redactor);
                     else RestoreSqlServer();
                     break;
                 default:

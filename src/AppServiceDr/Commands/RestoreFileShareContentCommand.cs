@@ -114,12 +114,18 @@ namespace AppServiceDr.Commands
 
         protected override bool SkipDataLossPrompt => Force;
 
+        protected override bool MayAskDataLossQuestion => !Force && (Mirror || IsResume);
+
+        protected override string[] Runbooks => new[] { ShareCopyRunbook.Name };
+
         protected override void EndProcessing()
         {
             ShareCopyResult? result = null;
+            // Paths belong to the session: resolved here, on the pipeline thread, never by the engine's workers.
+            var fresh = IsResume ? null : FromParameters();
             Execute((journaled, host, token) =>
             {
-                var request = journaled == null ? FromParameters() : ShareCopyRunbook.RequestFromJournal(journaled, Credential?.GetNetworkCredential());
+                var request = fresh ?? ShareCopyRunbook.RequestFromJournal(journaled!, Credential?.GetNetworkCredential());
                 return System.Threading.Tasks.Task.FromResult(ShareCopyRunbook.Create(request, r => result = r));
             }, new SecretRedactor(), _ => result == null ? new object[0] : new object[] { result });
         }

@@ -33,6 +33,47 @@ namespace AppServiceDr.Commands
 
         protected bool IsResume => ParameterSetName == ResumeSet;
 
+        /// <summary>The runbooks this cmdlet runs and resumes (the names their journals record).</summary>
+        protected abstract string[] Runbooks { get; }
+
+        /// <summary>The runbook of the run named by -Resume, read on the pipeline thread; a run that does not exist,
+        /// or that another cmdlet started, stops the command before anything runs.</summary>
+        protected string ResumedRunbook(RunStore store)
+        {
+            try
+            {
+                return store.Get(Resume).Runbook;
+            }
+            catch (DrException ex)
+            {
+                ThrowTerminatingError(ToErrorRecord(ex.AsPrecondition()));
+                throw;
+            }
+        }
+
+        private void EnsureResumable(RunStore store)
+        {
+            var runbook = ResumedRunbook(store);
+            if (Array.IndexOf(Runbooks, runbook) >= 0) return;
+            var owner = CommandFor(runbook);
+            ThrowTerminatingError(ToErrorRecord(DrException.Precondition("RunOfAnotherCommand", DrErrorCategory.InvalidArgument,
+                $"Run {Resume} is a {runbook} run, which {MyInvocation.MyCommand.Name} does not resume. " +
+                (owner == null ? "This version of the module has no command for it." : $"Resume it with {owner} -Resume {Resume}."), Resume)));
+        }
+
+        /// <summary>The cmdlet of this module that runs <paramref name="runbook"/>, or null.</summary>
+        internal static string? CommandFor(string runbook)
+        {
+            foreach (var type in typeof(RunbookCmdlet).Assembly.GetTypes())
+            {
+                if (type.IsAbstract || !typeof(RunbookCmdlet).IsAssignableFrom(type)) continue;
+                var cmdlet = (CmdletAttribute?)Attribute.GetCustomAttribute(type, typeof(CmdletAttribute));
+                var instance = (RunbookCmdlet)Activator.CreateInstance(type)!;
+                if (cmdlet != null && Array.IndexOf(instance.Runbooks, runbook) >= 0) return cmdlet.VerbName + "-" + cmdlet.NounName;
+            }
+            return null;
+        }
+
         /// <summary>Builds the runbook (fresh, or from the journal of the run named by -Resume: the builder
         /// gets that run's recorded inputs), runs it, and writes what <paramref name="output"/> makes of the
         /// report (the report itself by default).</summary>
@@ -41,13 +82,24 @@ namespace AppServiceDr.Commands
             SecretRedactor redactor,
             Func<RunReport, IEnumerable<object>>? output = null)
         {
+            EnsureQuestionsCanBeAnswered();
             var store = OpenStore(StateDirectory);
+            if (IsResume) EnsureResumable(store);
             var runner = new RunbookRunner(store);
             var options = new RunOptions { WhatIf = IsWhatIf, MaxParallel = MaxParallel, Redactor = redactor };
             var report = RunEngine(async (host, token) =>
             {
                 var inputs = IsResume ? store.GetInputs(Resume) : null;
-                var runbook = await build(inputs, host, token).ConfigureAwait(false);
+                RunbookDefinition runbook;
+                try
+                {
+                    runbook = await build(inputs, host, token).ConfigureAwait(false);
+                }
+                catch (DrException ex)
+                {
+                    // Nothing has started yet, so whatever went wrong, nothing was changed.
+                    throw ex.AsPrecondition();
+                }
                 return IsResume
                     ? await runner.ResumeAsync(Resume, runbook, host, options, token).ConfigureAwait(false)
                     : await runner.RunAsync(runbook, host, options, token).ConfigureAwait(false);
@@ -56,7 +108,10 @@ namespace AppServiceDr.Commands
             foreach (var step in report.Steps)
                 if (step.Outcome == StepOutcome.Failed)
                     WriteDrError(new DrException(step.ErrorId ?? "StepFailed", step.ErrorCategory ?? DrErrorCategory.InvalidOperation,
-                        $"Step '{step.StepId}' of run {report.RunId} failed: {step.Error} When the cause is fixed, continue with -Resume {report.RunId}.", step.StepId));
+                        report.JournalPath == null
+                            ? $"Step '{step.StepId}' failed: {step.Error}"
+                            : $"Step '{step.StepId}' of run {report.RunId} failed: {step.Error} When the cause is fixed, continue with -Resume {report.RunId}.",
+                        step.StepId));
             if (output == null) WriteObject(report);
             else foreach (var item in output(report)) WriteObject(item);
         }

@@ -129,7 +129,7 @@ namespace AppServiceDr.Engine.Tests.AppService
             Assert.Equal(Shown(Target), result.Package);
             Assert.Equal("https://portal.web.fabric.test/", result.HealthUrl);
             Assert.NotNull(result.TimeToHealthy);
-            Assert.Equal(report.TimeToRecovery, result.Duration);
+            Assert.Equal(report.Duration, result.Duration);
             Assert.Equal(report.RunId, result.RunId);
             Assert.Null(result.ErrorId);
             Assert.Null(result.Error);

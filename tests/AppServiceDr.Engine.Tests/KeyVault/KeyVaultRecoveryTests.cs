@@ -122,21 +122,22 @@ namespace AppServiceDr.Engine.Tests.KeyVault
         }
 
         [Fact]
-        public async Task A_purged_secret_without_a_value_is_a_clear_error_and_nothing_changes()
+        public async Task A_purged_secret_without_a_value_is_refused_before_the_run_starts_and_nothing_changes()
         {
+            await DeleteAsync("StorageConnectionString");
             await DeleteAsync("AzureAdClientSecret", purge: true);
             var before = _fabric.Server.Log.Entries.Count;
 
-            var report = await RunAsync(Request("AzureAdClientSecret"));
+            // The purged secret is named last: the first one must not be recovered either.
+            var ex = await Assert.ThrowsAsync<DrException>(() => RunAsync(Request("StorageConnectionString", "AzureAdClientSecret")));
 
-            Assert.Equal(RunStatus.Failed, report.Status);
-            var result = KeyVaultRecoveryRunbook.Results(report).Single();
-            Assert.Equal(SecretRecoveryAction.NeedsValue, result.Action);
-            Assert.Equal("SecretPurged", result.ErrorId);
-            Assert.Contains("app registration", result.Error);
-            // The only request that could change anything was the recover probe, which the vault refused.
-            Assert.DoesNotContain(_fabric.Server.Log.Entries.Skip(before), e => e.Succeeded);
-            Assert.Equal("/deletedsecrets/AzureAdClientSecret/recover", _fabric.Server.Log.Entries.Skip(before).Single().Path);
+            Assert.Equal("SecretNotFound", ex.ErrorId);
+            Assert.True(ex.IsPrecondition);
+            Assert.Equal(DrErrorCategory.ObjectNotFound, ex.Category);
+            Assert.Equal("AzureAdClientSecret", ex.Target);
+            Assert.Contains("app registration", ex.Message);
+            Assert.Empty(_fabric.Server.Log.Entries.Skip(before));
+            Assert.Empty(new RunStore(_state.Path).List());
         }
 
         [Fact]
@@ -174,16 +175,19 @@ namespace AppServiceDr.Engine.Tests.KeyVault
         [Fact]
         public async Task In_a_mixed_batch_one_failure_does_not_stop_the_others()
         {
-            await DeleteAsync("AzureAdClientSecret", purge: true);
+            await DeleteAsync("AzureAdClientSecret");
             await DeleteAsync("StorageConnectionString");
             await DeleteAsync("SqlConnectionString");
+            // The caller may not recover this one secret: the vault refuses it, the others go on.
+            _fabric.Server.Faults.Add(new FaultRule { Method = "POST", PathPattern = "/deletedsecrets/AzureAdClientSecret/recover", Kind = FaultKind.Forbidden, Count = -1 });
 
             var report = await RunAsync(Request("*Connection*", "AzureAdClientSecret"));
 
             Assert.Equal(RunStatus.Failed, report.Status);
             var results = KeyVaultRecoveryRunbook.Results(report).ToDictionary(r => r.Name);
             Assert.Equal(3, results.Count);
-            Assert.Equal(SecretRecoveryAction.NeedsValue, results["AzureAdClientSecret"].Action);
+            Assert.Equal(SecretRecoveryAction.Failed, results["AzureAdClientSecret"].Action);
+            Assert.Equal(DrErrorCategory.PermissionDenied, report.Steps.Single(s => s.StepId == "secret:AzureAdClientSecret").ErrorCategory);
             Assert.Equal(SecretRecoveryAction.Recovered, results["StorageConnectionString"].Action);
             Assert.Equal(SecretRecoveryAction.Recovered, results["SqlConnectionString"].Action);
             Assert.Equal(2, Recovers());
@@ -270,20 +274,26 @@ namespace AppServiceDr.Engine.Tests.KeyVault
         public async Task A_failed_run_resumes_with_the_missing_value_and_skips_what_it_already_did()
         {
             await DeleteAsync("AzureAdClientSecret", purge: true);
-            await DeleteAsync("StorageConnectionString");
-            var first = await RunAsync(Request("AzureAdClientSecret", "StorageConnectionString"));
+            // The vault refuses to take the new value for a while: the run fails after the pre-flight passed.
+            _fabric.Server.Faults.Add(new FaultRule { Method = "PUT", PathPattern = "/secrets/AzureAdClientSecret$", Kind = FaultKind.Forbidden, Count = -1 });
+            var request = Request("AzureAdClientSecret");
+            request.NewValue = Secure(NewValue);
+            var first = await RunAsync(request);
             Assert.Equal(RunStatus.Failed, first.Status);
+            _fabric.Server.Faults.Clear();
 
             var store = new RunStore(_state.Path);
             var redactor = new SecretRedactor();
+            // The value is never journaled, so a resume without it is refused before anything runs.
+            var missing = Assert.Throws<DrException>(() => KeyVaultRecoveryRunbook.FromJournal(_fabric.Environment, store.GetInputs(first.RunId), null, redactor));
+            Assert.Equal("ResumeNeedsNewValue", missing.ErrorId);
             var runbook = KeyVaultRecoveryRunbook.FromJournal(_fabric.Environment, store.GetInputs(first.RunId), Secure(NewValue), redactor);
             var resumed = await new RunbookRunner(store).ResumeAsync(first.RunId, runbook, _host, new RunOptions { Redactor = redactor });
 
             Assert.Equal(RunStatus.Succeeded, resumed.Status);
-            var results = KeyVaultRecoveryRunbook.Results(resumed).ToDictionary(r => r.Name);
-            Assert.Equal(SecretRecoveryAction.Recreated, results["AzureAdClientSecret"].Action);
-            Assert.Equal(SecretRecoveryAction.Recovered, results["StorageConnectionString"].Action);
-            Assert.Equal(1, Recovers());
+            Assert.Equal(SecretRecoveryAction.Recreated, KeyVaultRecoveryRunbook.Results(resumed).Single().Action);
+            Assert.Equal(NewValue, (await Client().GetSecretAsync("AzureAdClientSecret")).Value.Value);
+            Assert.Equal(1, _fabric.Server.Log.CountSucceeded("PUT", "/secrets/AzureAdClientSecret"));
             AssertNoSecretLeaked(resumed);
         }
 
