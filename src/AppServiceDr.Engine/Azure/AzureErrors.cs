@@ -175,20 +175,38 @@ namespace AppServiceDr.Engine.Azure
     }
 
     /// <summary>
-    /// Azure.Core's retries (429 and 5xx with Retry-After, resets, timeouts), except for transport failures that a
-    /// retry cannot fix: an untrusted certificate, a refusing proxy or an unknown host fail at once.
+    /// Azure.Core's retries, shaped for an outage: a service that answers 429 or 5xx is asked again up to the
+    /// environment's limit (honouring Retry-After), since it is there and will recover; a request that got no
+    /// answer at all (reset, refused, timed out) is sent at most <see cref="TransportRetries"/> more times, so a
+    /// wrong endpoint fails in seconds, not minutes; and transport failures that a retry cannot fix (an untrusted
+    /// certificate, a refusing proxy, an unknown host) fail at once.
     /// </summary>
     internal sealed class DrRetryPolicy : RetryPolicy
     {
+        public const int TransportRetries = 3;
+
         public DrRetryPolicy(int maxRetries, TimeSpan delay, TimeSpan maxDelay)
             : base(maxRetries, DelayStrategy.CreateExponentialDelayStrategy(delay, maxDelay))
         {
         }
 
+        private const string TransportFailures = "AppServiceDr.TransportFailures";
+
+        private static bool Allowed(HttpMessage message, Exception? exception)
+        {
+            if (exception == null) return true;
+            if (AzureErrors.Permanent(exception) != null) return false;
+            // Counted once per failed attempt, whichever of the two entry points asks (and however often).
+            var seen = message.TryGetProperty(TransportFailures, out var value) && value is List<Exception> list ? list : new List<Exception>();
+            if (!seen.Contains(exception)) seen.Add(exception);
+            message.SetProperty(TransportFailures, seen);
+            return seen.Count <= TransportRetries;
+        }
+
         protected override bool ShouldRetry(HttpMessage message, Exception? exception) =>
-            AzureErrors.Permanent(exception) == null && base.ShouldRetry(message, exception);
+            Allowed(message, exception) && base.ShouldRetry(message, exception);
 
         protected override System.Threading.Tasks.ValueTask<bool> ShouldRetryAsync(HttpMessage message, Exception? exception) =>
-            AzureErrors.Permanent(exception) == null ? base.ShouldRetryAsync(message, exception) : new System.Threading.Tasks.ValueTask<bool>(false);
+            Allowed(message, exception) ? base.ShouldRetryAsync(message, exception) : new System.Threading.Tasks.ValueTask<bool>(false);
     }
 }

@@ -80,6 +80,10 @@ namespace AppServiceDr.Engine.KeyVault
         public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
         public int MaxParallel { get; set; } = 4;
 
+        /// <summary>How <see cref="Names"/> match secret names (the cmdlets pass PowerShell's wildcards). Not journaled:
+        /// a resumed run works on the names its first run resolved.</summary>
+        public INamePatterns Patterns { get; set; } = LiteralNames.Instance;
+
         public string VaultName => VaultUri.Host.Split('.')[0];
     }
 
@@ -105,7 +109,7 @@ namespace AppServiceDr.Engine.KeyVault
         {
             Validate(request);
             var client = Client(request.VaultUri);
-            var wild = request.All || request.Names.Any(HasWildcard);
+            var wild = request.All || request.Names.Any(request.Patterns.IsPattern);
             var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             var names = new List<string>();
             try
@@ -120,7 +124,7 @@ namespace AppServiceDr.Engine.KeyVault
                 // fails here, and so does a name that is neither active nor deleted when nothing was given to
                 // restore it from.
                 var canCreate = request.BackupFile != null || request.NewValue != null;
-                foreach (var name in request.Names.Where(n => !HasWildcard(n)))
+                foreach (var name in request.Names.Where(n => !request.Patterns.IsPattern(n)))
                 {
                     names.Add(name);
                     if (canCreate || (wild ? known.Contains(name) : await ExistsAsync(client, name, request, ct).ConfigureAwait(false))) continue;
@@ -134,8 +138,8 @@ namespace AppServiceDr.Engine.KeyVault
                 throw VaultError(ex, request.VaultUri.Host, "look at the secrets");
             }
             if (request.All) return known.OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList();
-            foreach (var pattern in request.Names.Where(HasWildcard).Select(WildcardToRegex))
-                names.AddRange(known.Where(k => pattern.IsMatch(k)));
+            foreach (var pattern in request.Names.Where(request.Patterns.IsPattern))
+                names.AddRange(known.Where(k => request.Patterns.IsMatch(pattern, k)));
             return names.Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList();
         }
 
@@ -163,7 +167,7 @@ namespace AppServiceDr.Engine.KeyVault
         {
             if (!request.All && request.Names.Count == 0)
                 throw new DrException("NoSecretNamed", DrErrorCategory.InvalidArgument, "Name at least one secret, or use -All.") { IsPrecondition = true };
-            var single = !request.All && request.Names.Count == 1 && !HasWildcard(request.Names[0]);
+            var single = !request.All && request.Names.Count == 1 && !request.Patterns.IsPattern(request.Names[0]);
             if ((request.BackupFile != null || request.NewValue != null) && !single)
                 throw new DrException("ValueNeedsOneSecret", DrErrorCategory.InvalidArgument,
                     "-BackupFile and -NewValue apply to exactly one secret named without wildcards.") { IsPrecondition = true };
@@ -172,7 +176,7 @@ namespace AppServiceDr.Engine.KeyVault
             if (request.BackupFile != null && !File.Exists(request.BackupFile))
                 throw new DrException("SecretBackupFileNotFound", DrErrorCategory.ObjectNotFound, $"The secret backup file '{request.BackupFile}' does not exist.", request.BackupFile) { IsPrecondition = true };
             foreach (var n in request.Names)
-                if (!HasWildcard(n) && !Regex.IsMatch(n, "^[0-9a-zA-Z-]{1,127}$"))
+                if (!request.Patterns.IsPattern(n) && !Regex.IsMatch(n, "^[0-9a-zA-Z-]{1,127}$"))
                     throw new DrException("InvalidSecretName", DrErrorCategory.InvalidArgument,
                         $"'{n}' is not a Key Vault secret name (1-127 letters, digits and dashes).", n) { IsPrecondition = true };
         }
@@ -383,11 +387,6 @@ namespace AppServiceDr.Engine.KeyVault
         };
 
         private static string Format(DateTimeOffset? t) => t?.UtcDateTime.ToString("yyyy-MM-dd HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture) ?? "(unknown)";
-
-        private static bool HasWildcard(string n) => n.IndexOfAny(new[] { '*', '?' }) >= 0;
-
-        private static Regex WildcardToRegex(string pattern) =>
-            new Regex("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
         /// <summary>A Key Vault failure as the engine reports it (see <see cref="AzureErrors"/>).</summary>
         internal static DrException VaultError(Exception ex, string target, string what) =>

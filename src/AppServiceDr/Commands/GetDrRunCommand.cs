@@ -44,8 +44,7 @@ namespace AppServiceDr.Commands
             var store = OpenStore(StateDirectory);
             if (ParameterSetName == ListSet)
             {
-                var pattern = Runbook == null ? null : new WildcardPattern(Runbook, WildcardOptions.IgnoreCase);
-                var runs = store.List(ex => WriteDrError(ex)).Where(r => pattern == null || pattern.IsMatch(r.Runbook));
+                var runs = store.List(ex => WriteDrError(ex)).Where(r => Runbook == null || PowerShellWildcards.Instance.IsMatch(Runbook, r.Runbook));
                 if (Last > 0) runs = runs.Take(Last);
                 foreach (var run in runs) WriteObject(run);
                 return;

@@ -118,6 +118,7 @@ namespace AppServiceDr.Commands
                     BackupFile = backupFile,
                     NewValue = NewValue,
                     Timeout = TimeSpan.FromSeconds(TimeoutSec),
+                    Patterns = PowerShellWildcards.Instance,
                 };
                 WebAppTarget? app = null;
                 if (WebAppName != null)

@@ -62,6 +62,7 @@ namespace AppServiceDr.Engine.Tests.KeyVault
         {
             VaultUri = _fabric.Environment.VaultUri("kv1"),
             Names = names,
+            Patterns = PowerShellWildcards.Instance,
             PollInterval = TimeSpan.FromMilliseconds(50),
             Timeout = TimeSpan.FromSeconds(30),
         };

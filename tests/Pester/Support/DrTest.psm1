@@ -79,7 +79,8 @@ function Set-DrProxyEnvironment {
     # Both spellings: .NET on Linux reads the lower-case one first. The module's .NET Framework build reads them too.
     param([Parameter(Mandatory)][string]$Proxy)
     foreach ($name in 'HTTPS_PROXY', 'https_proxy') { [System.Environment]::SetEnvironmentVariable($name, $Proxy) }
-    foreach ($name in 'NO_PROXY', 'no_proxy') { [System.Environment]::SetEnvironmentVariable($name, $null) }
+    # Loopback addresses are reached directly (tests that need an endpoint nobody answers use one).
+    foreach ($name in 'NO_PROXY', 'no_proxy') { [System.Environment]::SetEnvironmentVariable($name, '127.0.0.1,localhost') }
 }
 
 function Get-DrTestFabric {
@@ -143,9 +144,12 @@ function Invoke-DrFabricRequest {
     if (-not $AllowFailure -and ($status -lt 200 -or $status -ge 300)) {
         throw "$Method $Uri answered $status`: $text"
     }
+    $parsed = $null
+    if ($text -and "$($response.Content.Headers.ContentType)" -like '*json*') { $parsed = $text | ConvertFrom-Json }
+    elseif ($text) { $parsed = $text }
     [pscustomobject]@{
         Status = $status
-        Body   = if ($text) { $text | ConvertFrom-Json } else { $null }
+        Body   = $parsed
     }
 }
 
@@ -280,20 +284,69 @@ function Assert-DrErrorRecord {
     #>
     param(
         [Parameter(Mandatory)]$ErrorRecord,
-        [Parameter(Mandatory)][string]$ErrorId,
+        [Parameter(Mandatory)][string[]]$ErrorId,
         [Parameter(Mandatory)][System.Management.Automation.ErrorCategory]$Category,
         $TargetObject
     )
     if ($ErrorRecord -isnot [System.Management.Automation.ErrorRecord]) { throw "Expected an ErrorRecord, got $($ErrorRecord.GetType().FullName)." }
     $id = $ErrorRecord.FullyQualifiedErrorId
-    if (-not ($id -eq $ErrorId -or $id.StartsWith($ErrorId + ','))) {
-        throw "Expected error id '$ErrorId', got '$id': $($ErrorRecord.Exception.Message)"
+    if (-not @($ErrorId | Where-Object { $id -eq $_ -or $id.StartsWith($_ + ',') })) {
+        throw "Expected error id '$($ErrorId -join "' or '")', got '$id': $($ErrorRecord.Exception.Message)"
     }
     if ($ErrorRecord.CategoryInfo.Category -ne $Category) {
         throw "Error '$id': expected category $Category, got $($ErrorRecord.CategoryInfo.Category)."
     }
     if ($PSBoundParameters.ContainsKey('TargetObject') -and "$($ErrorRecord.TargetObject)" -ne "$TargetObject") {
         throw "Error '$id': expected target '$TargetObject', got '$($ErrorRecord.TargetObject)'."
+    }
+}
+
+
+function Import-DrPackagedModule {
+    <#
+    .SYNOPSIS
+    Imports the packaged module the way an installed one is imported: by name, from a folder on PSModulePath.
+    #>
+    $manifest = Get-DrPackagedManifest
+    $out = Split-Path -Parent (Split-Path -Parent (Split-Path -Parent $manifest))
+    $separator = [System.IO.Path]::PathSeparator
+    if (-not (($env:PSModulePath -split [regex]::Escape($separator)) -contains $out)) {
+        $env:PSModulePath = $out + $separator + $env:PSModulePath
+    }
+    $version = Split-Path -Leaf (Split-Path -Parent $manifest)
+    Import-Module -Name AppServiceDr -RequiredVersion $version -Global -Force -PassThru -ErrorAction Stop
+}
+
+function Invoke-DrInterrupted {
+    <#
+    .SYNOPSIS
+    Starts a command in a second runspace of this process, waits until -Until holds (for example: the fabric saw
+    the first change), stops it the way Ctrl+C does (PowerShell.Stop()), and returns what the stopped pipeline
+    wrote and threw. The run it started stays journaled for -Resume.
+    #>
+    param(
+        [Parameter(Mandatory)][scriptblock]$Command,
+        [Parameter(Mandatory)][scriptblock]$Until,
+        [hashtable]$Arguments = @{},
+        [int]$TimeoutSec = 60
+    )
+    $ps = [System.Management.Automation.PowerShell]::Create()
+    try {
+        $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-DrPackagedManifest)).AddStatement()
+        $null = $ps.AddScript($Command.ToString())
+        foreach ($key in $Arguments.Keys) { $null = $ps.AddParameter($key, $Arguments[$key]) }
+        $async = $ps.BeginInvoke()
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+        while (-not (& $Until)) {
+            if ($async.IsCompleted) { throw "The command ended before it could be interrupted: $(@($ps.Streams.Error) -join '; ')" }
+            if ([DateTime]::UtcNow -gt $deadline) { throw 'The condition to interrupt on never held.' }
+            Start-Sleep -Milliseconds 50
+        }
+        $ps.Stop()
+        [pscustomobject]@{ State = $ps.InvocationStateInfo.State; Errors = @($ps.Streams.Error) }
+    }
+    finally {
+        $ps.Dispose()
     }
 }
 
