@@ -79,7 +79,7 @@ function Invoke-PackageTask {
 
 function Invoke-PesterSuites {
     # Pester from NuGet into .tools/packages (as build/powershell.sh does), so no module is installed for the user.
-    Invoke-Tool -FilePath dotnet -ArgumentList @('restore', 'build/pester/Pester.csproj', '--packages', (Join-Path $root '.tools/packages'), '-nologo', '-v:q')
+    Invoke-Tool -FilePath dotnet -ArgumentList @('restore', 'build/pester/PesterSuites.csproj', '--packages', (Join-Path $root '.tools/packages'), '-nologo', '-v:q')
     $pester = Get-ChildItem -Path (Join-Path $root '.tools/packages/pester') -Filter 'Pester.psd1' -Recurse |
         Sort-Object -Property { [version]$_.Directory.Parent.Name } -Descending | Select-Object -First 1
     # A new process of this same edition, so the suites load the packaged module into a clean session.

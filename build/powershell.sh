@@ -3,7 +3,7 @@
 # .tools/ (ignored by git) on first use, so a new machine needs nothing but the .NET SDK.
 #   ensure_powershell  sets PWSH: a pwsh of at least 7.4 already on PATH, else PowerShell $DR_PWSH_VERSION
 #                      installed as a .NET tool into .tools/pwsh (the version is named: newer ones may not run here)
-#   ensure_pester      sets PESTER_MANIFEST: the Pester that build/pester/Pester.csproj names, restored from NuGet
+#   ensure_pester      sets PESTER_MANIFEST: the Pester that build/pester/PesterSuites.csproj names, restored from NuGet
 #                      into .tools/packages (a no-op once it is there)
 DR_PWSH_VERSION=7.6.10
 DR_TOOLS="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.tools"
@@ -22,7 +22,7 @@ ensure_powershell() {
 
 ensure_pester() {
   local project
-  project="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pester/Pester.csproj"
+  project="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pester/PesterSuites.csproj"
   dotnet restore "$project" --packages "$DR_TOOLS/packages" -nologo -v:q >&2 || return 1
   PESTER_MANIFEST="$(ls -d "$DR_TOOLS"/packages/pester/*/tools/Pester.psd1 2>/dev/null | sort -V | tail -1)"
   [ -n "$PESTER_MANIFEST" ]

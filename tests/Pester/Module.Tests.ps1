@@ -1,185 +1,303 @@
 #Requires -Version 5.1
-# Pester 5 tests for the packaged module (out/AppServiceDr/<version>/), run on Windows PowerShell 5.1 and
-# PowerShell 7. Package first: ./build.ps1 -Task Package (or dotnet msbuild build/Package.proj).
-# Run: Invoke-Pester -Path tests/Pester -Output Detailed
+# The packaged module as an administrator meets it: imported by name from PSModulePath, its exports, its types,
+# its load context, its help, scheduled (non-interactive) use, and life beside Az.Accounts' libraries.
 
 BeforeDiscovery {
-    $repoRoot = (Resolve-Path -LiteralPath (Join-Path $PSScriptRoot '../..')).Path
-    $version = (Import-PowerShellDataFile -Path (Join-Path $repoRoot 'AppServiceDr.psd1')).ModuleVersion
-    $packaged = Join-Path $repoRoot "out/AppServiceDr/$version/AppServiceDr.psd1"
-    # Test cases come from the packaged module itself, so a cmdlet added later is covered without editing this file.
-    $discovered = Import-Module -Name $packaged -Force -PassThru
-    $commandCases = @($discovered.ExportedCommands.Values | ForEach-Object { @{ Name = $_.Name } })
-    Remove-Module -Name AppServiceDr -Force
+    $manifestData = Import-PowerShellDataFile -Path (Join-Path $PSScriptRoot '../../AppServiceDr.psd1')
+    $commandCases = @($manifestData.CmdletsToExport | ForEach-Object { @{ Name = $_ } })
 }
 
 BeforeAll {
-    $repoRoot = (Resolve-Path -LiteralPath (Join-Path $PSScriptRoot '../..')).Path
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/DrTest.psm1') -Force
+    $null = Get-DrTestFabric
+    $module = Import-DrPackagedModule
+    Set-StrictMode -Version Latest
+    $repoRoot = Get-DrRepoRoot
     $manifestData = Import-PowerShellDataFile -Path (Join-Path $repoRoot 'AppServiceDr.psd1')
-    $version = $manifestData.ModuleVersion
-    $moduleFolder = Join-Path $repoRoot "out/AppServiceDr/$version"
-    $packagedManifest = Join-Path $moduleFolder 'AppServiceDr.psd1'
-    if (-not (Test-Path -LiteralPath $packagedManifest)) {
-        throw "The packaged module is missing ($packagedManifest). Run ./build.ps1 -Task Package first."
-    }
-    # Load it the way an installed module is loaded: by name, from a folder on PSModulePath.
-    $savedModulePath = $env:PSModulePath
-    $env:PSModulePath = (Join-Path $repoRoot 'out') + [System.IO.Path]::PathSeparator + $env:PSModulePath
-    $module = Import-Module -Name AppServiceDr -RequiredVersion $version -Force -PassThru -ErrorAction Stop
     $edition = if ($PSVersionTable.PSEdition -eq 'Core') { 'Core' } else { 'Desktop' }
-    $savedStateDir = $env:APPSERVICEDR_STATE_DIR
+    $shell = Get-DrChildShell
+
+    function Invoke-DrChild {
+        # Runs a script in a new, non-interactive process of this edition, with the packaged module on
+        # PSModulePath and this run's proxy settings; returns its exit code and output.
+        param([Parameter(Mandatory)][string]$Script)
+        $file = Join-Path $TestDrive ([guid]::NewGuid().ToString('N') + '.ps1')
+        Set-Content -LiteralPath $file -Value $Script -Encoding UTF8
+        $output = & $shell -NoProfile -NonInteractive -File $file 2>&1
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
+    }
 }
 
 AfterAll {
     Remove-Module -Name AppServiceDr -Force -ErrorAction SilentlyContinue
-    $env:PSModulePath = $savedModulePath
-    $env:APPSERVICEDR_STATE_DIR = $savedStateDir
 }
 
 Describe 'The packaged AppServiceDr module' {
-    It 'is the packaged version' {
-        $module.Version | Should -Be ([version]$version)
-        $module.ModuleBase | Should -Be (Resolve-Path -LiteralPath $moduleFolder).Path
-    }
-
-    It 'loads the cmdlet assembly built for this edition' {
-        foreach ($command in Get-Command -Module AppServiceDr) {
-            $location = $command.ImplementingType.Assembly.Location
-            Split-Path -Leaf (Split-Path -Parent $location) | Should -Be $edition
-        }
+    It 'is the packaged version, found by name on PSModulePath' {
+        $module.Version | Should -Be ([version]$manifestData.ModuleVersion)
+        (Get-Module -ListAvailable -Name AppServiceDr | Where-Object Version -eq $module.Version) | Should -Not -BeNullOrEmpty
     }
 
     It 'exports exactly the cmdlets the manifest lists' {
         $exported = @(Get-Command -Module AppServiceDr | ForEach-Object Name | Sort-Object)
-        $listed = @($manifestData.CmdletsToExport | Sort-Object)
-        $exported | Should -Be $listed
+        $exported | Should -Be @($manifestData.CmdletsToExport | Sort-Object)
         @(Get-Command -Module AppServiceDr | Where-Object CommandType -ne 'Cmdlet') | Should -HaveCount 0
     }
 
+    It 'runs the cmdlet build for this edition' {
+        foreach ($command in Get-Command -Module AppServiceDr) {
+            Split-Path -Leaf (Split-Path -Parent $command.ImplementingType.Assembly.Location) | Should -Be $edition
+        }
+    }
+
+    It 'lets scripts name the types its cmdlets write' {
+        foreach ($command in Get-Command -Module AppServiceDr) {
+            foreach ($type in $command.OutputType) {
+                $type.Name -as [type] | Should -Not -BeNullOrEmpty -Because "$($command.Name) writes $($type.Name)"
+            }
+        }
+        [AppServiceDr.RunReport] | Should -Not -BeNullOrEmpty
+        [AppServiceDr.ReportFormat]::Json | Should -Be 'Json'
+    }
+
+    It 'keeps the engine and its Azure libraries in a load context of their own, one however often it is imported' -Skip:($PSVersionTable.PSEdition -ne 'Core') {
+        $null = Get-DrRun -StateDirectory (New-DrTestStateDirectory)
+        Import-Module -Name AppServiceDr -RequiredVersion $module.Version -Force
+        Import-Module -Name AppServiceDr -RequiredVersion $module.Version -Force
+        $null = Get-DrRun -StateDirectory (New-DrTestStateDirectory)
+        $contexts = @([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'AppServiceDr')
+        $contexts | Should -HaveCount 1
+        $names = @($contexts[0].Assemblies | ForEach-Object { $_.GetName().Name })
+        $names | Should -Contain 'AppServiceDr.Engine'
+        $names | Should -Not -Contain 'AppServiceDr.Model'
+        $default = @([System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | ForEach-Object { $_.GetName().Name })
+        $default | Should -Not -Contain 'AppServiceDr.Engine'
+    }
+
     It 'has an about topic' {
-        $about = Get-Help -Name about_AppServiceDr
-        ($about | Out-String) | Should -Match 'APPSERVICEDR_STATE_DIR'
+        (Get-Help -Name about_AppServiceDr | Out-String) | Should -Match 'APPSERVICEDR_STATE_DIR'
+    }
+
+    It 'works under Set-StrictMode -Version Latest' {
+        & {
+            Set-StrictMode -Version Latest
+            $state = New-DrTestStateDirectory
+            @(Get-DrRun -StateDirectory $state -ErrorAction Stop) | Should -HaveCount 0
+        }
     }
 }
 
 Describe 'Help for <Name>' -ForEach $commandCases {
     BeforeAll {
+        $command = Get-Command -Name $Name
         $help = Get-Help -Name $Name -Full
+        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
     }
 
-    It 'has a written synopsis, not the generated syntax line' {
+    It 'loads from the packaged help with a written synopsis' {
         $help.Synopsis | Should -Not -BeNullOrEmpty
         $help.Synopsis | Should -Not -Match ([regex]::Escape($Name) + '\s+\[')
+        $help.description | Should -Not -BeNullOrEmpty
     }
 
-    It 'has at least one example with code' {
-        $examples = @($help.Examples.Example)
+    It 'has examples with code, also through -Examples' {
+        $examples = @((Get-Help -Name $Name -Examples).Examples.Example)
         $examples.Count | Should -BeGreaterThan 0
-        foreach ($example in $examples) {
-            $example.Code | Should -Not -BeNullOrEmpty
+        foreach ($example in $examples) { $example.Code | Should -Not -BeNullOrEmpty }
+    }
+
+    It 'describes exactly the parameters the cmdlet has, with their types' {
+        $actual = @($command.Parameters.Keys | Where-Object { $common -notcontains $_ } | Sort-Object)
+        $documented = @($help.Parameters.Parameter | ForEach-Object Name | Sort-Object)
+        $documented | Should -Be $actual
+        foreach ($parameter in $help.Parameters.Parameter) {
+            ($parameter.Description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) needs a description"
+            $type = $command.Parameters[$parameter.Name].ParameterType
+            $parameter.Type.Name | Should -Be ($(if ($type -eq [System.Management.Automation.SwitchParameter]) { 'SwitchParameter' } else { $type.Name })) -Because "-$($parameter.Name)"
         }
     }
 
-    It 'describes every parameter' {
-        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
-        $parameters = (Get-Command -Name $Name).Parameters.Keys | Where-Object { $common -notcontains $_ }
-        foreach ($parameter in $parameters) {
-            $entry = $help.Parameters.Parameter | Where-Object Name -eq $parameter
-            $entry | Should -Not -BeNullOrEmpty -Because "-$parameter needs an entry in the help"
-            ($entry.Description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "-$parameter needs a description"
-        }
+    It 'shows one syntax block per parameter set' {
+        $sets = @($command.ParameterSets | ForEach-Object Name)
+        @($help.Syntax.SyntaxItem).Count | Should -Be $sets.Count
     }
 }
 
-Describe 'Get-DrRun' {
+Describe 'Get-DrRun and Export-DrReport on an empty state directory' {
     BeforeEach {
-        $stateDir = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
-        New-Item -ItemType Directory -Path $stateDir | Out-Null
+        $state = New-DrTestStateDirectory
+        $target = Join-Path $TestDrive ([guid]::NewGuid().ToString('N') + '.md')
     }
 
-    AfterEach {
-        $env:APPSERVICEDR_STATE_DIR = $savedStateDir
-    }
-
-    It 'returns nothing for an empty state directory' {
-        @(Get-DrRun -StateDirectory $stateDir -ErrorAction Stop) | Should -HaveCount 0
+    It 'lists nothing and writes no error' {
+        $errors = $null
+        @(Get-DrRun -StateDirectory $state -ErrorVariable errors) | Should -HaveCount 0
+        @($errors) | Should -HaveCount 0
     }
 
     It 'reads the state directory named by APPSERVICEDR_STATE_DIR' {
-        $env:APPSERVICEDR_STATE_DIR = $stateDir
-        @(Get-DrRun -ErrorAction Stop) | Should -HaveCount 0
+        $saved = $env:APPSERVICEDR_STATE_DIR
+        try {
+            $env:APPSERVICEDR_STATE_DIR = $state
+            @(Get-DrRun -ErrorAction Stop) | Should -HaveCount 0
+        }
+        finally { $env:APPSERVICEDR_STATE_DIR = $saved }
     }
 
-    It 'writes no error for an empty state directory' {
+    It 'reports a run id that is not there as RunNotFound' {
         $errors = $null
-        Get-DrRun -StateDirectory $stateDir -ErrorVariable errors -ErrorAction SilentlyContinue | Out-Null
-        @($errors) | Should -HaveCount 0
-    }
-}
-
-Describe 'Export-DrReport -WhatIf' {
-    BeforeEach {
-        $stateDir = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
-        New-Item -ItemType Directory -Path $stateDir | Out-Null
-        $target = Join-Path $TestDrive 'report.md'
-        Remove-Item -LiteralPath $target -ErrorAction SilentlyContinue
-    }
-
-    It 'writes no file for a run id' {
-        Export-DrReport -RunId 'no-such-run' -Path $target -StateDirectory $stateDir -WhatIf -ErrorAction SilentlyContinue
+        Get-DrRun -RunId 'no-such-run' -StateDirectory $state -ErrorVariable errors -ErrorAction SilentlyContinue
+        Assert-DrErrorRecord -ErrorRecord $errors[0] -ErrorId 'RunNotFound' -Category ObjectNotFound -TargetObject 'no-such-run'
+        Export-DrReport -RunId 'no-such-run' -Path $target -StateDirectory $state -ErrorVariable errors -ErrorAction SilentlyContinue
+        Assert-DrErrorRecord -ErrorRecord $errors[0] -ErrorId 'RunNotFound' -Category ObjectNotFound -TargetObject 'no-such-run'
         Test-Path -LiteralPath $target | Should -BeFalse
     }
 
-    It 'leaves an existing file as it is, even with -Force' {
+    It 'binds a run id given by position or through the pipeline to -RunId' {
+        $errors = $null
+        Get-DrRun 'no-such-run' -StateDirectory $state -ErrorVariable errors -ErrorAction SilentlyContinue
+        Assert-DrErrorRecord -ErrorRecord $errors[0] -ErrorId 'RunNotFound' -Category ObjectNotFound -TargetObject 'no-such-run'
+        'no-such-run-2' | Get-DrRun -StateDirectory $state -ErrorVariable errors -ErrorAction SilentlyContinue
+        Assert-DrErrorRecord -ErrorRecord $errors[0] -ErrorId 'RunNotFound' -Category ObjectNotFound -TargetObject 'no-such-run-2'
+    }
+
+    It 'offers the run ids and runbook names of the state directory for completion' {
+        $source = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        $null = New-Item -ItemType Directory -Path $source
+        $copy = Restore-FileShareContent -Source $source -Destination (Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))) -StateDirectory $state
+        $run = Get-DrRun -StateDirectory $state
+        $line = "Get-DrRun -StateDirectory '$state' -RunId "
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+        $completions.CompletionText | Should -Contain $run.RunId
+        $line = "Get-DrRun -StateDirectory '$state' -Runbook File"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'FileShareRestore'
+        $line = "Restore-FileShareContent -StateDirectory '$state' -Resume "
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain $run.RunId
+        $null = $copy
+    }
+
+    It 'writes no file under -WhatIf, and leaves an existing one as it is even with -Force' {
         Set-Content -LiteralPath $target -Value 'kept'
-        Export-DrReport -RunId 'no-such-run' -Path $target -StateDirectory $stateDir -Force -WhatIf -ErrorAction SilentlyContinue
+        Export-DrReport -RunId 'no-such-run' -Path $target -StateDirectory $state -Force -WhatIf -ErrorAction SilentlyContinue
         Get-Content -LiteralPath $target | Should -Be 'kept'
     }
+}
 
-    It 'writes no file for a report from the pipeline' {
-        $reportType = 'AppServiceDr.RunReport' -as [type]
-        if ($null -eq $reportType -or $null -eq $reportType.GetConstructor([type[]]@())) {
-            Set-ItResult -Skipped -Because 'RunReport has no public parameterless constructor to build a report from'
-            return
-        }
-        $report = New-Object -TypeName $reportType.FullName
-        $report | Export-DrReport -Path $target -WhatIf
-        Test-Path -LiteralPath $target | Should -BeFalse
+Describe 'Scheduled, non-interactive use' {
+    It 'refuses at once a run that would ask, names -Force, and journals nothing' {
+        $state = New-DrTestStateDirectory
+        $source = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        $destination = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        $null = New-Item -ItemType Directory -Path $source
+        $result = Invoke-DrChild -Script @"
+`$ErrorActionPreference = 'Stop'
+Import-Module -Name '$(Get-DrPackagedManifest)'
+try { Restore-FileShareContent -Source '$source' -Destination '$destination' -Mirror -StateDirectory '$state' }
+catch { 'ERROR ' + `$_.FullyQualifiedErrorId + ' ' + `$_.CategoryInfo.Category; `$_.Exception.Message; exit 3 }
+"@
+        $result.ExitCode | Should -Be 3 -Because $result.Output
+        $result.Output | Should -Match 'ERROR ConfirmationNeeded,AppServiceDr.Commands.RestoreFileShareContentCommand InvalidOperation'
+        $result.Output | Should -Match '-Force'
+        @(Get-DrRun -StateDirectory $state) | Should -HaveCount 0
+        Test-Path -LiteralPath $destination | Should -BeFalse
+    }
+
+    It 'refuses at once a high-impact run without -Confirm:$false and names it' {
+        $state = New-DrTestStateDirectory
+        $result = Invoke-DrChild -Script @"
+`$ErrorActionPreference = 'Stop'
+Import-Module -Name '$(Get-DrPackagedManifest)'
+try { Invoke-RegionFailover -SubscriptionId '$(Get-DrTestSubscription)' -ResourceGroupName rg -ServerName sql -FailoverGroupName fog -StateDirectory '$state' -AccessToken (ConvertTo-SecureString x -AsPlainText -Force) }
+catch { 'ERROR ' + `$_.FullyQualifiedErrorId; `$_.Exception.Message; exit 3 }
+"@
+        $result.ExitCode | Should -Be 3 -Because $result.Output
+        $result.Output | Should -Match 'ERROR ConfirmationNeeded'
+        $result.Output | Should -Match '-Confirm:\$false'
+        @(Get-DrRun -StateDirectory $state) | Should -HaveCount 0
+    }
+
+    It 'ends the script with a non-zero exit code when a cmdlet fails under -ErrorAction Stop' {
+        $result = Invoke-DrChild -Script @"
+Import-Module -Name '$(Get-DrPackagedManifest)'
+Get-DrRun -RunId no-such-run -StateDirectory '$(New-DrTestStateDirectory)' -ErrorAction Stop
+'not reached'
+"@
+        $result.ExitCode | Should -Not -Be 0
+        $result.Output | Should -Not -Match 'not reached'
     }
 }
 
-Describe 'Beside Az.Accounts' {
+Describe 'Beside the libraries Az.Accounts loads' {
     BeforeAll {
-        $shell = (Get-Process -Id $PID).Path
+        $packages = Join-Path $repoRoot '.tools/packages'
+        $framework = if ($PSVersionTable.PSEdition -eq 'Core') { 'net8.0' } else { 'net472' }
+        $identityFramework = if ($PSVersionTable.PSEdition -eq 'Core') { 'net8.0' } else { 'netstandard2.0' }
+        $foreign = @(
+            (Join-Path $packages "azure.core/1.47.1/lib/$framework/Azure.Core.dll")
+            (Join-Path $packages "microsoft.identity.client/4.73.1/lib/$framework/Microsoft.Identity.Client.dll")
+            (Join-Path $packages "azure.identity/1.14.2/lib/$identityFramework/Azure.Identity.dll")
+        )
+        $foreignJson = Join-Path $packages "system.text.json/8.0.5/lib/$framework/System.Text.Json.dll"
+        foreach ($path in $foreign + $foreignJson) {
+            if (-not (Test-Path -LiteralPath $path)) { throw "Missing $path; build/powershell.sh (ensure_pester) restores it." }
+        }
+        $fabric = Get-DrTestFabric
+        # Loads the foreign copies the way a module does that ships its own: into the session (System.Text.Json,
+        # which PowerShell itself already provides in a newer version, into a context of its own).
+        $loadForeign = @"
+foreach (`$path in '$($foreign -join "','")') { `$null = [System.Reflection.Assembly]::LoadFrom(`$path) }
+`$null = [Azure.Core.AccessToken]::new('x', [DateTimeOffset]::UtcNow)
+if (`$PSVersionTable.PSEdition -eq 'Core') {
+    `$context = [System.Runtime.Loader.AssemblyLoadContext]::new('foreign-json')
+    `$null = `$context.LoadFromAssemblyPath('$foreignJson')
+}
+'foreign azure.core=' + [Azure.Core.AccessToken].Assembly.GetName().Version
+"@
+        $recover = @"
+Import-Module -Name '$(Get-DrPackagedManifest)'
+`$vault = '$(New-DrTestName -Prefix 'kv')'
+'@VAULT@'
+"@
+        function New-DeletedSecretVault {
+            $name = New-DrTestName -Prefix 'kv'
+            $uri = New-DrTestVault -Name $name -Secret @{ 'Shared' = 'shared-' + [guid]::NewGuid() }
+            Remove-DrTestSecret -VaultUri $uri -Name 'Shared'
+            $uri
+        }
+        function Get-RecoveryScript {
+            param([string]$VaultUri)
+            @"
+`$recovered = Invoke-KeyVaultSecretRecovery -VaultUri '$VaultUri' -Name Shared -StateDirectory '$(New-DrTestStateDirectory)' -Confirm:`$false -ResourceManagerEndpoint '$($fabric.armEndpoint)' -TrustedCertificateSha256 '$($fabric.thumbprintSha256)' -AccessToken (ConvertTo-SecureString t -AsPlainText -Force)
+'recovered=' + `$recovered.Action
+"@
+        }
+        $null = $recover
     }
 
-    # Each case runs in a new process: this session already holds the module, and the point is the load order.
-    It 'works when Az.Accounts loaded its Azure.Core first' -Skip:(-not (Get-Module -ListAvailable -Name Az.Accounts)) {
-        $script = @"
+    It 'recovers a secret when the older libraries were loaded first' {
+        $uri = New-DeletedSecretVault
+        $result = Invoke-DrChild -Script @"
 `$ErrorActionPreference = 'Stop'
-Import-Module -Name Az.Accounts
-`$null = Get-AzContext -ListAvailable
-Import-Module -Name '$packagedManifest'
-`$runs = @(Get-DrRun -StateDirectory '$TestDrive')
-'runs=' + `$runs.Count
-'azure.core=' + ((([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'Azure.Core' }) | ForEach-Object { `$_.GetName().Version }) -join ',')
+$loadForeign
+Import-Module -Name '$(Get-DrPackagedManifest)'
+$(Get-RecoveryScript -VaultUri $uri)
 "@
-        $output = & $shell -NoProfile -NonInteractive -Command $script 2>&1
-        $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
-        $output | Should -Contain 'runs=0'
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Output | Should -Match 'foreign azure.core=1\.47\.1'
+        $result.Output | Should -Match 'recovered=Recovered'
+        Get-DrTestSecretStatus -VaultUri $uri -Name 'Shared' | Should -Be 200
     }
 
-    It 'leaves Az.Accounts working when AppServiceDr loaded first' -Skip:(-not (Get-Module -ListAvailable -Name Az.Accounts)) {
-        $script = @"
+    It 'leaves the older libraries loadable and working when AppServiceDr came first' {
+        $uri = New-DeletedSecretVault
+        $result = Invoke-DrChild -Script @"
 `$ErrorActionPreference = 'Stop'
-Import-Module -Name '$packagedManifest'
-`$null = @(Get-DrRun -StateDirectory '$TestDrive')
-Import-Module -Name Az.Accounts
-`$null = Get-AzContext -ListAvailable
-'az=ok'
+Import-Module -Name '$(Get-DrPackagedManifest)'
+$(Get-RecoveryScript -VaultUri $uri)
+$loadForeign
 "@
-        $output = & $shell -NoProfile -NonInteractive -Command $script 2>&1
-        $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
-        $output | Should -Contain 'az=ok'
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Output | Should -Match 'recovered=Recovered'
+        $result.Output | Should -Match 'foreign azure.core=1\.47\.1'
     }
 }
