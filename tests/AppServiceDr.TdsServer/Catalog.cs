@@ -220,6 +220,23 @@ namespace AppServiceDr.TdsServer
         public AccessTokenRefusal TokenRefusal { get; }
     }
 
+    /// <summary>One TCP connection: how much of it was encrypted, with which TLS version, and why its handshake
+    /// failed when it did. Updated while the connection runs.</summary>
+    public sealed class RecordedSession
+    {
+        internal RecordedSession(int connectionId)
+        {
+            ConnectionId = connectionId;
+        }
+
+        public int ConnectionId { get; }
+        public SessionEncryption Encryption { get; internal set; }
+        /// <summary>The TLS version the handshake settled on; None without TLS.</summary>
+        public System.Security.Authentication.SslProtocols TlsProtocol { get; internal set; }
+        /// <summary>Why the TLS handshake failed (for example the client refused the certificate); null otherwise.</summary>
+        public string? TlsFailure { get; internal set; }
+    }
+
     public enum StatementOutcome { Running, Completed, Failed, Cancelled }
 
     /// <summary>What a client sent: the text, its parameters by name (with their declared types), how it ended.</summary>
