@@ -32,9 +32,10 @@ namespace AppServiceDr.TdsServer
         private int _nextConnectionId = 50;
         private int _loginAttempts;
 
-        public SimSqlServer()
+        /// <summary>Listens on 127.0.0.1 at <paramref name="port"/>; 0 takes a free one.</summary>
+        public SimSqlServer(int port = 0)
         {
-            _listener = new TcpListener(IPAddress.Loopback, 0);
+            _listener = new TcpListener(IPAddress.Loopback, port);
             _listener.Start();
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
             Interpreter = new StatementInterpreter(this);
@@ -128,6 +129,16 @@ namespace AppServiceDr.TdsServer
             var statement = new RecordedStatement(connection.Id, connection.Login, connection.Database, text, parameters);
             lock (_statements) _statements.Add(statement);
             return statement;
+        }
+
+        /// <summary>Called once per statement, on the thread that ran it, when its outcome is known.</summary>
+        public event Action<RecordedStatement>? StatementEnded;
+
+        internal void Finish(RecordedStatement statement, StatementOutcome outcome, int? errorNumber)
+        {
+            statement.Outcome = outcome;
+            statement.ErrorNumber = errorNumber;
+            StatementEnded?.Invoke(statement);
         }
 
         /// <summary>Sessions of this server whose database context is <paramref name="database"/>.</summary>

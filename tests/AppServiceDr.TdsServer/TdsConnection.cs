@@ -466,7 +466,7 @@ namespace AppServiceDr.TdsServer
                     var rpc = RpcRequest.Parse(r);
                     if (!string.Equals(rpc.Procedure, "sp_executesql", StringComparison.OrdinalIgnoreCase) || rpc.Parameters.Count == 0 || !(rpc.Parameters[0].Value is string statement))
                     {
-                        _server.Record(this, "EXEC " + rpc.Procedure, rpc.Parameters).Outcome = StatementOutcome.Failed;
+                        _server.Finish(_server.Record(this, "EXEC " + rpc.Procedure, rpc.Parameters), StatementOutcome.Failed, 2812);
                         reply.Message(new SqlMessage(2812, 16, 62, "Could not find stored procedure '" + rpc.Procedure + "'."));
                         reply.EndStatement(null, true, true);
                         await reply.FinishAsync().ConfigureAwait(false);
