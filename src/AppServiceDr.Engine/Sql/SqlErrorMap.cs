@@ -106,7 +106,10 @@ namespace AppServiceDr.Engine.Sql
         private static DrException? SecurityRefusal(SqlClient.SqlException exception, SqlErrorContext context, bool precondition)
         {
             var numbers = exception.Errors.Cast<SqlClient.SqlError>().Select(e => e.Number).Append(exception.Number).ToList();
+            // The TLS layer's own account, when it refused the server's certificate (any other handshake failure is
+            // left to the connection-level mapping below).
             var tls = exception.InnerException as System.Security.Authentication.AuthenticationException;
+            if (tls != null && !Mentions(tls.Message, "certificate")) tls = null;
             var detail = tls?.Message.Trim() ?? exception.Message;
             string id;
             string message;

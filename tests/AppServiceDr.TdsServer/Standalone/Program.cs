@@ -67,11 +67,7 @@ namespace AppServiceDr.TdsServer.Standalone
                 e.Cancel = true;
                 stop.Cancel();
             };
-            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
+            using var terminate = OnTerminate(stop);
 
             var directory = new StateDirectory(state);
             using var authority = SimCertificateAuthority.Create("AppServiceDr TDS Server Root CA");
@@ -109,6 +105,23 @@ namespace AppServiceDr.TdsServer.Standalone
             }
             Console.WriteLine("tds stopping");
             return 0;
+        }
+
+        /// <summary>SIGTERM ends the wait instead of the process; null where the system has no such signal.</summary>
+        private static PosixSignalRegistration? OnTerminate(CancellationTokenSource stop)
+        {
+            try
+            {
+                return PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+                {
+                    context.Cancel = true;
+                    stop.Cancel();
+                });
+            }
+            catch (PlatformNotSupportedException)
+            {
+                return null;
+            }
         }
     }
 }
