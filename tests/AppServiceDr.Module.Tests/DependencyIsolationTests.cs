@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Runtime.Loader;
+using AppServiceDr.Module.Tests.Support;
 
 namespace AppServiceDr.Module.Tests
 {
@@ -36,7 +37,8 @@ namespace AppServiceDr.Module.Tests
 
             // A collectible context stands in for the PowerShell session; it already holds a foreign Azure.Core.
             var session = new AssemblyLoadContext("session", isCollectible: false);
-            var foreignAzureCore = session.LoadFromAssemblyPath(Path.Combine(NuGetFolder(), "azure.core", "1.64.0", "lib", "net8.0", "Azure.Core.dll"));
+            // The restored copy of the pinned version is in the NuGet folder on every machine that built the module.
+            var foreignAzureCore = session.LoadFromAssemblyPath(Path.Combine(Repo.NuGetPackages, "azure.core", Repo.PinnedVersion("Azure.Core"), "lib", "net8.0", "Azure.Core.dll"));
 
             // As PowerShell loads a binary module: the cmdlet assembly, and what sits beside it, in the default context.
             var model = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(core, "AppServiceDr.Model.dll"));
@@ -66,6 +68,18 @@ namespace AppServiceDr.Module.Tests
                 // The model the engine sees is the session's copy, so the reports it makes are types sessions know.
                 Assert.Same(model, engineContext.LoadFromAssemblyName(new AssemblyName("AppServiceDr.Model")));
 
+                // SqlClient comes from its platform folder (listed in the .deps.json) with everything it needs at run
+                // time: opening a connection gets as far as the network, which refuses it with a SqlException.
+                var sqlClient = engineContext.LoadFromAssemblyName(new AssemblyName("Microsoft.Data.SqlClient"));
+                var platform = OperatingSystem.IsWindows() ? "win" : "unix";
+                Assert.Equal(Path.Combine(dependencies, "runtimes", platform, "lib", "net8.0", "Microsoft.Data.SqlClient.dll"), sqlClient.Location);
+                var connectionType = sqlClient.GetType("Microsoft.Data.SqlClient.SqlConnection", throwOnError: true)!;
+                using (var connection = (IDisposable)Activator.CreateInstance(connectionType, "Data Source=127.0.0.1," + ClosedPort() + ";Connect Timeout=10;Encrypt=true")!)
+                {
+                    var refused = Assert.Throws<TargetInvocationException>(() => connectionType.GetMethod("Open", Type.EmptyTypes)!.Invoke(connection, null));
+                    Assert.Equal("Microsoft.Data.SqlClient.SqlException", refused.InnerException!.GetType().FullName);
+                }
+
                 // Framework assemblies are not duplicated: the engine shares System.Runtime with the host.
                 var runtime = engine.GetReferencedAssemblies().First(a => a.Name == "System.Runtime");
                 Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(engineContext.LoadFromAssemblyName(runtime)));
@@ -74,6 +88,16 @@ namespace AppServiceDr.Module.Tests
             {
                 resolver.GetMethod("Uninstall")!.Invoke(null, null);
             }
+        }
+
+        /// <summary>A loopback port nothing listens on: taken from the system, then released.</summary>
+        private static int ClosedPort()
+        {
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            return port;
         }
 
         [Fact]
@@ -87,9 +111,5 @@ namespace AppServiceDr.Module.Tests
             var notFound = Assert.IsType<FileNotFoundException>(ex.InnerException);
             Assert.Contains("Reinstall the module", notFound.Message);
         }
-
-        private static string NuGetFolder() =>
-            Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
     }
 }

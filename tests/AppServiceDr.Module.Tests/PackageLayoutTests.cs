@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using AppServiceDr.Module.Tests.Support;
 
 namespace AppServiceDr.Module.Tests;
@@ -91,6 +92,53 @@ public sealed class PackageLayoutTests
         }
 
         Assert.Empty(missing);
+    }
+
+    [Theory]
+    [InlineData("runtimes/unix/lib/net8.0/Microsoft.Data.SqlClient.dll", "unix", "runtime")]
+    [InlineData("runtimes/win/lib/net8.0/Microsoft.Data.SqlClient.dll", "win", "runtime")]
+    [InlineData("runtimes/win-x64/native/Microsoft.Data.SqlClient.SNI.dll", "win-x64", "native")]
+    [InlineData("runtimes/win-x86/native/Microsoft.Data.SqlClient.SNI.dll", "win-x86", "native")]
+    [InlineData("runtimes/win-arm64/native/Microsoft.Data.SqlClient.SNI.dll", "win-arm64", "native")]
+    public void SqlClientsPlatformAssetsAreShippedAndListedForTheLoadContext(string path, string rid, string assetType)
+    {
+        // The engine's load context finds platform-specific files only through the .deps.json: a file that is
+        // there but not listed (or listed but not there) breaks SQL connections on that platform alone.
+        var asset = Assert.Single(CoreDependencyAssets(), a => a.Path == path);
+
+        Assert.Equal(rid, asset.Rid);
+        Assert.Equal(assetType, asset.AssetType);
+        Assert.True(File.Exists(CoreDependencyFile(path)), $"{path} is listed but missing");
+    }
+
+    [Fact]
+    public void EveryAssetTheDepsFileListsIsShipped()
+    {
+        var missing = CoreDependencyAssets().Select(a => a.Path).Where(p => !File.Exists(CoreDependencyFile(p))).ToList();
+
+        Assert.Empty(missing);
+    }
+
+    private static string CoreDependencyFile(string path) =>
+        Path.Combine(Repo.PackagedModule, "Core", "dependencies", path.Replace('/', Path.DirectorySeparatorChar));
+
+    /// <summary>Every file the Core engine's .deps.json names: assets for any platform by file name (publish puts
+    /// them beside the engine), platform-specific ones by their runtimes/ path with their runtime identifier.</summary>
+    private static List<(string Path, string? Rid, string AssetType)> CoreDependencyAssets()
+    {
+        using var deps = JsonDocument.Parse(File.ReadAllText(CoreDependencyFile("AppServiceDr.Engine.deps.json")));
+        var assets = new List<(string Path, string? Rid, string AssetType)>();
+        foreach (var library in deps.RootElement.GetProperty("targets").EnumerateObject().Single().Value.EnumerateObject())
+        {
+            foreach (var kind in new[] { "runtime", "native" })
+            {
+                if (library.Value.TryGetProperty(kind, out var files))
+                    assets.AddRange(files.EnumerateObject().Select(f => (Path.GetFileName(f.Name), (string?)null, kind)));
+            }
+            if (library.Value.TryGetProperty("runtimeTargets", out var targets))
+                assets.AddRange(targets.EnumerateObject().Select(t => (t.Name, t.Value.GetProperty("rid").GetString(), t.Value.GetProperty("assetType").GetString()!)));
+        }
+        return assets;
     }
 
     private static bool IsFramework(string name) =>

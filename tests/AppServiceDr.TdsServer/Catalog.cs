@@ -32,13 +32,48 @@ namespace AppServiceDr.TdsServer
         public SimDatabase(string name, params SimFile[] files)
         {
             Name = name;
-            Files = files.ToList();
+            _files = files.ToList();
         }
 
+        private SimDatabaseState _state = SimDatabaseState.Online;
+        private SimUserAccess _userAccess = SimUserAccess.MultiUser;
+        private List<SimFile> _files;
+
+        /// <summary>The catalog that lists this database, told of every change to its state, access or files.</summary>
+        internal SimCatalog? Owner { get; set; }
+
         public string Name { get; }
-        public SimDatabaseState State { get; set; } = SimDatabaseState.Online;
-        public SimUserAccess UserAccess { get; set; } = SimUserAccess.MultiUser;
-        public List<SimFile> Files { get; set; }
+
+        public SimDatabaseState State
+        {
+            get => _state;
+            set
+            {
+                _state = value;
+                Owner?.NotifyChanged();
+            }
+        }
+
+        public SimUserAccess UserAccess
+        {
+            get => _userAccess;
+            set
+            {
+                _userAccess = value;
+                Owner?.NotifyChanged();
+            }
+        }
+
+        public List<SimFile> Files
+        {
+            get => _files;
+            set
+            {
+                _files = value;
+                Owner?.NotifyChanged();
+            }
+        }
+
         /// <summary>Sessions outside the TDS server's own connections (applications) that hold the database open.
         /// They block exclusive access until SINGLE_USER WITH ROLLBACK IMMEDIATE throws them out.</summary>
         public int OtherSessions { get; set; }
@@ -120,9 +155,15 @@ namespace AppServiceDr.TdsServer
         public string DefaultDataPath { get; set; } = @"D:\SqlData\";
         public string DefaultLogPath { get; set; } = @"L:\SqlLogs\";
 
+        /// <summary>Raised after every change to the list of databases or to a listed database's state, access or
+        /// files, on the thread that made it, while <see cref="Sync"/> may be held.</summary>
+        public event Action? Changed;
+
+        internal void NotifyChanged() => Changed?.Invoke();
+
         public SimDatabase AddDatabase(SimDatabase database)
         {
-            lock (Sync) _databases[database.Name] = database;
+            Replace(database);
             return database;
         }
 
@@ -149,13 +190,25 @@ namespace AppServiceDr.TdsServer
 
         internal void Replace(SimDatabase database)
         {
-            lock (Sync) _databases[database.Name] = database;
+            lock (Sync)
+            {
+                if (_databases.TryGetValue(database.Name, out var previous) && previous != database) previous.Owner = null;
+                _databases[database.Name] = database;
+                database.Owner = this;
+                NotifyChanged();
+            }
         }
 
         /// <summary>Forgets a database (as DROP DATABASE would), for example between benchmark rounds.</summary>
         public void Remove(string name)
         {
-            lock (Sync) _databases.Remove(name);
+            lock (Sync)
+            {
+                if (!_databases.TryGetValue(name, out var removed)) return;
+                _databases.Remove(name);
+                removed.Owner = null;
+                NotifyChanged();
+            }
         }
     }
 
@@ -218,6 +271,23 @@ namespace AppServiceDr.TdsServer
         public int? ErrorNumber { get; }
         public bool Succeeded => ErrorNumber == null;
         public AccessTokenRefusal TokenRefusal { get; }
+    }
+
+    /// <summary>One TCP connection: how much of it was encrypted, with which TLS version, and why its handshake
+    /// failed when it did. Updated while the connection runs.</summary>
+    public sealed class RecordedSession
+    {
+        internal RecordedSession(int connectionId)
+        {
+            ConnectionId = connectionId;
+        }
+
+        public int ConnectionId { get; }
+        public SessionEncryption Encryption { get; internal set; }
+        /// <summary>The TLS version the handshake settled on; None without TLS.</summary>
+        public System.Security.Authentication.SslProtocols TlsProtocol { get; internal set; }
+        /// <summary>Why the TLS handshake failed (for example the client refused the certificate); null otherwise.</summary>
+        public string? TlsFailure { get; internal set; }
     }
 
     public enum StatementOutcome { Running, Completed, Failed, Cancelled }

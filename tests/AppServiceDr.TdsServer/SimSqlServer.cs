@@ -4,16 +4,19 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace AppServiceDr.TdsServer
 {
     /// <summary>
-    /// A SQL Server stand-in listening on 127.0.0.1 that SqlClient connects to without TLS (Encrypt=false):
-    /// PRELOGIN, LOGIN7 with SQL authentication, SQL batches, RPC (sp_executesql with typed parameters),
-    /// attention. It understands the backup and restore statements the engine sends, answers with SQL
-    /// Server's error numbers, and records every statement with its parameter values.
+    /// A SQL Server stand-in listening on 127.0.0.1 that SqlClient connects to over TLS (TDS 7.4 with the handshake
+    /// in PRELOGIN packets, or TDS 8.0 strict): PRELOGIN, LOGIN7 with SQL authentication or an access token, SQL
+    /// batches, RPC (sp_executesql with typed parameters), attention. It understands the backup and restore
+    /// statements the engine sends, answers with SQL Server's error numbers, and records every statement with
+    /// its parameter values.
     /// </summary>
     public sealed class SimSqlServer : IDisposable
     {
@@ -23,14 +26,16 @@ namespace AppServiceDr.TdsServer
         private readonly ConcurrentDictionary<string, SimAccessToken> _tokens = new ConcurrentDictionary<string, SimAccessToken>(StringComparer.Ordinal);
         private readonly List<RecordedStatement> _statements = new List<RecordedStatement>();
         private readonly List<RecordedLogin> _loginRecords = new List<RecordedLogin>();
+        private readonly List<RecordedSession> _sessions = new List<RecordedSession>();
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly Task _acceptLoop;
         private int _nextConnectionId = 50;
         private int _loginAttempts;
 
-        public SimSqlServer()
+        /// <summary>Listens on 127.0.0.1 at <paramref name="port"/>; 0 takes a free one.</summary>
+        public SimSqlServer(int port = 0)
         {
-            _listener = new TcpListener(IPAddress.Loopback, 0);
+            _listener = new TcpListener(IPAddress.Loopback, port);
             _listener.Start();
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
             Interpreter = new StatementInterpreter(this);
@@ -45,6 +50,17 @@ namespace AppServiceDr.TdsServer
         /// <summary>How long RESTORE DATABASE takes when the backup does not say.</summary>
         public TimeSpan DefaultRestoreDuration { get; set; } = TimeSpan.FromMilliseconds(200);
         internal StatementInterpreter Interpreter { get; }
+
+        /// <summary>The certificate (with its private key) the server proves itself with. Without one the server has no TLS.</summary>
+        public X509Certificate2? Certificate { get; set; }
+
+        /// <summary>What the server offers in PRELOGIN; see <see cref="SimEncryption"/>.</summary>
+        public SimEncryption Encryption { get; set; } = SimEncryption.Optional;
+
+        /// <summary>The TLS versions the server accepts; None leaves the choice to the system.</summary>
+        public SslProtocols TlsProtocols { get; set; } = SslProtocols.None;
+
+        internal SimEncryption EffectiveEncryption => Certificate == null ? SimEncryption.Unsupported : Encryption;
 
         /// <summary>Called with the database name when a RESTORE DATABASE has passed its checks and starts copying;
         /// the restore goes on when the returned task completes (an attention still stops it).</summary>
@@ -88,6 +104,12 @@ namespace AppServiceDr.TdsServer
             lock (_loginRecords) _loginRecords.Add(login);
         }
 
+        /// <summary>Every connection accepted so far, in arrival order, with how it was encrypted.</summary>
+        public IReadOnlyList<RecordedSession> Sessions
+        {
+            get { lock (_sessions) return _sessions.ToList(); }
+        }
+
         /// <summary>Every statement received so far, in arrival order.</summary>
         public IReadOnlyList<RecordedStatement> Statements
         {
@@ -107,6 +129,16 @@ namespace AppServiceDr.TdsServer
             var statement = new RecordedStatement(connection.Id, connection.Login, connection.Database, text, parameters);
             lock (_statements) _statements.Add(statement);
             return statement;
+        }
+
+        /// <summary>Called once per statement, on the thread that ran it, when its outcome is known.</summary>
+        public event Action<RecordedStatement>? StatementEnded;
+
+        internal void Finish(RecordedStatement statement, StatementOutcome outcome, int? errorNumber)
+        {
+            statement.Outcome = outcome;
+            statement.ErrorNumber = errorNumber;
+            StatementEnded?.Invoke(statement);
         }
 
         /// <summary>Sessions of this server whose database context is <paramref name="database"/>.</summary>
@@ -133,6 +165,7 @@ namespace AppServiceDr.TdsServer
                 var id = Interlocked.Increment(ref _nextConnectionId);
                 var connection = new TdsConnection(this, client, id);
                 _connections[id] = connection;
+                lock (_sessions) _sessions.Add(connection.Session);
                 _ = Task.Run(async () =>
                 {
                     try

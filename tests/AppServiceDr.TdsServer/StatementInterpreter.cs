@@ -58,16 +58,15 @@ namespace AppServiceDr.TdsServer
                 }
                 catch (OperationCanceledException)
                 {
-                    record.Outcome = StatementOutcome.Cancelled;
+                    _server.Finish(record, StatementOutcome.Cancelled, null);
                     throw;
                 }
                 catch (Exception)
                 {
-                    record.Outcome = StatementOutcome.Failed;
+                    _server.Finish(record, StatementOutcome.Failed, null);
                     throw;
                 }
-                record.Outcome = run.FirstError.HasValue ? StatementOutcome.Failed : StatementOutcome.Completed;
-                record.ErrorNumber = run.FirstError;
+                _server.Finish(record, run.FirstError.HasValue ? StatementOutcome.Failed : StatementOutcome.Completed, run.FirstError);
                 var last = i == statements.Count - 1 || run.FirstError.HasValue;
                 reply.EndStatement(run.RowCount, run.FirstError.HasValue, last);
                 if (last) break;
@@ -280,17 +279,21 @@ namespace AppServiceDr.TdsServer
             {
                 case "name": return ("name", TdsColumnType.NVarChar, d => d!.Name);
                 case "state_desc": return ("state_desc", TdsColumnType.NVarChar, d => StateDesc(d!.State));
-                case "user_access_desc": return ("user_access_desc", TdsColumnType.NVarChar, d => d!.UserAccess == SimUserAccess.SingleUser ? "SINGLE_USER" : "MULTI_USER");
+                case "user_access_desc": return ("user_access_desc", TdsColumnType.NVarChar, d => UserAccessDesc(d!.UserAccess));
                 default: return null;
             }
         }
 
-        private static string StateDesc(SimDatabaseState state) => state switch
+        /// <summary>sys.databases.state_desc.</summary>
+        internal static string StateDesc(SimDatabaseState state) => state switch
         {
             SimDatabaseState.Online => "ONLINE",
             SimDatabaseState.Restoring => "RESTORING",
             _ => "OFFLINE",
         };
+
+        /// <summary>sys.databases.user_access_desc.</summary>
+        internal static string UserAccessDesc(SimUserAccess access) => access == SimUserAccess.SingleUser ? "SINGLE_USER" : "MULTI_USER";
 
         private string? Property(string name) => name.ToLowerInvariant() switch
         {

@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -15,9 +17,14 @@ namespace AppServiceDr.TdsServer
     {
         private readonly SimSqlServer _server;
         private readonly TcpClient _client;
-        private readonly NetworkStream _stream;
+        private readonly NetworkStream _network;
         private readonly Socket _socket;
         private readonly SemaphoreSlim _writeLock = new SemaphoreSlim(1, 1);
+        /// <summary>What packets are read from and written to: the connection itself, or TLS over it.</summary>
+        private Stream _stream;
+        private SslStream? _tls;
+        /// <summary>Login-only encryption: the next packet read comes over TLS, everything after it in the clear.</summary>
+        private bool _plainAfterNextPacket;
         private byte _packetId = 1;
         /// <summary>The client's PRELOGIN asked for federated authentication and the reply confirmed it.</summary>
         private bool _fedAuthRequired;
@@ -27,9 +34,11 @@ namespace AppServiceDr.TdsServer
             _server = server;
             _client = client;
             _client.NoDelay = true;
-            _stream = client.GetStream();
+            _network = client.GetStream();
+            _stream = _network;
             _socket = client.Client;
             Id = id;
+            Session = new RecordedSession(id);
         }
 
         public int Id { get; }
@@ -37,6 +46,8 @@ namespace AppServiceDr.TdsServer
         public string Database { get; set; } = "master";
         public bool LoggedIn { get; private set; }
         public int PacketSize { get; private set; } = 4096;
+        /// <summary>What the server records of this connection's transport.</summary>
+        public RecordedSession Session { get; }
 
         public async Task RunAsync(CancellationToken stop)
         {
@@ -44,6 +55,7 @@ namespace AppServiceDr.TdsServer
             CancellationTokenSource? runningCancel = null;
             try
             {
+                if (await StartsWithTlsAsync(stop).ConfigureAwait(false) && !await HandshakeAsync(null, SessionEncryption.Strict, stop).ConfigureAwait(false)) return;
                 while (true)
                 {
                     var message = await ReadMessageAsync(stop).ConfigureAwait(false);
@@ -66,8 +78,7 @@ namespace AppServiceDr.TdsServer
                     switch (type)
                     {
                         case TdsProtocol.PacketPrelogin:
-                            _fedAuthRequired = ClientRequiresFedAuth(body);
-                            await SendAsync(PreloginResponse(_fedAuthRequired), true).ConfigureAwait(false);
+                            if (!await PreloginAsync(body, stop).ConfigureAwait(false)) return;
                             running = null;
                             break;
                         case TdsProtocol.PacketLogin7:
@@ -95,6 +106,10 @@ namespace AppServiceDr.TdsServer
             catch (InvalidDataException)
             {
                 // a PRELOGIN or LOGIN7 whose fields point outside the message: SQL Server drops such a connection
+            }
+            catch (SocketException)
+            {
+                // reset by the client
             }
             finally
             {
@@ -124,11 +139,15 @@ namespace AppServiceDr.TdsServer
                     return null;
                 }
                 type = header[0];
-                var length = (header[2] << 8) | header[3];
-                if (length < TdsProtocol.HeaderLength) throw new IOException("Malformed TDS packet header.");
-                var payload = new byte[length - TdsProtocol.HeaderLength];
+                var payload = new byte[TdsProtocol.PayloadLength(header)];
                 await _stream.ReadExactlyAsync(payload, 0, payload.Length, stop).ConfigureAwait(false);
                 body.Write(payload, 0, payload.Length);
+                if (_plainAfterNextPacket)
+                {
+                    // The client encrypted the first packet of LOGIN7 only, and dropped TLS right after it.
+                    _plainAfterNextPacket = false;
+                    _stream = _network;
+                }
                 if ((header[1] & TdsProtocol.StatusEndOfMessage) != 0) break;
             }
             return (type, body.ToArray());
@@ -148,15 +167,7 @@ namespace AppServiceDr.TdsServer
                 {
                     var chunk = Math.Min(max, data.Length - offset);
                     var last = final && offset + chunk == data.Length;
-                    var packet = new byte[chunk + TdsProtocol.HeaderLength];
-                    packet[0] = TdsProtocol.PacketReply;
-                    packet[1] = last ? TdsProtocol.StatusEndOfMessage : (byte)0;
-                    packet[2] = (byte)(packet.Length >> 8);
-                    packet[3] = (byte)(packet.Length & 0xFF);
-                    packet[4] = (byte)(Id >> 8);
-                    packet[5] = (byte)(Id & 0xFF);
-                    packet[6] = _packetId++;
-                    Buffer.BlockCopy(data, offset, packet, TdsProtocol.HeaderLength, chunk);
+                    var packet = TdsProtocol.Packet(TdsProtocol.PacketReply, last, Id, _packetId++, data.AsSpan(offset, chunk));
                     await _stream.WriteAsync(packet, 0, packet.Length).ConfigureAwait(false);
                     offset += chunk;
                 }
@@ -169,29 +180,111 @@ namespace AppServiceDr.TdsServer
             }
         }
 
-        /// <summary>Reads the client's PRELOGIN options (token, big-endian offset and length) for FEDAUTHREQUIRED = 1.</summary>
-        private static bool ClientRequiresFedAuth(byte[] body)
+        /// <summary>True when the client's first byte opens a TLS handshake (TDS 8.0) rather than a PRELOGIN packet.</summary>
+        private async Task<bool> StartsWithTlsAsync(CancellationToken stop)
         {
+            var first = new byte[1];
+            var got = await _socket.ReceiveAsync(first, SocketFlags.Peek, stop).ConfigureAwait(false);
+            return got == 1 && first[0] == TdsProtocol.TlsHandshakeRecord;
+        }
+
+        /// <summary>Answers PRELOGIN. In TDS 7.x the ENCRYPTION option decides whether a TLS handshake, carried in
+        /// PRELOGIN packets, follows the answer; inside a TDS 8.0 session TLS is already there. False ends the connection.</summary>
+        private async Task<bool> PreloginAsync(byte[] body, CancellationToken stop)
+        {
+            var options = ReadPreloginOptions(body);
+            _fedAuthRequired = options.TryGetValue(TdsProtocol.PreloginFedAuthRequired, out var fedAuth) && fedAuth.Length >= 1 && fedAuth[0] == 0x01;
+            if (Session.Encryption == SessionEncryption.Strict)
+            {
+                // TDS 8.0: the option means nothing any more; say the session is encrypted, which it is.
+                await SendAsync(PreloginResponse(TdsProtocol.EncryptOn, _fedAuthRequired), true).ConfigureAwait(false);
+                return true;
+            }
+            if (!options.TryGetValue(TdsProtocol.PreloginEncryption, out var encryption) || encryption.Length < 1 || encryption[0] > TdsProtocol.EncryptRequired)
+                return false;
+            var (answer, outcome) = EncryptionNegotiation.Negotiate(encryption[0], _server.EffectiveEncryption, out var drop);
+            await SendAsync(PreloginResponse(answer, _fedAuthRequired), true).ConfigureAwait(false);
+            if (drop) return false;
+            if (outcome == SessionEncryption.None) return true;
+            var wrapper = new TlsOverTdsStream(_network);
+            return await HandshakeAsync(wrapper, outcome, stop).ConfigureAwait(false);
+        }
+
+        /// <summary>Runs the server side of the TLS handshake, over PRELOGIN packets (<paramref name="wrapper"/>) or
+        /// straight on the connection (TDS 8.0). False, with the reason kept, when it fails.</summary>
+        private async Task<bool> HandshakeAsync(TlsOverTdsStream? wrapper, SessionEncryption outcome, CancellationToken stop)
+        {
+            var certificate = _server.Certificate;
+            if (certificate == null || _server.EffectiveEncryption == SimEncryption.Unsupported)
+            {
+                Session.TlsFailure = "The server has no TLS.";
+                return false;
+            }
+            var tls = new SslStream((Stream?)wrapper ?? _network, leaveInnerStreamOpen: true);
+            var options = new SslServerAuthenticationOptions
+            {
+                ServerCertificate = certificate,
+                EnabledSslProtocols = outcome == SessionEncryption.Strict ? _server.TlsProtocols : Tds7Protocols(_server.TlsProtocols),
+                ClientCertificateRequired = false,
+                CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+                AllowTlsResume = false,
+            };
+            if (outcome == SessionEncryption.Strict) options.ApplicationProtocols = new List<SslApplicationProtocol> { new SslApplicationProtocol(TdsProtocol.Tds8Alpn) };
+            try
+            {
+                await tls.AuthenticateAsServerAsync(options, stop).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AuthenticationException || e is IOException)
+            {
+                Session.TlsFailure = e.Message;
+                tls.Dispose();
+                return false;
+            }
+            wrapper?.EndHandshake();
+            _tls = tls;
+            _stream = tls;
+            Session.TlsProtocol = tls.SslProtocol;
+            Session.Encryption = outcome;
+            _plainAfterNextPacket = outcome == SessionEncryption.LoginOnly;
+            return true;
+        }
+
+        /// <summary>
+        /// TLS inside TDS 7.x stops at 1.2, as SQL Server does: a TLS 1.3 server sends its session tickets after the
+        /// handshake, still inside PRELOGIN packets from its side, when SqlClient already expects bare TLS records,
+        /// and the session breaks at the first reply. Only a server told to speak nothing but TLS 1.3 offers it here.
+        /// </summary>
+        private static SslProtocols Tds7Protocols(SslProtocols configured)
+        {
+            if (configured == SslProtocols.None) return SslProtocols.Tls12;
+            var below13 = configured & ~SslProtocols.Tls13;
+            return below13 == SslProtocols.None ? configured : below13;
+        }
+
+        /// <summary>PRELOGIN's options by token: a list of (token, big-endian offset, big-endian length) ending with 0xFF.</summary>
+        private static Dictionary<byte, byte[]> ReadPreloginOptions(byte[] body)
+        {
+            var options = new Dictionary<byte, byte[]>();
             var at = 0;
             while (at + 5 <= body.Length && body[at] != TdsProtocol.PreloginTerminator)
             {
                 var offset = (body[at + 1] << 8) | body[at + 2];
                 var length = (body[at + 3] << 8) | body[at + 4];
-                if (body[at] == TdsProtocol.PreloginFedAuthRequired && length >= 1 && offset < body.Length)
-                    return body[offset] == 0x01;
+                if (offset + length > body.Length) throw new InvalidDataException("A PRELOGIN option points outside the message.");
+                options[body[at]] = body.AsSpan(offset, length).ToArray();
                 at += 5;
             }
-            return false;
+            return options;
         }
 
-        private static byte[] PreloginResponse(bool fedAuthRequired)
+        private static byte[] PreloginResponse(byte encryption, bool fedAuthRequired)
         {
-            // VERSION (6 bytes), ENCRYPTION (1: not supported), INSTOPT (1: instance ok), MARS (1: off), and
-            // FEDAUTHREQUIRED (1) echoed when the client asked for federated authentication.
+            // VERSION (6 bytes), ENCRYPTION, INSTOPT (1: instance ok), MARS (1: off), and FEDAUTHREQUIRED (1)
+            // echoed when the client asked for federated authentication.
             var options = new List<(byte Token, byte[] Value)>
             {
                 (TdsProtocol.PreloginVersion, new byte[] { 15, 0, 0x07, 0xD0, 0, 0 }),
-                (TdsProtocol.PreloginEncryption, new byte[] { 0x02 }),
+                (TdsProtocol.PreloginEncryption, new[] { encryption }),
                 (TdsProtocol.PreloginInstance, new byte[] { 0x00 }),
                 (TdsProtocol.PreloginMars, new byte[] { 0x00 }),
             };
@@ -373,7 +466,7 @@ namespace AppServiceDr.TdsServer
                     var rpc = RpcRequest.Parse(r);
                     if (!string.Equals(rpc.Procedure, "sp_executesql", StringComparison.OrdinalIgnoreCase) || rpc.Parameters.Count == 0 || !(rpc.Parameters[0].Value is string statement))
                     {
-                        _server.Record(this, "EXEC " + rpc.Procedure, rpc.Parameters).Outcome = StatementOutcome.Failed;
+                        _server.Finish(_server.Record(this, "EXEC " + rpc.Procedure, rpc.Parameters), StatementOutcome.Failed, 2812);
                         reply.Message(new SqlMessage(2812, 16, 62, "Could not find stored procedure '" + rpc.Procedure + "'."));
                         reply.EndStatement(null, true, true);
                         await reply.FinishAsync().ConfigureAwait(false);
@@ -416,6 +509,7 @@ namespace AppServiceDr.TdsServer
 
         public void Dispose()
         {
+            _tls?.Dispose();
             _client.Dispose();
             _writeLock.Dispose();
         }

@@ -1,3 +1,5 @@
+using System;
+
 namespace AppServiceDr.TdsServer
 {
     /// <summary>Numbers from the TDS 7.4 layout that the server reads and writes.</summary>
@@ -12,6 +14,30 @@ namespace AppServiceDr.TdsServer
 
         public const byte StatusEndOfMessage = 0x01;
         public const int HeaderLength = 8;
+
+        /// <summary>One packet: type, status (END OF MESSAGE on the last packet of a message), big-endian length
+        /// counting the header, the session's id, a packet number that wraps, window 0, then the payload.</summary>
+        public static byte[] Packet(byte type, bool endOfMessage, int sessionId, byte packetId, ReadOnlySpan<byte> payload)
+        {
+            var packet = new byte[HeaderLength + payload.Length];
+            packet[0] = type;
+            packet[1] = endOfMessage ? StatusEndOfMessage : (byte)0;
+            packet[2] = (byte)(packet.Length >> 8);
+            packet[3] = (byte)(packet.Length & 0xFF);
+            packet[4] = (byte)(sessionId >> 8);
+            packet[5] = (byte)(sessionId & 0xFF);
+            packet[6] = packetId;
+            payload.CopyTo(packet.AsSpan(HeaderLength));
+            return packet;
+        }
+
+        /// <summary>The payload length a packet header announces.</summary>
+        public static int PayloadLength(byte[] header)
+        {
+            var length = (header[2] << 8) | header[3];
+            if (length < HeaderLength) throw new System.IO.IOException("Malformed TDS packet header.");
+            return length - HeaderLength;
+        }
 
         public const byte TokenReturnStatus = 0x79;
         public const byte TokenColMetadata = 0x81;
@@ -45,6 +71,17 @@ namespace AppServiceDr.TdsServer
         public const byte PreloginMars = 0x04;
         public const byte PreloginFedAuthRequired = 0x06;
         public const byte PreloginTerminator = 0xFF;
+
+        // B_FENCRYPTION values of the PRELOGIN ENCRYPTION option.
+        public const byte EncryptOff = 0x00;
+        public const byte EncryptOn = 0x01;
+        public const byte EncryptNotSupported = 0x02;
+        public const byte EncryptRequired = 0x03;
+
+        /// <summary>First byte of a TLS handshake record: a TDS 8.0 client starts with its ClientHello instead of PRELOGIN.</summary>
+        public const byte TlsHandshakeRecord = 0x16;
+        /// <summary>The ALPN protocol a TDS 8.0 client offers.</summary>
+        public const string Tds8Alpn = "tds/8.0";
 
         /// <summary>LOGIN7 OptionFlags3: the ibExtension field points at a feature extension block.</summary>
         public const byte OptionFlags3Extension = 0x10;

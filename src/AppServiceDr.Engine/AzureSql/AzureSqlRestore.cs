@@ -37,9 +37,12 @@ namespace AppServiceDr.Engine.AzureSql
         /// <summary>Run against the restored database (Entra ID token of the environment's credential) once it is
         /// Online; it must return a first column that is not NULL, 0 or false, else the run stops before any swap.</summary>
         public string? VerifyQuery { get; set; }
-        /// <summary>Encrypt the verification connection. On by default (Azure SQL requires it); only a local test
-        /// server without TLS turns it off.</summary>
+        /// <summary>Encrypt the whole verification connection, validating the server's certificate. On by default
+        /// (Azure SQL requires it); off, SqlClient still encrypts the login.</summary>
         public bool Encrypt { get; set; } = true;
+        /// <summary>For the verification connection: a certificate file the server must present exactly, for a server
+        /// whose certificate the system does not trust (see <see cref="Sql.SqlServerConnectionInfo.ServerCertificate"/>).</summary>
+        public string? ServerCertificate { get; set; }
     }
 
     /// <summary>
@@ -143,6 +146,7 @@ namespace AppServiceDr.Engine.AzureSql
                 RestartApp = WebAppTarget.FromInputs(inputs),
                 VerifyQuery = Maybe("VerifyQuery"),
                 Encrypt = Maybe("Encrypt") != "False",
+                ServerCertificate = Maybe("ServerCertificate"),
             };
             var plan = new RestorePlan
             {
@@ -201,6 +205,7 @@ namespace AppServiceDr.Engine.AzureSql
                 new RunInput("TimeoutSeconds", request.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)),
                 new RunInput("VerifyQuery", request.VerifyQuery),
                 new RunInput("Encrypt", request.Encrypt.ToString()),
+                new RunInput("ServerCertificate", request.ServerCertificate),
             };
             var steps = new List<RunbookStep>
             {
@@ -261,6 +266,7 @@ namespace AppServiceDr.Engine.AzureSql
             if (r.VerifyQuery != null && r.VerifyQuery.Trim().Length == 0)
                 throw DrException.Precondition("VerifyQueryEmpty", DrErrorCategory.InvalidArgument, "-VerifyQuery is empty; give a query whose first column says whether the restored copy is good.", r.DatabaseName);
             if (r.TargetDatabaseName != null) ArmPath.Validate(r.SubscriptionId, r.TargetResourceGroupName ?? r.ResourceGroupName, r.TargetDatabaseName);
+            if (r.VerifyQuery != null) Sql.SqlConnectionFactory.CheckServerCertificate(r.ServerCertificate, r.TargetServerName ?? r.ServerName);
         }
 
         /// <summary>A rename fails for a database in a geo-replication link or a failover group: refuse up front.</summary>

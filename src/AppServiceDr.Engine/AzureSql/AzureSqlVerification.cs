@@ -43,6 +43,7 @@ namespace AppServiceDr.Engine.AzureSql
                 Authentication = SqlAuthenticationKind.AccessToken,
                 AccessToken = token.Token,
                 Encrypt = request.Encrypt,
+                ServerCertificate = request.ServerCertificate,
                 ConnectTimeoutSeconds = 30,
             };
             var context = new SqlErrorContext(dataSource, "Verifying " + database, database);

@@ -101,6 +101,7 @@ namespace AppServiceDr.Engine.Sql
                 case SqlAuthenticationKind.AccessToken when string.IsNullOrEmpty(server.AccessToken):
                     throw Invalid("AccessTokenMissing", "Access token authentication needs a token.", server.ServerInstance);
             }
+            SqlConnectionFactory.CheckServerCertificate(server);
             if (request.MaxParallel < 1) throw Invalid("MaxParallelInvalid", "MaxParallel must be at least 1.", request.MaxParallel);
             if (request.ProgressStep < 1 || request.ProgressStep > 100) throw Invalid("ProgressStepInvalid", "The progress step must be between 1 and 100.", request.ProgressStep);
             if (request.StatementTimeout is { } timeout && (timeout < TimeSpan.Zero || timeout.TotalSeconds > int.MaxValue))
@@ -436,7 +437,8 @@ namespace AppServiceDr.Engine.Sql
             }
             catch (DrException e)
             {
-                var reachable = e.Category != DrErrorCategory.AuthenticationError && e.Category != DrErrorCategory.ConnectionError;
+                // A connection that could not be opened at all is not opened again to read the state.
+                var reachable = e.Category != DrErrorCategory.AuthenticationError && e.Category != DrErrorCategory.ConnectionError && e.Category != DrErrorCategory.SecurityError;
                 var row = reachable ? await FinalStateAfterFailureAsync(factory, database).ConfigureAwait(false) : null;
                 return Result(SqlRestoreAction.Failed, row, error: e);
             }

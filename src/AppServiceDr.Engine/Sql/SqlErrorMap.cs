@@ -77,16 +77,69 @@ namespace AppServiceDr.Engine.Sql
             [-2] = ("StatementTimeout", DrErrorCategory.OperationTimeout, 'D'),
         };
 
-        /// <summary>Connection-level failures (network, TLS, instance not found).</summary>
-        private static readonly HashSet<int> Unreachable = new HashSet<int> { -1, 2, 20, 53, 121, 233, 10053, 10054, 10060, 10061, 11001 };
+        /// <summary>Connection-level failures (network, instance not found).</summary>
+        private static readonly HashSet<int> Unreachable = new HashSet<int> { -1, 2, 53, 121, 233, 10053, 10054, 10060, 10061, 11001 };
+
+        /// <summary>SqlClient's number when one side offers no encryption and the other needs it.</summary>
+        private const int EncryptionNotSupported = 20;
+
+        // What the TLS layer reports when the server's certificate is refused: the SSPI and CryptoAPI codes of an
+        // untrusted chain or a name that does not match (SqlClient's managed networking reports both as the first,
+        // with an AuthenticationException that says which).
+        private const int UntrustedRoot = unchecked((int)0x80090325);
+        private const int CertificateUntrustedRoot = unchecked((int)0x800B0109);
+        private const int WrongPrincipal = unchecked((int)0x80090322);
+        private const int CertificateNameMismatch = unchecked((int)0x800B010F);
 
         public static DrException FromException(SqlClient.SqlException exception, IEnumerable<SqlServerMessage> earlier, SqlErrorContext context, bool precondition)
         {
+            var refusal = SecurityRefusal(exception, context, precondition);
+            if (refusal != null) return refusal;
             var messages = earlier.Where(m => m.IsError).ToList();
             foreach (SqlClient.SqlError e in exception.Errors) messages.Add(new SqlServerMessage(e.Number, e.Class, e.Message));
             if (messages.Count == 0) messages.Add(new SqlServerMessage(exception.Number, exception.Class, exception.Message));
             return FromMessages(messages, context, precondition, exception);
         }
+
+        /// <summary>The connection failed because TLS could not be agreed on or the server's certificate was refused:
+        /// a security matter, never something to retry, so it gets an id of its own instead of ServerUnreachable.</summary>
+        private static DrException? SecurityRefusal(SqlClient.SqlException exception, SqlErrorContext context, bool precondition)
+        {
+            var numbers = exception.Errors.Cast<SqlClient.SqlError>().Select(e => e.Number).Append(exception.Number).ToList();
+            // The TLS layer's own account, when it refused the server's certificate (any other handshake failure is
+            // left to the connection-level mapping below).
+            var tls = exception.InnerException as System.Security.Authentication.AuthenticationException;
+            if (tls != null && !Mentions(tls.Message, "certificate")) tls = null;
+            var detail = tls?.Message.Trim() ?? exception.Message;
+            string id;
+            string message;
+            if (numbers.Contains(EncryptionNotSupported))
+            {
+                id = "EncryptionNotSupported";
+                message = "The connection to " + context.Server + " was refused: one side does not support encryption and the other requires it. "
+                    + "AppServiceDr always encrypts; give the SQL Server instance a TLS certificate. (" + exception.Message + ")";
+            }
+            else if (numbers.Contains(WrongPrincipal) || numbers.Contains(CertificateNameMismatch)
+                || (tls != null && Mentions(detail, "name mismatch") && !Mentions(detail, "chain")))
+            {
+                id = "ServerCertificateNameMismatch";
+                message = "The TLS certificate of " + context.Server + " was refused: it is not issued for the name connected to. "
+                    + "Connect with a name the certificate lists. (" + detail + ")";
+            }
+            else if (tls != null || numbers.Contains(UntrustedRoot) || numbers.Contains(CertificateUntrustedRoot))
+            {
+                id = "ServerCertificateNotTrusted";
+                message = "The TLS certificate of " + context.Server + " was refused: this machine does not trust it. "
+                    + "Trust its issuer, or pass the server's own certificate file (ServerCertificate). (" + detail + ")";
+            }
+            else
+            {
+                return null;
+            }
+            return new DrException(id, DrErrorCategory.SecurityError, context.Operation + " failed: " + message, context.Server, exception) { IsPrecondition = precondition };
+        }
+
+        private static bool Mentions(string text, string words) => text.IndexOf(words, StringComparison.OrdinalIgnoreCase) >= 0;
 
         public static DrException FromMessages(IReadOnlyList<SqlServerMessage> messages, SqlErrorContext context, bool precondition, Exception? inner = null)
         {

@@ -25,7 +25,13 @@ namespace AppServiceDr.Engine.Sql
         public string? AccessToken { get; init; }
         /// <summary>On by default: the server's certificate is verified unless <see cref="TrustServerCertificate"/> says otherwise.</summary>
         public bool Encrypt { get; init; } = true;
+        /// <summary>Accepts any certificate the server presents (no validation at all). Prefer <see cref="ServerCertificate"/>.</summary>
         public bool TrustServerCertificate { get; init; }
+        /// <summary>Path of a certificate file (PEM or DER) holding the server's own TLS certificate, for a server whose
+        /// certificate the system does not trust (self-signed, or from a private authority): the connection is accepted
+        /// only when the server presents exactly this certificate (SqlClient's ServerCertificate keyword). Needs
+        /// Microsoft.Data.SqlClient, so PowerShell 7; the in-box client of Windows PowerShell 5.1 cannot do it.</summary>
+        public string? ServerCertificate { get; init; }
         public int ConnectTimeoutSeconds { get; init; } = 15;
     }
 

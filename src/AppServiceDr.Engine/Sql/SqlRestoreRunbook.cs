@@ -31,6 +31,7 @@ namespace AppServiceDr.Engine.Sql
                 new RunInput("UserName", server.UserName),
                 new RunInput("Encrypt", server.Encrypt.ToString()),
                 new RunInput("TrustServerCertificate", server.TrustServerCertificate.ToString()),
+                new RunInput("ServerCertificate", server.ServerCertificate),
                 new RunInput("BackupFile", request.BackupFile),
                 new RunInput("BackupPath", request.BackupPath),
                 new RunInput("DatabaseName", request.DatabaseNames == null ? null : string.Join(",", request.DatabaseNames)),

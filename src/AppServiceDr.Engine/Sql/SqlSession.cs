@@ -1,8 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Data;
+using System.IO;
 using System.Linq;
 using System.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -16,6 +19,7 @@ namespace AppServiceDr.Engine.Sql
 
         public SqlConnectionFactory(SqlServerConnectionInfo info)
         {
+            CheckServerCertificate(info);
             _info = info;
             if (info.Authentication == SqlAuthenticationKind.SqlLogin && info.Password != null)
             {
@@ -25,6 +29,38 @@ namespace AppServiceDr.Engine.Sql
         }
 
         public string Server => _info.ServerInstance;
+
+#if NETFRAMEWORK
+        /// <summary>System.Data.SqlClient has no ServerCertificate keyword.</summary>
+        internal const bool ProviderPinsCertificates = false;
+#else
+        internal const bool ProviderPinsCertificates = true;
+#endif
+
+        /// <summary>Refuses, before anything is sent, a <see cref="SqlServerConnectionInfo.ServerCertificate"/> this
+        /// provider cannot pin or that is not a readable certificate file (SqlClient would silently ignore such a file).</summary>
+        public static void CheckServerCertificate(SqlServerConnectionInfo info) => CheckServerCertificate(info.ServerCertificate, info.ServerInstance);
+
+        internal static void CheckServerCertificate(string? path, string server, bool providerPinsCertificates = ProviderPinsCertificates)
+        {
+            if (path == null) return;
+            if (!providerPinsCertificates)
+                throw DrException.Precondition("ServerCertificateNotSupported", DrErrorCategory.InvalidOperation,
+                    "Trusting the server certificate in '" + path + "' needs Microsoft.Data.SqlClient, which AppServiceDr uses on PowerShell 7; "
+                    + "the System.Data.SqlClient of Windows PowerShell 5.1 cannot pin a certificate. Run under PowerShell 7, or have Windows trust the server's certificate.", server);
+            if (!File.Exists(path))
+                throw DrException.Precondition("ServerCertificateNotFound", DrErrorCategory.ObjectNotFound,
+                    "The server certificate file '" + path + "' does not exist.", path);
+            try
+            {
+                using var certificate = new X509Certificate2(File.ReadAllBytes(path));
+            }
+            catch (CryptographicException e)
+            {
+                throw new DrException("ServerCertificateUnreadable", DrErrorCategory.InvalidData,
+                    "The server certificate file '" + path + "' holds no certificate in PEM or DER form: " + e.Message, path, e) { IsPrecondition = true };
+            }
+        }
 
         /// <summary>The connection string: no secret in it (the password goes through SqlCredential, the token
         /// through AccessToken). Pooling is off so that no idle pooled session keeps a restored database in use.</summary>
@@ -41,6 +77,9 @@ namespace AppServiceDr.Engine.Sql
                 Pooling = false,
                 ConnectTimeout = info.ConnectTimeoutSeconds,
             };
+#if !NETFRAMEWORK
+            if (info.ServerCertificate != null) builder.ServerCertificate = info.ServerCertificate;
+#endif
             return builder.ConnectionString;
         }
 

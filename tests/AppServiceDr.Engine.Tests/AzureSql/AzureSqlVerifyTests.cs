@@ -26,7 +26,7 @@ namespace AppServiceDr.Engine.Tests.AzureSql
         private const string DatabaseToken = "database-audience-token-3c41e0";
         private static readonly string West = $"/subscriptions/{Sub}/resourceGroups/rg-west/providers/Microsoft.Sql/servers/sql-west";
         private FabricFixture _fabric = null!;
-        private readonly SimSqlServer _tds = new SimSqlServer();
+        private readonly SimSqlServer _tds = new SimSqlServer { Certificate = TestPki.ServerCertificate };
         private readonly TempDirectory _state = new TempDirectory();
         private SimDatabase _restoredCopy = null!;
 
@@ -56,7 +56,7 @@ namespace AppServiceDr.Engine.Tests.AzureSql
         {
             SubscriptionId = Sub, ResourceGroupName = "rg-west", ServerName = "sql-west", DatabaseName = "AppRequestPortal",
             PointInTime = DateTimeOffset.UtcNow.AddMinutes(-30), TargetDatabaseName = Restored, Swap = true,
-            VerifyQuery = verifyQuery, Encrypt = false, Timeout = TimeSpan.FromSeconds(60),
+            VerifyQuery = verifyQuery, ServerCertificate = TestPki.ServerCertificateFile, Timeout = TimeSpan.FromSeconds(60),
         };
 
         private async Task<RunReport> RunAsync(AzureSqlRestoreRequest request, bool whatIf = false, RecordingHost? host = null)
@@ -84,6 +84,9 @@ namespace AppServiceDr.Engine.Tests.AzureSql
             Assert.Contains("42", verify.Outputs["VerifyResult"]);
             var login = Assert.Single(_tds.Logins);
             Assert.True(login.Succeeded);
+            // Over TLS for the whole session, the certificate checked against the one the request names (kept for a resume).
+            Assert.Equal(SessionEncryption.Session, Assert.Single(_tds.Sessions).Encryption);
+            Assert.Equal(TestPki.ServerCertificateFile, new RunStore(_state.Path).GetInputs(report.RunId)["ServerCertificate"]);
             Assert.Equal(SimAuthentication.AccessToken, login.Authentication);
             Assert.Equal(Principal, login.Principal);
             Assert.Equal(Restored, login.Database);

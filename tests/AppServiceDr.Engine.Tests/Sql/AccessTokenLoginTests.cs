@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Sql;
+using AppServiceDr.Engine.Tests.Support;
 using AppServiceDr.TdsServer;
 using Microsoft.Data.SqlClient;
 
@@ -30,7 +31,8 @@ namespace AppServiceDr.Engine.Tests.Sql
         {
             DataSource = _f.Server.DataSource,
             InitialCatalog = database,
-            Encrypt = false,
+            Encrypt = SqlConnectionEncryptOption.Mandatory,
+            ServerCertificate = TestPki.ServerCertificateFile,
             Pooling = false,
             ConnectTimeout = 30,
             ConnectRetryCount = 0,
@@ -41,7 +43,7 @@ namespace AppServiceDr.Engine.Tests.Sql
             ServerInstance = _f.Server.DataSource,
             Authentication = SqlAuthenticationKind.AccessToken,
             AccessToken = token,
-            Encrypt = false,
+            ServerCertificate = TestPki.ServerCertificateFile,
             ConnectTimeoutSeconds = 30,
         };
 

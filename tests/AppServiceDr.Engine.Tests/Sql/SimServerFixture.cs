@@ -2,13 +2,15 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using AppServiceDr.Engine.Sql;
+using AppServiceDr.Engine.Tests.Support;
 using AppServiceDr.TdsServer;
 using Microsoft.Data.SqlClient;
 using static AppServiceDr.Engine.Tests.Support.TestSecrets;
 
 namespace AppServiceDr.Engine.Tests.Sql
 {
-    /// <summary>A fresh TDS server per test, with one SQL login, and helpers to reach it.</summary>
+    /// <summary>A fresh TDS server per test, with one SQL login and the tests' server certificate, and helpers to reach
+    /// it the way the engine does: encrypted, with the certificate validated (pinned through ServerCertificate).</summary>
     public sealed class SimServerFixture : IDisposable
     {
         public const string User = "dr_admin";
@@ -18,7 +20,7 @@ namespace AppServiceDr.Engine.Tests.Sql
 
         public SimServerFixture()
         {
-            Server = new SimSqlServer();
+            Server = new SimSqlServer { Certificate = TestPki.ServerCertificate };
             Server.AddLogin(User, Password);
         }
 
@@ -30,7 +32,8 @@ namespace AppServiceDr.Engine.Tests.Sql
             InitialCatalog = database,
             UserID = User,
             Password = password ?? Password,
-            Encrypt = false,
+            Encrypt = SqlConnectionEncryptOption.Mandatory,
+            ServerCertificate = TestPki.ServerCertificateFile,
             Pooling = false,
             ConnectTimeout = 30,
             ConnectRetryCount = 0,
@@ -49,7 +52,7 @@ namespace AppServiceDr.Engine.Tests.Sql
             Authentication = SqlAuthenticationKind.SqlLogin,
             UserName = User,
             Password = Secure(password ?? Password),
-            Encrypt = false,
+            ServerCertificate = TestPki.ServerCertificateFile,
             ConnectTimeoutSeconds = 30,
         };
 

@@ -569,33 +569,16 @@ namespace AppServiceDr.Engine.Tests.Sql
             Assert.False(builder.Pooling);
             Assert.Equal(string.Empty, builder.Password);
             Assert.Equal(string.Empty, builder.UserID);
+            Assert.Equal(string.Empty, builder.ServerCertificate);
             var trusting = new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(SqlConnectionFactory.BuildConnectionString(
                 new SqlServerConnectionInfo { ServerInstance = "sql01", TrustServerCertificate = true }, "master"));
             Assert.True(trusting.TrustServerCertificate);
             Assert.True(trusting.IntegratedSecurity);
-        }
-
-        [Fact]
-        public async Task Encrypted_connection_to_a_server_without_TLS_fails_as_ServerUnreachable()
-        {
-            _f.AddBackup("hosting_full.bak", Hosting);
-            var plain = _f.Connection();
-            var request = FileRequest(HostingBak);
-            var result = await RestoreOneAsync(new SqlRestoreRequest
-            {
-                Server = new SqlServerConnectionInfo
-                {
-                    ServerInstance = plain.ServerInstance,
-                    Authentication = plain.Authentication,
-                    UserName = plain.UserName,
-                    Password = plain.Password,
-                    ConnectTimeoutSeconds = 30,
-                },
-                BackupFile = request.BackupFile,
-                DatabaseNames = request.DatabaseNames,
-            });
-            Assert.Equal(DrErrorCategory.ConnectionError, result.Error!.Category);
-            Assert.Equal(0, _f.Server.LoginAttempts);
+            var pinning = new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(SqlConnectionFactory.BuildConnectionString(
+                new SqlServerConnectionInfo { ServerInstance = "sql01", ServerCertificate = "/etc/sql/server.cer" }, "master"));
+            Assert.True(pinning.Encrypt);
+            Assert.False(pinning.TrustServerCertificate);
+            Assert.Equal("/etc/sql/server.cer", pinning.ServerCertificate);
         }
     }
 }

@@ -60,6 +60,8 @@ namespace AppServiceDr.Engine.Tests.Sql
             Assert.All(results, r => Assert.Contains("RESTORE DATABASE", r.Script));
             Assert.DoesNotContain(SimServerFixture.Password, File.ReadAllText(report.JournalPath!));
             Assert.Null(report.Inputs["Password"]);
+            // The certificate to trust is journaled with the run, so a resume connects the same way.
+            Assert.Equal(TestPki.ServerCertificateFile, report.Inputs["ServerCertificate"]);
         }
 
         [Fact]

@@ -8,7 +8,8 @@ using System.Threading.Tasks;
 
 namespace AppServiceDr.Engine.Tests.Support
 {
-    /// <summary>Starts the engine test host (a real child process) with one scenario, and can kill it outright.</summary>
+    /// <summary>Starts the engine test host (a real child process) with one scenario, or another program built next to
+    /// the tests, and can kill it outright.</summary>
     public sealed class TestHostProcess : IDisposable
     {
         private readonly Process _process;
@@ -22,10 +23,14 @@ namespace AppServiceDr.Engine.Tests.Support
         public static TestHostProcess Start(string command, params string[] args) => Start(null, command, args);
 
         /// <summary>Starts the host with <paramref name="environment"/> added to (or, for null values, removed from) its environment.</summary>
-        public static TestHostProcess Start(System.Collections.Generic.IReadOnlyDictionary<string, string?>? environment, string command, params string[] args)
+        public static TestHostProcess Start(System.Collections.Generic.IReadOnlyDictionary<string, string?>? environment, string command, params string[] args) =>
+            StartProgram("AppServiceDr.Engine.TestHost.dll", environment, new[] { command }.Concat(args).ToArray());
+
+        /// <summary>Runs <c>dotnet &lt;assembly&gt; args</c> for a program built next to the tests.</summary>
+        public static TestHostProcess StartProgram(string assembly, System.Collections.Generic.IReadOnlyDictionary<string, string?>? environment, params string[] args)
         {
-            var dll = Path.Combine(AppContext.BaseDirectory, "AppServiceDr.Engine.TestHost.dll");
-            if (!File.Exists(dll)) throw new FileNotFoundException("The engine test host was not built next to the tests.", dll);
+            var dll = Path.Combine(AppContext.BaseDirectory, assembly);
+            if (!File.Exists(dll)) throw new FileNotFoundException(assembly + " was not built next to the tests.", dll);
             var psi = new ProcessStartInfo("dotnet")
             {
                 RedirectStandardOutput = true,
@@ -33,7 +38,6 @@ namespace AppServiceDr.Engine.Tests.Support
                 UseShellExecute = false,
             };
             psi.ArgumentList.Add(dll);
-            psi.ArgumentList.Add(command);
             foreach (var a in args) psi.ArgumentList.Add(a);
             if (environment != null)
             {
@@ -54,6 +58,8 @@ namespace AppServiceDr.Engine.Tests.Support
         public string Output { get { lock (_output) return _output.ToString(); } }
 
         public bool HasExited => _process.HasExited;
+
+        public int Id => _process.Id;
 
         /// <summary>Ends the process at once (SIGKILL on Linux): no finally blocks, no flushing.</summary>
         public void Kill()
