@@ -16,6 +16,7 @@ namespace AppServiceDr.Commands
         /// <summary>The run to report on.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ByIdSet, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RunIdCompleter))]
         public string RunId { get; set; } = "";
 
         /// <summary>A run report, as output by Get-DrRun or a runbook cmdlet.</summary>

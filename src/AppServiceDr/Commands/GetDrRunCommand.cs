@@ -18,6 +18,7 @@ namespace AppServiceDr.Commands
         [Parameter(ParameterSetName = ListSet)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RunbookNameCompleter))]
         public string? Runbook { get; set; }
 
         /// <summary>Only the newest N runs.</summary>
@@ -28,6 +29,7 @@ namespace AppServiceDr.Commands
         /// <summary>The run(s) to show.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ByIdSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RunIdCompleter))]
         public string[] RunId { get; set; } = new string[0];
 
         /// <summary>Emit the run's steps instead of the run.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -19,6 +20,7 @@ namespace AppServiceDr.Commands
         /// <summary>Continue the run with this id from its first step that did not complete.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ResumeSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RunIdCompleter))]
         public string Resume { get; set; } = "";
 
         /// <summary>Where run journals are kept. Default: the per-user state directory, or $env:APPSERVICEDR_STATE_DIR.</summary>
@@ -62,16 +64,21 @@ namespace AppServiceDr.Commands
         }
 
         /// <summary>The cmdlet of this module that runs <paramref name="runbook"/>, or null.</summary>
-        internal static string? CommandFor(string runbook)
+        internal static string? CommandFor(string runbook) =>
+            Catalogue().Where(c => Array.IndexOf(c.Runbooks, runbook) >= 0).Select(c => c.Command).FirstOrDefault();
+
+        /// <summary>The runbooks the cmdlet named <paramref name="command"/> runs and resumes (none for other commands).</summary>
+        internal static string[] RunbooksOf(string command) =>
+            Catalogue().Where(c => string.Equals(c.Command, command, StringComparison.OrdinalIgnoreCase)).Select(c => c.Runbooks).FirstOrDefault() ?? new string[0];
+
+        private static IEnumerable<(string Command, string[] Runbooks)> Catalogue()
         {
             foreach (var type in typeof(RunbookCmdlet).Assembly.GetTypes())
             {
                 if (type.IsAbstract || !typeof(RunbookCmdlet).IsAssignableFrom(type)) continue;
                 var cmdlet = (CmdletAttribute?)Attribute.GetCustomAttribute(type, typeof(CmdletAttribute));
-                var instance = (RunbookCmdlet)Activator.CreateInstance(type)!;
-                if (cmdlet != null && Array.IndexOf(instance.Runbooks, runbook) >= 0) return cmdlet.VerbName + "-" + cmdlet.NounName;
+                if (cmdlet != null) yield return (cmdlet.VerbName + "-" + cmdlet.NounName, ((RunbookCmdlet)Activator.CreateInstance(type)!).Runbooks);
             }
-            return null;
         }
 
         /// <summary>Builds the runbook (fresh, or from the journal of the run named by -Resume: the builder
