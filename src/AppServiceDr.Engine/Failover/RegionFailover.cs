@@ -96,7 +96,7 @@ namespace AppServiceDr.Engine.Failover
                     var account = await StorageAccountFailover.GetAsync(azure.Arm, AccountId(request), ct).ConfigureAwait(false)
                         ?? throw DrException.Precondition("StorageAccountNotFound", DrErrorCategory.ObjectNotFound,
                             $"Storage account '{request.StorageAccountName}' was not found in resource group '{StorageGroup(request)}'.", request.StorageAccountName);
-                    if (plan.SecondaryLocation.Length > 0 && SameRegion(Text(account, "location"), plan.SecondaryLocation))
+                    if (plan.SecondaryLocation.Length > 0 && SameRegion(StorageAccountFailover.PrimaryLocation(account), plan.SecondaryLocation))
                     {
                         // An earlier failover already made the SQL secondary's region the account's primary.
                         plan.StorageTargetLocation = plan.SecondaryLocation;
