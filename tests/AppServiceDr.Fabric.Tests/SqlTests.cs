@@ -96,7 +96,7 @@ public sealed class SqlTests
         {
             var refused = await f.ArmAsync(HttpMethod.Put, Primary + "/databases/appdb_restored" + Api, Body(outside));
             Assert.Equal(400, refused.Status);
-            Assert.Equal("InvalidParameterValue", refused.ErrorCode);
+            Assert.Equal("InvalidPointInTime", refused.ErrorCode);
         }
         Assert.Equal(404, (await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb_restored" + Api)).Status);
         Assert.Equal(0, f.Server.Log.CountSucceeded("PUT", "appdb_restored"));
@@ -112,6 +112,40 @@ public sealed class SqlTests
         Assert.Equal("Online", Status(await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb_restored" + Api)));
         var dataAsOf = f.Server.Query(s => s.Arm.Find(Primary + "/databases/appdb_restored")!.Get<DateTimeOffset>("dataAsOf"));
         Assert.Equal(now.AddHours(-2), dataAsOf);
+    }
+
+    [Fact]
+    public async Task The_earliest_restore_point_is_compared_to_the_millisecond()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        var earliest = clock.GetUtcNow().AddHours(-3).AddMilliseconds(957).AddTicks(4_321);
+        f.Server.Control(s => SqlProvider.SeedDatabase(s, Primary, "orders", earliest));
+        var shown = (await f.ArmAsync(HttpMethod.Get, Primary + "/databases/orders" + Api)).Json!["properties"]!["earliestRestoreDate"]!.GetValue<string>();
+        Assert.EndsWith(".957Z", shown);
+        JsonObject Body(string at) => new JsonObject
+        {
+            ["location"] = "westus",
+            ["properties"] = new JsonObject { ["createMode"] = "PointInTimeRestore", ["sourceDatabaseId"] = Primary + "/databases/orders", ["restorePointInTime"] = at },
+        };
+
+        var wholeSecond = await f.ArmAsync(HttpMethod.Put, Primary + "/databases/orders_a" + Api, Body(shown.Substring(0, shown.IndexOf('.')) + "Z"));
+        Assert.Equal(400, wholeSecond.Status);
+        Assert.Equal("InvalidPointInTime", wholeSecond.ErrorCode);
+        Assert.Equal("MissingRestorePointInTime", (await f.ArmAsync(HttpMethod.Put, Primary + "/databases/orders_a" + Api, new JsonObject
+        {
+            ["location"] = "westus",
+            ["properties"] = new JsonObject { ["createMode"] = "PointInTimeRestore", ["sourceDatabaseId"] = Primary + "/databases/orders" },
+        })).ErrorCode);
+        Assert.Equal("SourceDatabaseNotFound", (await f.ArmAsync(HttpMethod.Put, Primary + "/databases/orders_a" + Api, new JsonObject
+        {
+            ["location"] = "westus",
+            ["properties"] = new JsonObject { ["createMode"] = "PointInTimeRestore", ["sourceDatabaseId"] = Primary + "/databases/nosuch", ["restorePointInTime"] = shown },
+        })).ErrorCode);
+
+        Assert.Equal(202, (await f.ArmAsync(HttpMethod.Put, Primary + "/databases/orders_b" + Api, Body(shown))).Status);
+        Assert.Equal(shown, Arm.Iso(f.Server.Query(s => s.Arm.Find(Primary + "/databases/orders_b")!.Get<DateTimeOffset>("dataAsOf"))));
+        Assert.Contains(shown, f.Server.Log.Entries.Single(e => e.Succeeded && e.Path.EndsWith("/orders_b", StringComparison.Ordinal)).Body);
     }
 
     [Fact]

@@ -156,10 +156,13 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         return db;
     }
 
+    /// <summary>The earliest restore point, kept at the precision it is shown with (milliseconds), so a client
+    /// that restores to the very point it read is inside the window.</summary>
     private static void SetEarliestRestore(ArmResource db, DateTimeOffset earliest)
     {
-        db.Internal["earliestRestoreDate"] = earliest;
-        db.Properties["earliestRestoreDate"] = Arm.Iso(earliest);
+        var shown = earliest.AddTicks(-(earliest.UtcTicks % TimeSpan.TicksPerMillisecond));
+        db.Internal["earliestRestoreDate"] = shown;
+        db.Properties["earliestRestoreDate"] = Arm.Iso(shown);
     }
 
     /// <summary>DTU names (S0, P1, Basic) become the service's tier/capacity form; vCore skus pass through.</summary>
@@ -307,12 +310,12 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
     {
         if (string.IsNullOrEmpty(sourceId))
         {
-            throw FabricError.BadRequest("InvalidParameterValue", $"createMode {kind} requires sourceDatabaseId.");
+            throw FabricError.BadRequest("MissingSourceDatabaseId", $"createMode {kind} requires sourceDatabaseId.");
         }
         var source = _state.Arm.Find(sourceId!);
         if (source == null || !string.Equals(source.Type, DatabaseType, StringComparison.OrdinalIgnoreCase))
         {
-            throw FabricError.NotFound("SourceDatabaseNotFound", $"The source database '{sourceId}' does not exist.");
+            throw FabricError.BadRequest("SourceDatabaseNotFound", $"The source database '{sourceId}' does not exist.");
         }
         return source;
     }
@@ -321,15 +324,15 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
     {
         var source = RequireSource(properties["sourceDatabaseId"]?.GetValue<string>(), "PointInTimeRestore");
         var text = properties["restorePointInTime"]?.GetValue<string>();
-        if (text == null || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var point))
+        if (text == null)
         {
-            throw FabricError.BadRequest("InvalidParameterValue", "restorePointInTime is missing or is not a date and time.");
+            throw FabricError.BadRequest("MissingRestorePointInTime", "createMode PointInTimeRestore requires restorePointInTime.");
         }
         var earliest = source.Get<DateTimeOffset>("earliestRestoreDate");
-        if (point < earliest || point > now)
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var point) || point < earliest || point > now)
         {
-            throw FabricError.BadRequest("InvalidParameterValue",
-                $"The point in time '{Arm.Iso(point)}' for restore is outside the available range [{Arm.Iso(earliest)}, {Arm.Iso(now)}] of database '{source.Name}'.");
+            throw FabricError.BadRequest("InvalidPointInTime",
+                $"The point in time '{text}' is not valid for database '{source.Name}': restore points range from {Arm.Iso(earliest)} to now ({Arm.Iso(now)}).");
         }
         var db = NewDatabase(server, request.Route("db"), source.Sku, now, "Restoring");
         db.Internal["createMode"] = "PointInTimeRestore";
