@@ -86,7 +86,8 @@ namespace AppServiceDr.Engine.AzureSql
                 var original = await azure.Arm.GetAsync(source, ApiVersion, ct).ConfigureAwait(false)
                     ?? throw DrException.Precondition("DatabaseNotFound", DrErrorCategory.ObjectNotFound, $"Database '{request.DatabaseName}' was not found on server '{request.ServerName}'.", request.DatabaseName);
                 var earliest = Date(original, "earliestRestoreDate");
-                var point = request.PointInTime!.Value;
+                // Checked as it will be sent, so the pre-flight and the service judge the same instant.
+                var point = ArmText.AsSent(request.PointInTime!.Value);
                 if (point > now)
                     throw DrException.Precondition("PointInTimeInFuture", DrErrorCategory.InvalidArgument, $"The point in time {ArmText.Iso(point)} is in the future (now is {ArmText.Iso(now)}).", point);
                 if (earliest != null && point < earliest)
@@ -133,8 +134,8 @@ namespace AppServiceDr.Engine.AzureSql
                 ServerName = Get("ServerName"),
                 DatabaseName = Get("DatabaseName"),
                 FromGeoBackup = Get("Source") == "GeoBackup",
-                PointInTime = Maybe("PointInTime") is string p ? ParseIso(p) : (DateTimeOffset?)null,
-                DeletionTime = Maybe("DeletionTime") is string d ? ParseIso(d) : (DateTimeOffset?)null,
+                PointInTime = Maybe("PointInTime") is string p ? ArmText.ParseIso(p) : (DateTimeOffset?)null,
+                DeletionTime = Maybe("DeletionTime") is string d ? ArmText.ParseIso(d) : (DateTimeOffset?)null,
                 TargetResourceGroupName = Get("TargetResourceGroupName"),
                 TargetServerName = Get("TargetServerName"),
                 TargetDatabaseName = Get("TargetDatabaseName"),
@@ -150,7 +151,7 @@ namespace AppServiceDr.Engine.AzureSql
                 TargetServerName = request.TargetServerName!,
                 TargetDatabaseName = request.TargetDatabaseName!,
                 TargetLocation = Get("TargetLocation"),
-                DataAsOf = ParseIso(Get("DataAsOf")),
+                DataAsOf = ArmText.ParseIso(Get("DataAsOf")),
                 OldDatabaseName = Maybe("OldDatabaseName") ?? "",
             };
             Validate(request, environment);
@@ -242,8 +243,6 @@ namespace AppServiceDr.Engine.AzureSql
 
         private static string RecoverableId(AzureSqlRestoreRequest r) =>
             ArmPath.Resource(r.SubscriptionId, r.ResourceGroupName, "Microsoft.Sql/servers/recoverableDatabases", r.ServerName, r.DatabaseName);
-
-        private static DateTimeOffset ParseIso(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
         private static void Validate(AzureSqlRestoreRequest r, DrEnvironment environment)
         {
