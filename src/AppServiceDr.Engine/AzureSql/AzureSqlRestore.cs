@@ -340,7 +340,11 @@ namespace AppServiceDr.Engine.AzureSql
             // Under -WhatIf the restore was only planned, so the copy is not there yet: plan the swap all the same.
             if (!restoredExists && !ctx.WhatIf)
                 throw new DrException("RestoredDatabaseMissing", DrErrorCategory.ObjectNotFound, $"{restored} does not exist; nothing to swap in.", restored);
-            if (!ctx.ShouldProcess(request.DatabaseName, ctx.Step.Plan)) return StepResult.Declined("Not swapped.");
+            // An original renamed aside by an earlier attempt is kept as it is; with neither name taken (the original
+            // was deleted), there is nothing to keep and only the restored copy is renamed.
+            var kept = originalExists || oldExists;
+            var action = kept ? ctx.Step.Plan : $"Rename {restored} to {request.DatabaseName} (there is no {request.DatabaseName} to keep)";
+            if (!ctx.ShouldProcess(request.DatabaseName, action)) return StepResult.Declined("Not swapped.");
             if (originalExists)
             {
                 if (oldExists)
@@ -351,6 +355,8 @@ namespace AppServiceDr.Engine.AzureSql
             await MoveAsync(azure, Id(restored), Id(request.DatabaseName), ct).ConfigureAwait(false);
             ctx.RecordChange($"renamed {restored} to {request.DatabaseName}");
             await WaitOnlineAsync(azure, Id(request.DatabaseName), request.Timeout, ctx).ConfigureAwait(false);
+            if (!kept)
+                return StepResult.Done($"{request.DatabaseName} is now the copy restored as {restored}; there was no original {request.DatabaseName} to keep (it no longer existed when the swap ran).");
             ctx.SetOutput("OldDatabase", oldName);
             return StepResult.Done($"{request.DatabaseName} is now the copy restored as {restored}; the original is kept as {oldName}.");
         }
