@@ -24,14 +24,11 @@ namespace AppServiceDr.Engine.Azure
 
         /// <summary>
         /// An instant as Resource Manager writes it: UTC, to the millisecond (as the REST specifications write
-        /// restorePointInTime), the fraction left out when it is zero. A finer instant is rounded up to the next
-        /// millisecond, so a point in time that is sent never falls before the one asked for: a restore to the
-        /// earliest restore point stays at or after it.
+        /// restorePointInTime), the fraction left out when it is zero; anything finer than a millisecond is dropped.
         /// </summary>
         public static string Iso(DateTimeOffset t)
         {
-            var rest = t.UtcTicks % TimeSpan.TicksPerMillisecond;
-            var utc = (rest == 0 ? t : t.AddTicks(TimeSpan.TicksPerMillisecond - rest)).UtcDateTime;
+            var utc = t.UtcDateTime;
             return utc.ToString(utc.Millisecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         }
 
