@@ -66,6 +66,10 @@ public sealed class FabricTimings
     /// <summary>Time a restarted or started site answers 503 while warming up.</summary>
     public int SiteWarmupMs { get; set; } = 300;
 
+    /// <summary>Time from adding, enabling or retargeting a Traffic Manager endpoint to its first probe result
+    /// (its monitor status is CheckingEndpoint until then).</summary>
+    public int TrafficManagerProbeMs { get; set; } = 300;
+
     /// <summary>Value of the Retry-After header (whole seconds, may be 0).</summary>
     public int RetryAfterSeconds { get; set; }
 
