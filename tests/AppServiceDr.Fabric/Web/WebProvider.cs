@@ -394,6 +394,11 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
             {
                 return $"Storage account '{name}' named by app setting '{pair.Key}' is not available: its primary region '{primary}' is down.";
             }
+            if (account.Get<bool>("failoverInProgress"))
+            {
+                // While a failover runs the account cannot be written (nor, for a planned one, read) in either region.
+                return $"Storage account '{name}' named by app setting '{pair.Key}' is not available: it is failing over.";
+            }
         }
         return null;
     }
