@@ -288,7 +288,13 @@ public sealed class SqlTests
         var forced = await f.ArmAsync(HttpMethod.Post, Primary + "/failoverGroups/fg1/forceFailoverAllowDataLoss" + Api);
         clock.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal("Succeeded", (await f.SendAsync(HttpMethod.Get, new Uri(forced.Header("Azure-AsyncOperation")!))).Json!["status"]!.GetValue<string>());
-        Assert.Equal("Primary", (await f.ArmAsync(HttpMethod.Get, Primary + "/failoverGroups/fg1" + Api)).Json!["properties"]!["replicationRole"]!.GetValue<string>());
+        var afterForced = (await f.ArmAsync(HttpMethod.Get, Primary + "/failoverGroups/fg1" + Api)).Json!["properties"]!;
+        Assert.Equal("Primary", afterForced["replicationRole"]!.GetValue<string>());
+        Assert.Equal("SUSPENDED", afterForced["replicationState"]!.GetValue<string>());          // the old primary is still out of reach
+        f.Server.Faults.SetRegionOutage("eastus", false);
+        var oldPrimary = (await f.ArmAsync(HttpMethod.Get, Secondary + "/failoverGroups/fg1" + Api)).Json!["properties"]!;
+        Assert.Equal(("Secondary", "CATCH_UP"), (oldPrimary["replicationRole"]!.GetValue<string>(), oldPrimary["replicationState"]!.GetValue<string>()));
+        f.Server.Faults.SetRegionOutage("eastus", true);
 
         // A failover is sent to the secondary: on the primary it is refused and changes nothing.
         var again = await f.ArmAsync(HttpMethod.Post, Primary + "/failoverGroups/fg1/failover" + Api);

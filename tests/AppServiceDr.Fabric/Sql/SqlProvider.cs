@@ -521,13 +521,17 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
                     ["partnerLocation"] = partner?.Location,
                     ["role"] = isPrimary ? "Primary" : "Secondary",
                     ["partnerRole"] = isPrimary ? "Secondary" : "Primary",
-                    ["replicationState"] = "CATCH_UP",
+                    ["replicationState"] = ReplicationState(partner?.Location),
                     ["linkType"] = "GEO",
                 },
             };
         });
         return FabricResult.Ok(Arm.List(links));
     }
+
+    /// <summary>CATCH_UP while the partner keeps up; SUSPENDED while its region is down (the link is intact but
+    /// not active), as after a forced failover until the old primary is back.</summary>
+    private string ReplicationState(string? partnerRegion) => _state.Faults.IsRegionDown(partnerRegion) ? "SUSPENDED" : "CATCH_UP";
 
     private JsonObject RenderRecoverable(ArmResource db)
     {
@@ -579,7 +583,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
                 ["readWriteEndpoint"] = group.ReadWriteEndpoint.DeepClone(),
                 ["readOnlyEndpoint"] = group.ReadOnlyEndpoint.DeepClone(),
                 ["replicationRole"] = viewerIsPrimary ? "Primary" : "Secondary",
-                ["replicationState"] = "CATCH_UP",
+                ["replicationState"] = ReplicationState(partner?.Location),
                 ["partnerServers"] = new JsonArray(new JsonObject
                 {
                     ["id"] = partnerId,
