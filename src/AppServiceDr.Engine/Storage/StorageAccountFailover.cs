@@ -94,6 +94,9 @@ namespace AppServiceDr.Engine.Storage
         /// </summary>
         public static (string Target, string FailoverType) Decide(JsonElement account, string name, bool? planned)
         {
+            if (InProgress(account))
+                throw DrException.Precondition("StorageFailoverInProgress", DrErrorCategory.ResourceBusy,
+                    $"A failover of storage account '{name}' is in progress. Resume the run that started it, or run again once it has finished.", name);
             var secondary = PropertyText(account, "secondaryLocation")
                 ?? throw DrException.Precondition("StorageNotGeoRedundant", DrErrorCategory.InvalidOperation,
                     $"Storage account '{name}' has no secondary region (it is not GRS/RA-GRS/GZRS); it cannot be failed over.", name);

@@ -296,6 +296,26 @@ namespace AppServiceDr.Engine.Tests.Storage
         }
 
         [Fact]
+        public async Task A_run_that_finds_a_failover_in_progress_is_refused_before_anything_changes()
+        {
+            _fabric.Server.Timings.OperationMs = 600_000;
+            using (var http = new System.Net.Http.HttpClient(_fabric.Server.CreateClientHandler()))
+            {
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "t");
+                var started = await http.PostAsync(new Uri(_fabric.Server.ArmEndpoint, Account + "/failover?api-version=2024-01-01"), null);
+                Assert.Equal(202, (int)started.StatusCode);
+            }
+            var before = Mutations();
+
+            var refused = await Assert.ThrowsAsync<DrException>(() => RunAsync(Failover()));
+
+            Assert.Equal("StorageFailoverInProgress", refused.ErrorId);
+            Assert.True(refused.IsPrecondition);
+            Assert.Equal(before, Mutations());
+            Assert.Equal(1, Failovers());
+        }
+
+        [Fact]
         public async Task WhatIf_plans_the_failover_and_the_restart_changes_nothing_and_writes_no_journal()
         {
             var host = RecordingHost.WhatIf();
