@@ -164,10 +164,26 @@ public sealed class DeploymentTests
     }
 
     [Theory]
-    [InlineData("[reference('x').foo]", "reference")]
     [InlineData("[parameters('nope')]", "nope")]
     [InlineData("[concat('a', ]", "not valid")]
-    public async Task Unsupported_or_invalid_expressions_fail_the_deployment_without_creating_anything(string expression, string named)
+    public async Task An_invalid_template_is_refused_when_sent_and_no_deployment_is_made(string expression, string named)
+    {
+        var (f, _) = await StartAsync();
+        await using var __ = f;
+        var template = JsonNode.Parse(Template)!.AsObject();
+        template["resources"]![1]!["name"] = expression;
+
+        var refused = await f.ArmAsync(HttpMethod.Put, Deployment + Api, Body(template));
+
+        Assert.Equal((400, "InvalidTemplate"), (refused.Status, refused.ErrorCode));
+        Assert.Contains(named, refused.Json!["error"]!["message"]!.GetValue<string>());
+        Assert.Equal(404, (await f.ArmAsync(HttpMethod.Get, Deployment + Api)).Status);
+        Assert.Empty(f.Server.Query(s => s.Arm.Under(Group.Replace("resourcegroups", "resourceGroups"))));
+    }
+
+    [Theory]
+    [InlineData("[reference('x').foo]", "reference")]
+    public async Task What_the_fabric_does_not_model_fails_the_deployment_without_creating_anything(string expression, string named)
     {
         var (f, clock) = await StartAsync();
         await using var _ = f;
@@ -186,7 +202,7 @@ public sealed class DeploymentTests
     }
 
     [Fact]
-    public async Task Missing_parameters_unknown_types_and_complete_mode_fail_clearly()
+    public async Task A_missing_parameter_is_refused_and_unknown_types_and_complete_mode_fail_clearly()
     {
         var (f, clock) = await StartAsync();
         await using var _ = f;
@@ -198,7 +214,9 @@ public sealed class DeploymentTests
             Assert.Equal("Failed", State(reply));
             return reply.Json!["properties"]!["error"]!["message"]!.GetValue<string>();
         }
-        Assert.Contains("appName", await Fail(Body(JsonNode.Parse(Template)!, new JsonObject()), "d1"));
+        var missing = await f.ArmAsync(HttpMethod.Put, Group + "/providers/Microsoft.Resources/deployments/d1" + Api, Body(JsonNode.Parse(Template)!, new JsonObject()));
+        Assert.Equal((400, "InvalidTemplate"), (missing.Status, missing.ErrorCode));
+        Assert.Contains("appName", missing.Json!["error"]!["message"]!.GetValue<string>());
         var unknownType = JsonNode.Parse(Template)!.AsObject();
         unknownType["resources"]![1]!["type"] = "Microsoft.Cache/redis";
         Assert.Contains("Microsoft.Cache/redis", await Fail(Body(unknownType), "d2"));

@@ -184,23 +184,31 @@ public sealed class KeyVaultTests
     }
 
     [Fact]
-    public async Task Purge_removes_the_deleted_secret_for_good()
+    public async Task Purge_removes_the_deleted_secret_for_good_and_frees_the_name_only_when_it_has_run()
     {
-        var (f, client) = await StartAsync();
+        var clock = new ManualClock();
+        var (f, client) = await StartAsync(o => { o.Time = clock; o.Timings.SecretPurgeMs = 5_000; });
         await using var _ = f;
         await client.SetSecretAsync("old", "v");
         await (await client.StartDeleteSecretAsync("old")).WaitForCompletionAsync();
         await client.PurgeDeletedSecretAsync("old");
         var gone = await Assert.ThrowsAsync<RequestFailedException>(() => client.GetDeletedSecretAsync("old"));
         Assert.Equal("SecretNotFound", gone.ErrorCode);
-        await Assert.ThrowsAsync<RequestFailedException>(() => client.StartRecoverDeletedSecretAsync("old"));
+        Assert.Equal(404, (await Assert.ThrowsAsync<RequestFailedException>(() => client.GetSecretAsync("old"))).Status);
+        Assert.Equal(404, (await Assert.ThrowsAsync<RequestFailedException>(() => client.StartRecoverDeletedSecretAsync("old"))).Status);
+        var busy = await Assert.ThrowsAsync<RequestFailedException>(() => client.SetSecretAsync("old", "new"));
+        Assert.Equal(409, busy.Status);
+        Assert.Contains("ObjectIsBeingDeleted", busy.Message);
+
+        clock.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal("new", (await client.SetSecretAsync("old", "new")).Value.Value);
     }
 
     [Fact]
     public async Task Backup_blob_round_trips_after_purge_and_restore_refuses_an_existing_name()
     {
-        var (f, client) = await StartAsync();
+        var clock = new ManualClock();
+        var (f, client) = await StartAsync(o => o.Time = clock);
         await using var _ = f;
         await client.SetSecretAsync("cert-pass", "a");
         await client.SetSecretAsync("cert-pass", "b");
@@ -212,6 +220,8 @@ public sealed class KeyVaultTests
 
         await (await client.StartDeleteSecretAsync("cert-pass")).WaitForCompletionAsync();
         await client.PurgeDeletedSecretAsync("cert-pass");
+        Assert.Equal(409, (await Assert.ThrowsAsync<RequestFailedException>(() => client.RestoreSecretBackupAsync(blob))).Status);
+        clock.Advance(TimeSpan.FromMilliseconds(f.Server.Timings.SecretPurgeMs));
         var restored = (await client.RestoreSecretBackupAsync(blob)).Value;
         Assert.Equal("cert-pass", restored.Name);
         Assert.Equal("b", (await client.GetSecretAsync("cert-pass")).Value.Value);

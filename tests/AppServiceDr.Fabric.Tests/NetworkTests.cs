@@ -3,6 +3,7 @@ using System.Linq;
 using System.Net.Http;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
+using AppServiceDr.Fabric.Core;
 using AppServiceDr.Fabric.Network;
 using AppServiceDr.Fabric.Web;
 
@@ -16,9 +17,11 @@ public sealed class NetworkTests
     private static readonly string Zone = $"/subscriptions/{Sub}/resourceGroups/rg-net/providers/Microsoft.Network/dnsZones/contoso.com";
     private const string DnsApi = "?api-version=2018-05-01";
 
-    private static async Task<TestFabric> StartAsync()
+    private readonly ManualClock _clock = new ManualClock();
+
+    private async Task<TestFabric> StartAsync()
     {
-        var fabric = await TestFabric.StartAsync();
+        var fabric = await TestFabric.StartAsync(o => o.Time = _clock);
         fabric.Server.Control(s =>
         {
             Resources.ResourceGroupsProvider.Seed(s, Sub, "rg-net", "westus");
@@ -62,7 +65,13 @@ public sealed class NetworkTests
         Assert.Equal(201, put.Status);
         var endpoints = put.Json!["properties"]!["endpoints"]!.AsArray();
         Assert.Equal(new[] { 1, 2 }, endpoints.Select(e => e!["properties"]!["priority"]!.GetValue<int>()));
-        Assert.All(endpoints, e => Assert.Equal("Online", e!["properties"]!["endpointMonitorStatus"]!.GetValue<string>()));
+        // New endpoints are checked before their first probe answers; then they report their health.
+        Assert.All(endpoints, e => Assert.Equal("CheckingEndpoint", e!["properties"]!["endpointMonitorStatus"]!.GetValue<string>()));
+        Assert.Equal("CheckingEndpoints", put.Json["properties"]!["monitorConfig"]!["profileMonitorStatus"]!.GetValue<string>());
+        _clock.Advance(TimeSpan.FromMilliseconds(f.Server.Timings.TrafficManagerProbeMs));
+        var probed = await f.ArmAsync(HttpMethod.Get, Profile + TmApi);
+        Assert.All(probed.Json!["properties"]!["endpoints"]!.AsArray(), e => Assert.Equal("Online", e!["properties"]!["endpointMonitorStatus"]!.GetValue<string>()));
+        Assert.Equal("Online", probed.Json["properties"]!["monitorConfig"]!["profileMonitorStatus"]!.GetValue<string>());
         Assert.Equal("shop-tm.trafficmanager.fabric.test", put.Json["properties"]!["dnsConfig"]!["fqdn"]!.GetValue<string>());
         Assert.Equal("shop-west.web.fabric.test", ActiveTarget(f));
 
@@ -84,6 +93,35 @@ public sealed class NetworkTests
         var disabled = await f.ArmAsync(HttpMethod.Patch, Profile + "/externalEndpoints/east" + TmApi, new JsonObject { ["properties"] = new JsonObject { ["endpointStatus"] = "Disabled" } });
         Assert.Equal("Disabled", disabled.Json!["properties"]!["endpointMonitorStatus"]!.GetValue<string>());
         Assert.Equal("shop-west.web.fabric.test", ActiveTarget(f));
+        var enabled = await f.ArmAsync(HttpMethod.Patch, Profile + "/externalEndpoints/east" + TmApi, new JsonObject { ["properties"] = new JsonObject { ["endpointStatus"] = "Enabled" } });
+        Assert.Equal("CheckingEndpoint", enabled.Json!["properties"]!["endpointMonitorStatus"]!.GetValue<string>());
+        Assert.Equal("shop-east.web.fabric.test", ActiveTarget(f));
+    }
+
+    [Fact]
+    public async Task Stopped_apps_disabled_profiles_and_all_degraded_endpoints_report_as_traffic_manager_does()
+    {
+        await using var f = await StartAsync();
+        await f.ArmAsync(HttpMethod.Put, Profile + TmApi, ProfileBody(Endpoint("west", "shop-west.web.fabric.test"), Endpoint("east", "shop-east.web.fabric.test")));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        async Task<string> Status(string endpoint) =>
+            (await f.ArmAsync(HttpMethod.Get, Profile + "/externalEndpoints/" + endpoint + TmApi)).Json!["properties"]!["endpointMonitorStatus"]!.GetValue<string>();
+
+        f.Server.Control(s => WebProvider.Runtime(s.Arm.Find($"/subscriptions/{Sub}/resourceGroups/rg-west/providers/Microsoft.Web/sites/shop-west")!).Running = false);
+        Assert.Equal("Stopped", await Status("west"));
+        Assert.Equal("shop-east.web.fabric.test", ActiveTarget(f));
+
+        // Every endpoint degraded: all are answered again, so priority routing picks the first.
+        f.Server.Faults.SetRegionOutage("eastus", true);
+        f.Server.Control(s => WebProvider.Runtime(s.Arm.Find($"/subscriptions/{Sub}/resourceGroups/rg-west/providers/Microsoft.Web/sites/shop-west")!).Running = true);
+        f.Server.Faults.SetRegionOutage("westus", true);
+        Assert.Equal(("Degraded", "Degraded"), (await Status("west"), await Status("east")));
+        Assert.Equal("shop-west.web.fabric.test", ActiveTarget(f));
+        Assert.Equal("Degraded", (await f.ArmAsync(HttpMethod.Get, Profile + TmApi)).Json!["properties"]!["monitorConfig"]!["profileMonitorStatus"]!.GetValue<string>());
+
+        var off = await f.ArmAsync(HttpMethod.Patch, Profile + TmApi, new JsonObject { ["properties"] = new JsonObject { ["profileStatus"] = "Disabled" } });
+        Assert.Equal("Inactive", off.Json!["properties"]!["endpoints"]![0]!["properties"]!["endpointMonitorStatus"]!.GetValue<string>());
+        Assert.Equal("Disabled", off.Json["properties"]!["monitorConfig"]!["profileMonitorStatus"]!.GetValue<string>());
     }
 
     [Fact]

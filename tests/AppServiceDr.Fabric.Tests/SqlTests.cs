@@ -35,6 +35,10 @@ public sealed class SqlTests
 
     private static string Status(Reply db) => db.Json!["properties"]!["status"]!.GetValue<string>();
 
+    /// <summary>The role of <paramref name="server"/> in failover group fg1, as that server reports it.</summary>
+    private static async Task<string> Role(TestFabric f, string server) =>
+        (await f.ArmAsync(HttpMethod.Get, server + "/failoverGroups/fg1" + Api)).Json!["properties"]!["replicationRole"]!.GetValue<string>();
+
     [Fact]
     public async Task Creating_a_database_is_a_long_running_operation_that_ends_online()
     {
@@ -96,7 +100,7 @@ public sealed class SqlTests
         {
             var refused = await f.ArmAsync(HttpMethod.Put, Primary + "/databases/appdb_restored" + Api, Body(outside));
             Assert.Equal(400, refused.Status);
-            Assert.Equal("InvalidParameterValue", refused.ErrorCode);
+            Assert.Equal("InvalidPointInTime", refused.ErrorCode);
         }
         Assert.Equal(404, (await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb_restored" + Api)).Status);
         Assert.Equal(0, f.Server.Log.CountSucceeded("PUT", "appdb_restored"));
@@ -115,6 +119,40 @@ public sealed class SqlTests
     }
 
     [Fact]
+    public async Task The_earliest_restore_point_is_compared_to_the_millisecond()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        var earliest = clock.GetUtcNow().AddHours(-3).AddMilliseconds(957).AddTicks(4_321);
+        f.Server.Control(s => SqlProvider.SeedDatabase(s, Primary, "orders", earliest));
+        var shown = (await f.ArmAsync(HttpMethod.Get, Primary + "/databases/orders" + Api)).Json!["properties"]!["earliestRestoreDate"]!.GetValue<string>();
+        Assert.EndsWith(".957Z", shown);
+        JsonObject Body(string at) => new JsonObject
+        {
+            ["location"] = "westus",
+            ["properties"] = new JsonObject { ["createMode"] = "PointInTimeRestore", ["sourceDatabaseId"] = Primary + "/databases/orders", ["restorePointInTime"] = at },
+        };
+
+        var wholeSecond = await f.ArmAsync(HttpMethod.Put, Primary + "/databases/orders_a" + Api, Body(shown.Substring(0, shown.IndexOf('.')) + "Z"));
+        Assert.Equal(400, wholeSecond.Status);
+        Assert.Equal("InvalidPointInTime", wholeSecond.ErrorCode);
+        Assert.Equal("MissingRestorePointInTime", (await f.ArmAsync(HttpMethod.Put, Primary + "/databases/orders_a" + Api, new JsonObject
+        {
+            ["location"] = "westus",
+            ["properties"] = new JsonObject { ["createMode"] = "PointInTimeRestore", ["sourceDatabaseId"] = Primary + "/databases/orders" },
+        })).ErrorCode);
+        Assert.Equal("SourceDatabaseNotFound", (await f.ArmAsync(HttpMethod.Put, Primary + "/databases/orders_a" + Api, new JsonObject
+        {
+            ["location"] = "westus",
+            ["properties"] = new JsonObject { ["createMode"] = "PointInTimeRestore", ["sourceDatabaseId"] = Primary + "/databases/nosuch", ["restorePointInTime"] = shown },
+        })).ErrorCode);
+
+        Assert.Equal(202, (await f.ArmAsync(HttpMethod.Put, Primary + "/databases/orders_b" + Api, Body(shown))).Status);
+        Assert.Equal(shown, Arm.Iso(f.Server.Query(s => s.Arm.Find(Primary + "/databases/orders_b")!.Get<DateTimeOffset>("dataAsOf"))));
+        Assert.Contains(shown, f.Server.Log.Entries.Single(e => e.Succeeded && e.Path.EndsWith("/orders_b", StringComparison.Ordinal)).Body);
+    }
+
+    [Fact]
     public async Task Rename_swap_moves_databases_and_refuses_conflicts()
     {
         var (f, _) = await StartAsync();
@@ -127,9 +165,11 @@ public sealed class SqlTests
         Assert.Equal(200, (await f.ArmAsync(HttpMethod.Post, Primary + "/databases/appdb_restored/move" + Api, new JsonObject { ["id"] = Primary + "/databases/appdb" })).Status);
 
         var taken = await f.ArmAsync(HttpMethod.Post, Primary + "/databases/appdb/move" + Api, new JsonObject { ["id"] = Primary + "/databases/appdb_old" });
-        Assert.Equal(409, taken.Status);
+        Assert.Equal((400, "DatabaseNameInUse"), (taken.Status, taken.ErrorCode));
         var otherServer = await f.ArmAsync(HttpMethod.Post, Primary + "/databases/appdb/move" + Api, new JsonObject { ["id"] = Secondary + "/databases/appdb" });
-        Assert.Equal(400, otherServer.Status);
+        Assert.Equal((400, "InvalidMoveTargetResourceId"), (otherServer.Status, otherServer.ErrorCode));
+        var missing = await f.ArmAsync(HttpMethod.Post, Primary + "/databases/nosuch/move" + Api, new JsonObject { ["id"] = Primary + "/databases/other" });
+        Assert.Equal((404, "SourceDatabaseNotFound"), (missing.Status, missing.ErrorCode));
         Assert.Equal(2, f.Server.Log.CountSucceeded("POST", "/move"));
     }
 
@@ -152,8 +192,20 @@ public sealed class SqlTests
         Assert.Equal("Secondary", links.Json!["value"]![0]!["properties"]!["partnerRole"]!.GetValue<string>());
 
         var refused = await f.ArmAsync(HttpMethod.Post, Primary + "/databases/appdb/move" + Api, new JsonObject { ["id"] = Primary + "/databases/appdb_old" });
-        Assert.Equal(409, refused.Status);
+        Assert.Equal((409, "InvalidOperationForDatabaseInReplicationRelationship"), (refused.Status, refused.ErrorCode));
         Assert.Contains("geo-replication", refused.Json!["error"]!["message"]!.GetValue<string>());
+
+        // A geo-secondary cannot be the source of a point-in-time restore.
+        var fromSecondary = await f.ArmAsync(HttpMethod.Put, Secondary + "/databases/appdb_pitr" + Api, new JsonObject
+        {
+            ["location"] = "eastus",
+            ["properties"] = new JsonObject
+            {
+                ["createMode"] = "PointInTimeRestore", ["sourceDatabaseId"] = Secondary + "/databases/appdb",
+                ["restorePointInTime"] = Arm.Iso(clock.GetUtcNow().AddSeconds(-1)),
+            },
+        });
+        Assert.Equal((400, "RestoreNotSupportedForGeoDrSecondary"), (fromSecondary.Status, fromSecondary.ErrorCode));
     }
 
     [Fact]
@@ -236,12 +288,107 @@ public sealed class SqlTests
         var forced = await f.ArmAsync(HttpMethod.Post, Primary + "/failoverGroups/fg1/forceFailoverAllowDataLoss" + Api);
         clock.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal("Succeeded", (await f.SendAsync(HttpMethod.Get, new Uri(forced.Header("Azure-AsyncOperation")!))).Json!["status"]!.GetValue<string>());
-        Assert.Equal("Primary", (await f.ArmAsync(HttpMethod.Get, Primary + "/failoverGroups/fg1" + Api)).Json!["properties"]!["replicationRole"]!.GetValue<string>());
+        var afterForced = (await f.ArmAsync(HttpMethod.Get, Primary + "/failoverGroups/fg1" + Api)).Json!["properties"]!;
+        Assert.Equal("Primary", afterForced["replicationRole"]!.GetValue<string>());
+        Assert.Equal("SUSPENDED", afterForced["replicationState"]!.GetValue<string>());          // the old primary is still out of reach
+        f.Server.Faults.SetRegionOutage("eastus", false);
+        var oldPrimary = (await f.ArmAsync(HttpMethod.Get, Secondary + "/failoverGroups/fg1" + Api)).Json!["properties"]!;
+        Assert.Equal(("Secondary", "CATCH_UP"), (oldPrimary["replicationRole"]!.GetValue<string>(), oldPrimary["replicationState"]!.GetValue<string>()));
+        f.Server.Faults.SetRegionOutage("eastus", true);
 
-        // Failing over to the server that is already primary changes nothing.
+        // A failover is sent to the secondary: on the primary it is refused and changes nothing.
         var again = await f.ArmAsync(HttpMethod.Post, Primary + "/failoverGroups/fg1/failover" + Api);
-        clock.Advance(TimeSpan.FromSeconds(10));
-        Assert.Equal("Succeeded", (await f.SendAsync(HttpMethod.Get, new Uri(again.Header("Azure-AsyncOperation")!))).Json!["status"]!.GetValue<string>());
+        Assert.Equal((400, "FailoverGroupFailoverRequestOnPrimary"), (again.Status, again.ErrorCode));
         Assert.Equal("Primary", (await f.ArmAsync(HttpMethod.Get, Primary + "/failoverGroups/fg1" + Api)).Json!["properties"]!["replicationRole"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_failover_group_busy_failing_over_refuses_a_second_failover_and_a_planned_one_needs_the_primary()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        await f.ArmAsync(HttpMethod.Put, Primary + "/failoverGroups/fg1" + Api, new JsonObject
+        {
+            ["properties"] = new JsonObject
+            {
+                ["readWriteEndpoint"] = new JsonObject { ["failoverPolicy"] = "Manual" },
+                ["partnerServers"] = new JsonArray(new JsonObject { ["id"] = Secondary }),
+                ["databases"] = new JsonArray(Primary + "/databases/appdb"),
+            },
+        });
+        clock.Advance(TimeSpan.FromSeconds(10));
+        var onSecondary = await f.ArmAsync(HttpMethod.Put, Secondary + "/failoverGroups/fg1" + Api, new JsonObject
+        {
+            ["properties"] = new JsonObject { ["partnerServers"] = new JsonArray(new JsonObject { ["id"] = Primary }) },
+        });
+        Assert.Equal((400, "FailoverGroupUpdateOrDeleteRequestOnSecondary"), (onSecondary.Status, onSecondary.ErrorCode));
+
+        var first = await f.ArmAsync(HttpMethod.Post, Secondary + "/failoverGroups/fg1/failover" + Api);
+        Assert.Equal(202, first.Status);
+        var second = await f.ArmAsync(HttpMethod.Post, Secondary + "/failoverGroups/fg1/forceFailoverAllowDataLoss" + Api);
+        Assert.Equal((409, "FailoverGroupBusy"), (second.Status, second.ErrorCode));
+        Assert.Equal("Secondary", await Role(f, Secondary));
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal("Primary", await Role(f, Secondary));
+
+        f.Server.Faults.SetRegionOutage("eastus", true);
+        var planned = await f.ArmAsync(HttpMethod.Post, Primary + "/failoverGroups/fg1/failover" + Api);
+        Assert.Equal(202, planned.Status);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        var status = await f.SendAsync(HttpMethod.Get, new Uri(planned.Header("Azure-AsyncOperation")!));
+        Assert.Equal("PlannedFailoverTimedOut", status.Json!["error"]!["code"]!.GetValue<string>());
+        Assert.Equal("Secondary", await Role(f, Primary));
+    }
+
+    [Fact]
+    public async Task A_copy_is_copying_then_online_with_the_data_of_the_request_time()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        var requested = clock.GetUtcNow();
+        var accepted = await f.ArmAsync(HttpMethod.Put, Secondary + "/databases/appdb_copy" + Api, new JsonObject
+        {
+            ["location"] = "eastus",
+            ["properties"] = new JsonObject { ["createMode"] = "Copy", ["sourceDatabaseId"] = Primary + "/databases/appdb" },
+        });
+        Assert.Equal(202, accepted.Status);
+        Assert.Equal("Copying", Status(await f.ArmAsync(HttpMethod.Get, Secondary + "/databases/appdb_copy" + Api)));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal("Online", Status(await f.ArmAsync(HttpMethod.Get, Secondary + "/databases/appdb_copy" + Api)));
+        Assert.Equal(requested, f.Server.Query(s => s.Arm.Find(Secondary + "/databases/appdb_copy")!.Get<DateTimeOffset>("dataAsOf")));
+        var unknown = await f.ArmAsync(HttpMethod.Put, Secondary + "/databases/appdb_x" + Api, new JsonObject
+        {
+            ["location"] = "eastus",
+            ["properties"] = new JsonObject { ["createMode"] = "OnlineSecondary", ["sourceDatabaseId"] = Primary + "/databases/appdb" },
+        });
+        Assert.Equal((400, "InvalidDatabaseCreateMode"), (unknown.Status, unknown.ErrorCode));
+    }
+
+    [Fact]
+    public async Task A_deleted_database_is_restored_as_of_its_deletion_by_its_id_and_deletion_date()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        await f.ArmAsync(HttpMethod.Delete, Primary + "/databases/appdb" + Api);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        var deleted = clock.GetUtcNow();
+        clock.Advance(TimeSpan.FromHours(1));
+        JsonObject Body(string? deletion, string? point = null)
+        {
+            var properties = new JsonObject { ["createMode"] = "Restore", ["sourceDatabaseId"] = Primary + "/databases/appdb" };
+            if (deletion != null) properties["sourceDatabaseDeletionDate"] = deletion;
+            if (point != null) properties["restorePointInTime"] = point;
+            return new JsonObject { ["location"] = "westus", ["properties"] = properties };
+        }
+
+        Assert.Equal("MissingSourceDatabaseDeletionDate", (await f.ArmAsync(HttpMethod.Put, Primary + "/databases/appdb" + Api, Body(null))).ErrorCode);
+        Assert.Equal("InvalidDroppedDatabase", (await f.ArmAsync(HttpMethod.Put, Primary + "/databases/appdb" + Api, Body(Arm.Iso(deleted.AddDays(-1))))).ErrorCode);
+        Assert.Equal("InvalidPointInTime", (await f.ArmAsync(HttpMethod.Put, Primary + "/databases/appdb" + Api, Body(Arm.Iso(deleted), Arm.Iso(deleted.AddMinutes(5))))).ErrorCode);
+        var accepted = await f.ArmAsync(HttpMethod.Put, Primary + "/databases/appdb" + Api, Body(Arm.Iso(deleted)));
+        Assert.Equal(202, accepted.Status);
+        Assert.Equal("Restoring", Status(await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb" + Api)));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal("Online", Status(await f.ArmAsync(HttpMethod.Get, Primary + "/databases/appdb" + Api)));
+        Assert.Equal(deleted, f.Server.Query(s => s.Arm.Find(Primary + "/databases/appdb")!.Get<DateTimeOffset>("dataAsOf")));
     }
 }

@@ -85,14 +85,46 @@ public sealed class StorageTests
 
         var accepted = await f.ArmAsync(HttpMethod.Post, AccountPath + "/failover" + Api);
         Assert.Equal(202, accepted.Status);
+        Assert.Contains("/providers/Microsoft.Storage/locations/eastus/asyncoperations/", accepted.Header("Location"));
         Assert.Equal(409, (await f.ArmAsync(HttpMethod.Post, AccountPath + "/failover" + Api)).Status);
+        var running = await f.ArmAsync(HttpMethod.Get, AccountPath + Api);
+        Assert.True(Props(running)["failoverInProgress"]!.GetValue<bool>());
+        Assert.Equal("westus", Props(running)["primaryLocation"]!.GetValue<string>());
+        Assert.Null(Props(running)["lastGeoFailoverTime"]);
         clock.Advance(TimeSpan.FromSeconds(10));
-        Assert.Equal(204, (await f.SendAsync(HttpMethod.Get, new Uri(accepted.Header("Location")!))).Status);
+        Assert.Equal(200, (await f.SendAsync(HttpMethod.Get, new Uri(accepted.Header("Location")!))).Status);
         var after = await f.ArmAsync(HttpMethod.Get, AccountPath + Api);
         Assert.Equal("Standard_LRS", after.Json!["sku"]!["name"]!.GetValue<string>());
-        Assert.Equal("eastus", after.Json["location"]!.GetValue<string>());
+        Assert.Equal("westus", after.Json["location"]!.GetValue<string>());          // the region it was created in, for good
+        Assert.Equal("eastus", Props(after)["primaryLocation"]!.GetValue<string>());
+        Assert.Equal("available", Props(after)["statusOfPrimary"]!.GetValue<string>());
         Assert.Null(Props(after)["secondaryLocation"]);
+        Assert.Null(Props(after)["statusOfSecondary"]);
+        Assert.Null(Props(after)["failoverInProgress"]);
+        Assert.Equal(Arm.Iso(clock.GetUtcNow()), Props(after)["lastGeoFailoverTime"]!.GetValue<string>());
+        Assert.Null(Props(await f.ArmAsync(HttpMethod.Get, AccountPath + Api + "&$expand=geoReplicationStats"))["geoReplicationStats"]);
         Assert.Equal(400, (await f.ArmAsync(HttpMethod.Post, AccountPath + "/failover" + Api)).Status);
+    }
+
+    [Theory]
+    [InlineData("Standard_RAGRS")]
+    [InlineData("Standard_GZRS")]
+    [InlineData("Standard_RAGZRS")]
+    public async Task Every_geo_redundant_sku_is_locally_redundant_after_an_unplanned_failover(string sku)
+    {
+        var (f, clock) = await StartAsync(sku);
+        await using var _ = f;
+        var stats = Props(await f.ArmAsync(HttpMethod.Get, AccountPath + Api + "&$expand=geoReplicationStats"))["geoReplicationStats"]!;
+        Assert.Equal("Standard_LRS", stats["postFailoverRedundancy"]!.GetValue<string>());
+        Assert.Equal(sku, stats["postPlannedFailoverRedundancy"]!.GetValue<string>());
+
+        await f.ArmAsync(HttpMethod.Post, AccountPath + "/failover" + Api);
+        clock.Advance(TimeSpan.FromSeconds(10));
+
+        var after = await f.ArmAsync(HttpMethod.Get, AccountPath + Api);
+        Assert.Equal("Standard_LRS", after.Json!["sku"]!["name"]!.GetValue<string>());
+        Assert.Null(Props(after)["secondaryEndpoints"]);
+        Assert.Equal(("westus", "eastus"), (after.Json["location"]!.GetValue<string>(), Props(after)["primaryLocation"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -110,9 +142,34 @@ public sealed class StorageTests
         var after = await f.ArmAsync(HttpMethod.Get, AccountPath + Api);
         Assert.Null(Props(after)["failoverInProgress"]);
         Assert.Equal("Standard_GRS", after.Json!["sku"]!["name"]!.GetValue<string>());
+        Assert.Equal("westus", after.Json["location"]!.GetValue<string>());
         Assert.Equal("eastus", Props(after)["primaryLocation"]!.GetValue<string>());
         Assert.Equal("westus", Props(after)["secondaryLocation"]!.GetValue<string>());
+        Assert.Equal(Arm.Iso(clock.GetUtcNow()), Props(after)["lastGeoFailoverTime"]!.GetValue<string>());
         Assert.Equal(1, f.Server.Log.CountSucceeded("POST", "/failover"));
+
+        // Failing back is the same request: the regions swap again.
+        await f.ArmAsync(HttpMethod.Post, AccountPath + "/failover" + Api + "&failoverType=Planned");
+        clock.Advance(TimeSpan.FromSeconds(10));
+        var back = await f.ArmAsync(HttpMethod.Get, AccountPath + Api);
+        Assert.Equal(("westus", "eastus"), (Props(back)["primaryLocation"]!.GetValue<string>(), Props(back)["secondaryLocation"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task After_a_failover_an_outage_of_the_region_the_account_was_created_in_no_longer_touches_it()
+    {
+        var (f, clock) = await StartAsync();
+        await using var _ = f;
+        await f.ArmAsync(HttpMethod.Post, AccountPath + "/failover" + Api);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        f.Server.Faults.SetRegionOutage("westus", true);
+
+        var after = await f.ArmAsync(HttpMethod.Get, AccountPath + Api);
+
+        Assert.Equal(200, after.Status);
+        Assert.Equal("available", Props(after)["statusOfPrimary"]!.GetValue<string>());
+        f.Server.Faults.SetRegionOutage("eastus", true);
+        Assert.Equal(503, (await f.ArmAsync(HttpMethod.Get, AccountPath + Api)).Status);
     }
 
     [Fact]

@@ -186,7 +186,10 @@ public sealed class WebTests
         Assert.Contains("Storage account 'stshop' named by app setting 'STORAGE'", down.Text);
         Assert.DoesNotContain(key, down.Text);
         Assert.Equal(202, (await f.ArmAsync(HttpMethod.Post, $"/subscriptions/{Sub}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/stshop/failover?api-version=2024-01-01")).Status);
+        f.Server.Faults.SetRegionOutage("eastus", false);
+        Assert.Contains("is failing over", (await Health(f)).Text);          // not writable in either region meanwhile
         clock.Advance(TimeSpan.FromMinutes(1));
+        f.Server.Faults.SetRegionOutage("eastus", true);
         Assert.Equal(200, (await Health(f)).Status);
 
         await RestartWith(Connection(Convert.ToBase64String(new byte[64])));

@@ -47,7 +47,7 @@ namespace AppServiceDr.Engine.AppService
             await restart.GetHealthUrlAsync(plan.App, ct).ConfigureAwait(false);
             if (plan.Version != null)
             {
-                var settings = await WebAppSettings.ReadAsync(azure.Arm, plan.App.ResourceId, PackageSetting, new[] { redactor }, ct).ConfigureAwait(false);
+                var settings = await WebAppSettings.ReadAsync(azure.Arm, plan.App.ResourceId, new[] { redactor }, ct).ConfigureAwait(false);
                 plan.Target = Derive(settings.Get(PackageSetting), plan.Version, plan.App.Name, new[] { redactor }).Display;
             }
             return Build(azure, restart, plan, redactor);
@@ -128,7 +128,7 @@ namespace AppServiceDr.Engine.AppService
             return plan;
         }
 
-        /// <summary>An absolute https URL without user information. Its query string is registered as a secret
+        /// <summary>An absolute https URL without user information. Its signature (a query that carries one) is registered as a secret
         /// before any message could name the URL.</summary>
         private static PackageUrl ValidatePackageUri(Uri uri, string app, SecretRedactor redactor)
         {
@@ -216,7 +216,7 @@ namespace AppServiceDr.Engine.AppService
             var previous = ctx.GetCheckpoint(IssuedCheckpoint);
             for (var lost = 0; ; lost++)
             {
-                var settings = await WebAppSettings.ReadAsync(azure.Arm, app.ResourceId, PackageSetting, redactors, ct).ConfigureAwait(false);
+                var settings = await WebAppSettings.ReadAsync(azure.Arm, app.ResourceId, redactors, ct).ConfigureAwait(false);
                 var currentText = settings.Get(PackageSetting);
                 var current = PackageUrl.TryParse(currentText);
                 foreach (var r in redactors) current?.RegisterSecrets(r);

@@ -5,8 +5,9 @@ namespace AppServiceDr.Engine.AppService
 {
     /// <summary>
     /// A WEBSITE_RUN_FROM_PACKAGE URL, kept exactly as written (a SAS signature must not be re-encoded), with
-    /// the parts that may be shown apart from the parts that are secret: a query string (usually a SAS) and
-    /// user information are never shown; <see cref="Display"/> replaces the query with a marker.
+    /// the parts that may be shown apart from the parts that may be secret: a query string (usually a SAS) and
+    /// user information are never shown; <see cref="Display"/> replaces the query with a marker. Only the parts
+    /// that are secret are masked elsewhere (<see cref="RegisterSecrets"/>).
     /// </summary>
     internal sealed class PackageUrl
     {
@@ -109,25 +110,9 @@ namespace AppServiceDr.Engine.AppService
             string.Equals(Text, other.Text, StringComparison.Ordinal)
             || Uri.Compare(new Uri(Text), new Uri(other.Text), UriComponents.AbsoluteUri, UriFormat.UriEscaped, StringComparison.Ordinal) == 0;
 
-        /// <summary>Masks the secret parts wherever the run writes text: the query (as written and unescaped),
-        /// its signature alone, and user information.</summary>
-        public void RegisterSecrets(SecretRedactor redactor)
-        {
-            foreach (var part in new[] { Query, UserInfo })
-            {
-                if (string.IsNullOrEmpty(part)) continue;
-                redactor.Register(part);
-                redactor.Register(Uri.UnescapeDataString(part!));
-            }
-            if (!HasQuery) return;
-            foreach (var pair in Query!.Split('&'))
-            {
-                var eq = pair.IndexOf('=');
-                if (eq <= 0 || !string.Equals(pair.Substring(0, eq), "sig", StringComparison.OrdinalIgnoreCase)) continue;
-                redactor.Register(pair.Substring(eq + 1));
-                redactor.Register(Uri.UnescapeDataString(pair.Substring(eq + 1)));
-            }
-        }
+        /// <summary>Masks the secret parts wherever the run writes text: a signature-carrying query (as written
+        /// and unescaped) with its signature alone, and a password in the user information.</summary>
+        public void RegisterSecrets(SecretRedactor redactor) => redactor.RegisterAll(SettingSecrets.OfUrl(this));
 
         /// <summary>How a WEBSITE_RUN_FROM_PACKAGE value may be shown: a URL in its display form, "0" or "1"
         /// as they are, anything else not at all; null when the setting is absent.</summary>

@@ -12,8 +12,9 @@ namespace AppServiceDr.Engine.AppService
     /// <summary>
     /// An app's settings as Resource Manager lists them, in their order. Writing them back is a merge: the
     /// PUT replaces the whole set, so every setting read is sent again unchanged and only the named one
-    /// differs. Values are secrets (connection strings, keys): they are registered with the redactor as soon
-    /// as they are read and never put into any text.
+    /// differs. The values that are secret (connection strings, keys, passwords, signatures: see
+    /// <see cref="SettingSecrets"/>) are registered with the redactor as soon as they are read; ordinary values
+    /// are not, so they stay readable wherever they appear. No value is put into any text by this class.
     /// </summary>
     internal sealed class WebAppSettings
     {
@@ -26,9 +27,9 @@ namespace AppServiceDr.Engine.AppService
 
         public int Count => _items.Count;
 
-        /// <summary>Lists the settings of <paramref name="siteId"/>. Every value except that of
-        /// <paramref name="shownSetting"/> is registered with each redactor before this returns.</summary>
-        public static async Task<WebAppSettings> ReadAsync(ArmRestClient arm, string siteId, string shownSetting, IEnumerable<SecretRedactor> redactors, CancellationToken ct)
+        /// <summary>Lists the settings of <paramref name="siteId"/>. Their secrets are registered with each
+        /// redactor before this returns.</summary>
+        public static async Task<WebAppSettings> ReadAsync(ArmRestClient arm, string siteId, IEnumerable<SecretRedactor> redactors, CancellationToken ct)
         {
             var response = await arm.SendAsync(RequestMethod.Post, siteId + "/config/appsettings/list", WebAppRestartService.ApiVersion, null, ct).ConfigureAwait(false);
             var items = new List<KeyValuePair<string, string?>>();
@@ -37,8 +38,7 @@ namespace AppServiceDr.Engine.AppService
                 foreach (var p in properties.EnumerateObject())
                 {
                     var value = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.ValueKind == JsonValueKind.Null ? null : p.Value.GetRawText();
-                    if (!string.Equals(p.Name, shownSetting, StringComparison.OrdinalIgnoreCase))
-                        foreach (var r in redactors) r.Register(value);
+                    foreach (var r in redactors) r.RegisterAll(SettingSecrets.Of(p.Name, value));
                     items.Add(new KeyValuePair<string, string?>(p.Name, value));
                 }
             }

@@ -22,7 +22,20 @@ namespace AppServiceDr.Engine.Azure
             return Encoding.UTF8.GetString(stream.ToArray());
         }
 
-        /// <summary>An instant as Resource Manager writes it: UTC, to the second.</summary>
-        public static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        /// <summary>
+        /// An instant as Resource Manager writes it: UTC, to the millisecond (as the REST specifications write
+        /// restorePointInTime), the fraction left out when it is zero; anything finer than a millisecond is dropped.
+        /// </summary>
+        public static string Iso(DateTimeOffset t)
+        {
+            var utc = t.UtcDateTime;
+            return utc.ToString(utc.Millisecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>Reads back what <see cref="Iso"/> wrote (or any ISO 8601 instant; UTC when no offset is given).</summary>
+        public static DateTimeOffset ParseIso(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+        /// <summary>The instant exactly as <see cref="Iso"/> sends it.</summary>
+        public static DateTimeOffset AsSent(DateTimeOffset t) => ParseIso(Iso(t));
     }
 }

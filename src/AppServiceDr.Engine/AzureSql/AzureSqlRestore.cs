@@ -89,7 +89,8 @@ namespace AppServiceDr.Engine.AzureSql
                 var original = await azure.Arm.GetAsync(source, ApiVersion, ct).ConfigureAwait(false)
                     ?? throw DrException.Precondition("DatabaseNotFound", DrErrorCategory.ObjectNotFound, $"Database '{request.DatabaseName}' was not found on server '{request.ServerName}'.", request.DatabaseName);
                 var earliest = Date(original, "earliestRestoreDate");
-                var point = request.PointInTime!.Value;
+                // Checked as it will be sent, so the pre-flight and the service judge the same instant.
+                var point = ArmText.AsSent(request.PointInTime!.Value);
                 if (point > now)
                     throw DrException.Precondition("PointInTimeInFuture", DrErrorCategory.InvalidArgument, $"The point in time {ArmText.Iso(point)} is in the future (now is {ArmText.Iso(now)}).", point);
                 if (earliest != null && point < earliest)
@@ -136,8 +137,8 @@ namespace AppServiceDr.Engine.AzureSql
                 ServerName = Get("ServerName"),
                 DatabaseName = Get("DatabaseName"),
                 FromGeoBackup = Get("Source") == "GeoBackup",
-                PointInTime = Maybe("PointInTime") is string p ? ParseIso(p) : (DateTimeOffset?)null,
-                DeletionTime = Maybe("DeletionTime") is string d ? ParseIso(d) : (DateTimeOffset?)null,
+                PointInTime = Maybe("PointInTime") is string p ? ArmText.ParseIso(p) : (DateTimeOffset?)null,
+                DeletionTime = Maybe("DeletionTime") is string d ? ArmText.ParseIso(d) : (DateTimeOffset?)null,
                 TargetResourceGroupName = Get("TargetResourceGroupName"),
                 TargetServerName = Get("TargetServerName"),
                 TargetDatabaseName = Get("TargetDatabaseName"),
@@ -154,7 +155,7 @@ namespace AppServiceDr.Engine.AzureSql
                 TargetServerName = request.TargetServerName!,
                 TargetDatabaseName = request.TargetDatabaseName!,
                 TargetLocation = Get("TargetLocation"),
-                DataAsOf = ParseIso(Get("DataAsOf")),
+                DataAsOf = ArmText.ParseIso(Get("DataAsOf")),
                 OldDatabaseName = Maybe("OldDatabaseName") ?? "",
             };
             Validate(request, environment);
@@ -247,8 +248,6 @@ namespace AppServiceDr.Engine.AzureSql
 
         private static string RecoverableId(AzureSqlRestoreRequest r) =>
             ArmPath.Resource(r.SubscriptionId, r.ResourceGroupName, "Microsoft.Sql/servers/recoverableDatabases", r.ServerName, r.DatabaseName);
-
-        private static DateTimeOffset ParseIso(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
         private static void Validate(AzureSqlRestoreRequest r, DrEnvironment environment)
         {
@@ -347,7 +346,11 @@ namespace AppServiceDr.Engine.AzureSql
             // Under -WhatIf the restore was only planned, so the copy is not there yet: plan the swap all the same.
             if (!restoredExists && !ctx.WhatIf)
                 throw new DrException("RestoredDatabaseMissing", DrErrorCategory.ObjectNotFound, $"{restored} does not exist; nothing to swap in.", restored);
-            if (!ctx.ShouldProcess(request.DatabaseName, ctx.Step.Plan)) return StepResult.Declined("Not swapped.");
+            // An original renamed aside by an earlier attempt is kept as it is; with neither name taken (the original
+            // was deleted), there is nothing to keep and only the restored copy is renamed.
+            var kept = originalExists || oldExists;
+            var action = kept ? ctx.Step.Plan : $"Rename {restored} to {request.DatabaseName} (there is no {request.DatabaseName} to keep)";
+            if (!ctx.ShouldProcess(request.DatabaseName, action)) return StepResult.Declined("Not swapped.");
             if (originalExists)
             {
                 if (oldExists)
@@ -358,6 +361,8 @@ namespace AppServiceDr.Engine.AzureSql
             await MoveAsync(azure, Id(restored), Id(request.DatabaseName), ct).ConfigureAwait(false);
             ctx.RecordChange($"renamed {restored} to {request.DatabaseName}");
             await WaitOnlineAsync(azure, Id(request.DatabaseName), request.Timeout, ctx).ConfigureAwait(false);
+            if (!kept)
+                return StepResult.Done($"{request.DatabaseName} is now the copy restored as {restored}; there was no original {request.DatabaseName} to keep (it no longer existed when the swap ran).");
             ctx.SetOutput("OldDatabase", oldName);
             return StepResult.Done($"{request.DatabaseName} is now the copy restored as {restored}; the original is kept as {oldName}.");
         }

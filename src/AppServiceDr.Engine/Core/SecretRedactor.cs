@@ -1,12 +1,15 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 
 namespace AppServiceDr.Engine
 {
     /// <summary>
     /// Replaces known secret values in any text before it leaves the engine (journal, report, host
-    /// messages, error text). Secrets are registered by whoever handles them; very short values are not
-    /// registered, since masking them would garble ordinary text and they are not worth protecting that way.
+    /// messages, error text). Secrets are registered by whoever handles them, and only secrets: every
+    /// registered value is masked wherever it appears, so an ordinary value registered by mistake garbles
+    /// unrelated text. Very short values are not registered, since masking them would garble ordinary text
+    /// and they are not worth protecting that way.
     /// </summary>
     public sealed class SecretRedactor
     {
@@ -24,6 +27,11 @@ namespace AppServiceDr.Engine
                 // Longest first, so a secret that contains another is masked whole.
                 _secrets = _secrets.Concat(new[] { secret }).OrderByDescending(s => s.Length).ToArray();
             }
+        }
+
+        public void RegisterAll(IEnumerable<string> secrets)
+        {
+            foreach (var secret in secrets) Register(secret);
         }
 
         public string? Redact(string? text)

@@ -96,7 +96,7 @@ namespace AppServiceDr.Engine.Failover
                     var account = await StorageAccountFailover.GetAsync(azure.Arm, AccountId(request), ct).ConfigureAwait(false)
                         ?? throw DrException.Precondition("StorageAccountNotFound", DrErrorCategory.ObjectNotFound,
                             $"Storage account '{request.StorageAccountName}' was not found in resource group '{StorageGroup(request)}'.", request.StorageAccountName);
-                    if (plan.SecondaryLocation.Length > 0 && SameRegion(Text(account, "location"), plan.SecondaryLocation))
+                    if (plan.SecondaryLocation.Length > 0 && SameRegion(StorageAccountFailover.PrimaryLocation(account), plan.SecondaryLocation))
                     {
                         // An earlier failover already made the SQL secondary's region the account's primary.
                         plan.StorageTargetLocation = plan.SecondaryLocation;
@@ -284,16 +284,52 @@ namespace AppServiceDr.Engine.Failover
             return StepResult.Done($"{request.ServerName} is the primary of {request.FailoverGroupName} (planned, no data loss).");
         }
 
-        /// <summary>Starts one failover and waits for it; the service's error when it ends in failure.</summary>
+        /// <summary>The service's answer to a failover sent to a server that is primary already.</summary>
+        private const string RequestOnPrimary = "FailoverGroupFailoverRequestOnPrimary";
+        /// <summary>The service's answer to a failover sent while another failover of the group runs.</summary>
+        private const string GroupBusy = "FailoverGroupBusy";
+
+        /// <summary>
+        /// Starts one failover and waits for it; the service's error when it ends in failure. The POST is never
+        /// sent again blindly when its answer is lost: the group is read first. Primary already: the failover
+        /// landed and finished. Still secondary: it is sent again, and the service's answer settles what happened
+        /// to the first one (409 FailoverGroupBusy: it is still running, so the group is watched until it is
+        /// primary; 400 on the primary: it finished meanwhile).
+        /// </summary>
         private static async Task<DrException?> FailoverAsync(AzureConnection azure, RegionFailoverRequest request, string groupId, bool forced, StepContext ctx)
         {
             var action = forced ? "/forceFailoverAllowDataLoss" : "/failover";
-            var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, groupId + action, SqlApi, null, ctx.CancellationToken).ConfigureAwait(false);
-            ctx.RecordChange((forced ? "forced failover" : "planned failover") + $" of {request.FailoverGroupName} to {request.ServerName} started");
-            if (handle == null) return null;
-            ctx.Checkpoint("forced", forced.ToString());
-            ctx.Checkpoint("operation", handle.Serialize());
-            return await TryWaitAsync(azure, handle, request.Timeout, ctx).ConfigureAwait(false);
+            var change = (forced ? "forced failover" : "planned failover") + $" of {request.FailoverGroupName} to {request.ServerName} started";
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var lost = false;
+            while (true)
+            {
+                if (lost && await IsPrimaryAsync(azure, groupId, ctx.CancellationToken).ConfigureAwait(false)) break;
+                LroHandle? handle;
+                try
+                {
+                    (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, groupId + action, SqlApi, null, ctx.CancellationToken, resendWhenAnswerLost: false).ConfigureAwait(false);
+                }
+                catch (DrException ex) when (ex.ErrorId == ArmRestClient.AnswerLostErrorId || (lost && (ex.ErrorId == GroupBusy || ex.ErrorId == RequestOnPrimary)))
+                {
+                    if (ex.ErrorId == RequestOnPrimary) break;
+                    if (clock.Elapsed > request.Timeout)
+                        throw new DrException("FailoverGroupNotSwitched", DrErrorCategory.OperationTimeout,
+                            $"The failover of {request.FailoverGroupName} sent to {request.ServerName} was not settled after {request.Timeout.TotalMinutes:0.#} min ({ex.ErrorId}). Run again: it is not sent twice.", request.FailoverGroupName, ex);
+                    ctx.Host.Verbose($"[{ctx.Step.Id}] {ex.Message} Reading the failover group before deciding.");
+                    lost = true;
+                    await Task.Delay(azure.Environment.DefaultPollInterval, ctx.CancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                ctx.RecordChange(change);
+                if (handle == null) return null;
+                ctx.Checkpoint("forced", forced.ToString());
+                ctx.Checkpoint("operation", handle.Serialize());
+                return await TryWaitAsync(azure, handle, request.Timeout, ctx).ConfigureAwait(false);
+            }
+            // The failover sent before its answer was lost has landed and finished.
+            ctx.RecordChange(change);
+            return null;
         }
 
         private static async Task<DrException?> TryWaitAsync(AzureConnection azure, LroHandle handle, TimeSpan timeout, StepContext ctx)

@@ -153,7 +153,7 @@ namespace AppServiceDr.Engine.Failover
                 request.TemplateParameters[pair.Key.Substring(ParameterPrefix.Length)] = JsonDocument.Parse(pair.Value!).RootElement.Clone();
             foreach (var pair in secureParameters ?? new Dictionary<string, object?>())
                 request.TemplateParameters[pair.Key] = pair.Value;
-            var dataAsOf = DateTimeOffset.Parse(inputs.Require("DataAsOf"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+            var dataAsOf = ArmText.ParseIso(inputs.Require("DataAsOf"));
             return Build(environment, new AzureConnection(environment, redactor), request, dataAsOf, redactor);
         }
 

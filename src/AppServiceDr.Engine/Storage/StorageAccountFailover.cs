@@ -11,19 +11,24 @@ using static AppServiceDr.Engine.Failover.ArmJson;
 
 namespace AppServiceDr.Engine.Storage
 {
-    /// <summary>How a storage failover step states the data a failover can lose.</summary>
+    /// <summary>How a storage failover step measures the data an unplanned failover can lose. A planned
+    /// failover loses nothing either way: the secondary is synchronised before the switch.</summary>
     internal enum StorageLossAccounting
     {
-        /// <summary>The replication lag when the failover is issued (now minus the last sync), planned or not.</summary>
+        /// <summary>The replication lag when the failover is issued: now minus the last sync.</summary>
         SyncLagAtFailover,
-        /// <summary>Unplanned: the run's start minus the last sync; planned: zero, since the secondary is
-        /// synchronised before the switch.</summary>
+        /// <summary>The run's start minus the last sync.</summary>
         UnplannedSinceRunStart,
     }
 
     /// <summary>
     /// Customer-initiated failover of one geo-redundant storage account, shared by every runbook that fails
     /// an account over: the pre-flight decision (planned, unplanned, or nothing to do) and the step itself.
+    /// <para>
+    /// Where an account is primary is <c>properties.primaryLocation</c>: a failover moves it to the former
+    /// secondary region and leaves the top-level <c>location</c> (the region the account was created in) as it
+    /// was, so <c>location</c> never tells whether a failover happened.
+    /// </para>
     /// <para>
     /// The step asks ShouldProcess before the failover and, for an unplanned one, ShouldContinue (the data-loss
     /// question a cmdlet's -Force skips). The kind of failover it sends is checkpointed before the POST, and the
@@ -89,6 +94,9 @@ namespace AppServiceDr.Engine.Storage
         /// </summary>
         public static (string Target, string FailoverType) Decide(JsonElement account, string name, bool? planned)
         {
+            if (InProgress(account))
+                throw DrException.Precondition("StorageFailoverInProgress", DrErrorCategory.ResourceBusy,
+                    $"A failover of storage account '{name}' is in progress. Resume the run that started it, or run again once it has finished.", name);
             var secondary = PropertyText(account, "secondaryLocation")
                 ?? throw DrException.Precondition("StorageNotGeoRedundant", DrErrorCategory.InvalidOperation,
                     $"Storage account '{name}' has no secondary region (it is not GRS/RA-GRS/GZRS); it cannot be failed over.", name);
@@ -101,6 +109,10 @@ namespace AppServiceDr.Engine.Storage
             throw DrException.Precondition("StorageCannotFailover", DrErrorCategory.ResourceUnavailable,
                 $"Storage account '{name}' reports that it cannot fail over now (geoReplicationStats.canFailover is not true).", name);
         }
+
+        /// <summary>The region the account is primary in now (properties.primaryLocation), which a failover moves;
+        /// the top-level location only when the service does not report it.</summary>
+        public static string? PrimaryLocation(JsonElement account) => PropertyText(account, "primaryLocation") ?? Text(account, "location");
 
         public static JsonElement? GeoStats(JsonElement account) =>
             account.TryGetProperty("properties", out var p) && p.TryGetProperty("geoReplicationStats", out var g) && g.ValueKind == JsonValueKind.Object ? g : (JsonElement?)null;
@@ -116,7 +128,7 @@ namespace AppServiceDr.Engine.Storage
             var started = ctx.GetCheckpoint(OperationCheckpoint);
             var issued = ctx.GetCheckpoint(IssuedCheckpoint);
             var account = await RequireAsync(ct).ConfigureAwait(false);
-            if (SameRegion(Text(account, "location"), _target))
+            if (SameRegion(PrimaryLocation(account), _target))
                 return Done(ctx, account, changed: started != null || issued != null, issued);
             LroHandle? handle;
             if (started != null)
@@ -146,9 +158,9 @@ namespace AppServiceDr.Engine.Storage
             else
                 await FollowAsync(ctx).ConfigureAwait(false);
             account = await RequireAsync(ct).ConfigureAwait(false);
-            if (!SameRegion(Text(account, "location"), _target))
+            if (!SameRegion(PrimaryLocation(account), _target))
                 throw new DrException("StorageNotFailedOver", DrErrorCategory.InvalidOperation,
-                    $"The failover of storage account '{_name}' completed but its primary is still {Text(account, "location")}.", _name);
+                    $"The failover of storage account '{_name}' completed but its primary is still {PrimaryLocation(account)}.", _name);
             return Done(ctx, account, changed: true, issued);
         }
 
@@ -163,7 +175,7 @@ namespace AppServiceDr.Engine.Storage
             if (!planned && (stats == null || Bool(stats.Value, "canFailover") != true))
                 throw new DrException("StorageCannotFailover", DrErrorCategory.ResourceUnavailable,
                     $"Storage account '{_name}' reports that it cannot fail over now (geoReplicationStats.canFailover is not true).", _name);
-            var lastSync = stats is { } st ? Date(st, "lastSyncTime") : null;
+            var lastSync = RecordLastSync(ctx, account);
             var after = stats is { } r ? Text(r, planned ? "postPlannedFailoverRedundancy" : "postFailoverRedundancy") : null;
             var action = planned
                 ? $"Planned failover of storage account {_name} to {_target} (redundancy stays {after ?? "geo-redundant"})"
@@ -173,14 +185,23 @@ namespace AppServiceDr.Engine.Storage
                     $"Fail storage account '{_name}' over to '{_target}' without its primary? Writes after {(lastSync.HasValue ? ArmText.Iso(lastSync.Value) : "the last sync")} are lost, and the account becomes {after ?? "locally redundant"} until geo-redundancy is configured again.",
                     "Unplanned storage failover"))
                 return "";
-            if (lastSync.HasValue) ctx.SetOutput(LastSyncOutput, lastSync.Value.ToString("o", CultureInfo.InvariantCulture));
             ReportLoss(ctx, planned, lastSync);
             return planned ? Planned : Unplanned;
         }
 
+        /// <summary>The last sync time the account reports (geoReplicationStats), kept as the step's output the
+        /// first time it is read, so a plan, a declined question or a run that changes nothing still reports it.</summary>
+        private static DateTimeOffset? RecordLastSync(StepContext ctx, JsonElement account)
+        {
+            var lastSync = GeoStats(account) is { } stats ? Date(stats, "lastSyncTime") : null;
+            if (lastSync.HasValue && ctx.GetOutput(ctx.Step.Id, LastSyncOutput) == null)
+                ctx.SetOutput(LastSyncOutput, lastSync.Value.ToString("o", CultureInfo.InvariantCulture));
+            return lastSync;
+        }
+
         private void ReportLoss(StepContext ctx, bool planned, DateTimeOffset? lastSync)
         {
-            if (_accounting == StorageLossAccounting.UnplannedSinceRunStart && planned)
+            if (planned)
             {
                 ctx.ReportDataLoss(TimeSpan.Zero, $"planned failover of {_name}: the secondary is synchronised before the switch");
                 return;
@@ -189,8 +210,7 @@ namespace AppServiceDr.Engine.Storage
             var from = _accounting == StorageLossAccounting.UnplannedSinceRunStart ? ctx.RunStartedAt : DateTimeOffset.UtcNow;
             var window = from - lastSync.Value;
             ctx.ReportDataLoss(window < TimeSpan.Zero ? TimeSpan.Zero : window,
-                planned ? $"planned failover of {_name}: the secondary is synchronised first (last sync {ArmText.Iso(lastSync.Value)})"
-                        : $"storage account {_name}: writes after the last sync at {ArmText.Iso(lastSync.Value)} are not in the secondary");
+                $"storage account {_name}: writes after the last sync at {ArmText.Iso(lastSync.Value)} are not in the secondary");
         }
 
         /// <summary>Sends the failover once. A lost answer is settled by reading the account: a failover under
@@ -212,7 +232,8 @@ namespace AppServiceDr.Engine.Storage
                 {
                     ctx.Host.Verbose($"[{ctx.Step.Id}] {ex.Message} Reading the account before deciding.");
                     var now = await RequireAsync(ct).ConfigureAwait(false);
-                    if (!SameRegion(Text(now, "location"), _target) && !InProgress(now)) continue;
+                    // Primary in the target already: the failover arrived and finished. Sending it again would fail back.
+                    if (!SameRegion(PrimaryLocation(now), _target) && !InProgress(now)) continue;
                     Started(ctx, failoverType);
                     return null;
                 }
@@ -256,7 +277,8 @@ namespace AppServiceDr.Engine.Storage
         private StepResult Done(StepContext ctx, JsonElement account, bool changed, string? issued)
         {
             var sku = account.TryGetProperty("sku", out var s) ? Text(s, "name") : null;
-            var location = Text(account, "location");
+            var location = PrimaryLocation(account);
+            RecordLastSync(ctx, account);
             ctx.SetOutput(ChangedOutput, changed ? "True" : "False");
             ctx.SetOutput("Sku", sku ?? "");
             if (location != null) ctx.SetOutput(LocationOutput, location);

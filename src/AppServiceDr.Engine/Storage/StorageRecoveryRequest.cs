@@ -27,7 +27,7 @@ namespace AppServiceDr.Engine.Storage
         public string? NewStorageAccountName { get; set; }
         /// <summary>Default: <see cref="ResourceGroupName"/>.</summary>
         public string? NewAccountResourceGroupName { get; set; }
-        /// <summary>The new account's region. Default: the failed account's region.</summary>
+        /// <summary>The new account's region. Default: the region the failed account is primary in (properties.primaryLocation).</summary>
         public string? Location { get; set; }
         public string SkuName { get; set; } = "Standard_GRS";
         /// <summary>The vault holding the app's connection string; required in the new-account branch.</summary>

@@ -168,7 +168,7 @@ namespace AppServiceDr.Engine.Storage
             var account = await StorageAccountFailover.GetAsync(azure.Arm, AccountId(request), ct).ConfigureAwait(false)
                 ?? throw DrException.Precondition("StorageAccountNotFound", DrErrorCategory.ObjectNotFound,
                     $"Storage account '{name}' was not found in resource group '{request.ResourceGroupName}'.", name);
-            var location = Text(account, "location");
+            var location = StorageAccountFailover.PrimaryLocation(account);
             var failedOverBefore = PropertyText(account, "secondaryLocation") == null && PropertyText(account, "lastGeoFailoverTime") != null;
             if (request.TargetLocation != null ? SameRegion(location, request.TargetLocation) : failedOverBefore)
             {
@@ -198,7 +198,7 @@ namespace AppServiceDr.Engine.Storage
                 throw DrException.Precondition("StorageLocationUnknown", DrErrorCategory.ResourceUnavailable,
                     $"The region of the failed account '{name}' could not be read ({ex.ErrorId}); give the new account's region with -Location.", name);
             }
-            return (account is { } a ? Text(a, "location") : null)
+            return (account is { } a ? StorageAccountFailover.PrimaryLocation(a) : null)
                    ?? throw DrException.Precondition("StorageLocationUnknown", DrErrorCategory.ObjectNotFound,
                        $"The failed account '{name}' was not found in resource group '{request.ResourceGroupName}', so its region is unknown; give the new account's region with -Location.", name);
         }

@@ -185,6 +185,41 @@ namespace AppServiceDr.Engine.Tests.AppService
         }
 
         [Fact]
+        public async Task Ordinary_setting_values_stay_readable_and_only_the_secret_ones_are_masked()
+        {
+            const string Functions = "https://github.com/Azure/azure-sdk-for-java/releases/download/v2/java-functions-";
+            const string Password = "Pa55w0rd!Orders";
+            const string DbConnection = "Host=orders.postgres.example.test;Database=orders;Username=app;Password=" + Password + ";";
+            const string Jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhcHAifQ.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
+            Seed("funcapp", Functions + "2.0.0.zip",
+                new KeyValuePair<string, string>("FUNCTIONS_WORKER_RUNTIME", "java"),
+                new KeyValuePair<string, string>("FUNCTIONS_EXTENSION_VERSION", "~4"),
+                new KeyValuePair<string, string>("WEBSITE_ENABLE_SYNC_UPDATE_SITE", "true"),
+                new KeyValuePair<string, string>("REGION_NAME", "westus"),
+                new KeyValuePair<string, string>("ConnectionStrings__Orders", DbConnection),
+                new KeyValuePair<string, string>("Orders__ApiToken", Jwt),
+                new KeyValuePair<string, string>("Smtp__Password", "mail-pass-771"));
+            var redactor = new SecretRedactor();
+            var runbook = await PackageRollbackRunbook.CreateAsync(_fabric.Environment, Request(version: "1.9.0", site: "funcapp"), redactor, CancellationToken.None);
+
+            var report = await new RunbookRunner(new RunStore(_state.Path)).RunAsync(runbook, _host, new RunOptions { Redactor = redactor });
+
+            Assert.True(report.Status == RunStatus.Succeeded, Describe(report));
+            var result = PackageRollbackRunbook.Results(report).Single();
+            Assert.Equal(Functions + "2.0.0.zip", result.PreviousPackage);
+            Assert.Equal(Functions + "1.9.0.zip", result.Package);
+            Assert.Contains(Functions + "1.9.0.zip", ReportExporter.ToMarkdown(report));
+            Assert.Contains(Functions + "1.9.0.zip", File.ReadAllText(report.JournalPath!));
+            Assert.Contains(_host.Questions, q => q.Contains(Functions + "1.9.0.zip", StringComparison.Ordinal));
+            foreach (var ordinary in new[] { "java", "true", "westus", "~4", "Production", "orders.postgres.example.test" })
+                Assert.Equal("runtime " + ordinary, redactor.Redact("runtime " + ordinary));
+            var secrets = new[] { Password, DbConnection, Jwt, "mail-pass-771" };
+            foreach (var secret in new[] { StorageValue, ClientSecretValue, InsightsValue }.Concat(secrets))
+                Assert.DoesNotContain(secret, redactor.Redact("value: " + secret));
+            AssertNoSecretLeaked(report, extra: secrets, queryShown: false);
+        }
+
+        [Fact]
         public async Task A_second_run_finds_the_package_current_and_neither_writes_nor_restarts()
         {
             var first = await RunAsync(Request(version: "1.33.0"));
@@ -416,8 +451,9 @@ namespace AppServiceDr.Engine.Tests.AppService
         }
 
         /// <summary>Greps everything the run produced (journal, reports, host messages, results) for the SAS
-        /// query strings and the other settings' values.</summary>
-        private void AssertNoSecretLeaked(RunReport report, RecordingHost? host = null)
+        /// query strings and the other settings' values (and <paramref name="extra"/>); with
+        /// <paramref name="queryShown"/>, a package query must have been shown by its marker.</summary>
+        private void AssertNoSecretLeaked(RunReport report, RecordingHost? host = null, IEnumerable<string>? extra = null, bool queryShown = true)
         {
             var results = PackageRollbackRunbook.Results(report).Select(r => string.Join("|",
                 r.WebAppName, r.PreviousPackage, r.Package, r.HealthUrl, r.Plan, r.ErrorId, r.Error, r.RunId));
@@ -429,8 +465,8 @@ namespace AppServiceDr.Engine.Tests.AppService
                 string.Join("\n", (host ?? _host).AllText()),
                 string.Join("\n", results),
             });
-            Assert.Contains("?<query redacted>", produced);
-            foreach (var secret in Secrets) Assert.DoesNotContain(secret, produced);
+            if (queryShown) Assert.Contains("?<query redacted>", produced);
+            foreach (var secret in Secrets.Concat(extra ?? Array.Empty<string>())) Assert.DoesNotContain(secret, produced);
         }
     }
 }

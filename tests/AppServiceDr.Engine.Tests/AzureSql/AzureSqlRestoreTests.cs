@@ -196,6 +196,51 @@ namespace AppServiceDr.Engine.Tests.AzureSql
         }
 
         [Fact]
+        public async Task A_restore_to_the_earliest_restore_point_sends_that_point_to_the_millisecond()
+        {
+            _fabric.Server.Control(s => SqlProvider.SeedDatabase(s, West, "Orders", DateTimeOffset.UtcNow.AddHours(-3).AddMilliseconds(957)));
+            var shown = _fabric.Server.Query(s => s.Arm.Find(West + "/databases/Orders")!.Properties["earliestRestoreDate"]!.GetValue<string>());
+            Assert.Matches(@"\.\d{3}Z$", shown);
+            var earliest = DateTimeOffset.Parse(shown, System.Globalization.CultureInfo.InvariantCulture);
+            var request = Pitr(earliest);
+            request.DatabaseName = "Orders";
+
+            var report = await RunAsync(request);
+
+            Assert.True(report.Status == RunStatus.Succeeded, string.Join("; ", report.Steps.Select(s => $"{s.StepId} {s.ErrorId} {s.Error}")));
+            var sent = _fabric.Server.Log.Entries.Single(e => e.Succeeded && e.Method == "PUT" && e.Path.Contains("/databases/Orders-restored-", StringComparison.Ordinal));
+            Assert.Contains("\"restorePointInTime\":\"" + shown + "\"", sent.Body);
+            Assert.Equal(shown, report.Inputs["PointInTime"]);          // journaled as sent, so a resumed run sends it again unchanged
+            Assert.Equal(shown, report.Inputs["DataAsOf"]);
+        }
+
+        [Fact]
+        public async Task A_swap_with_no_original_left_to_keep_says_so_and_names_no_old_database()
+        {
+            // The first rename keeps failing, then the original is deleted before the run is resumed.
+            _fabric.Server.Faults.Add(new FaultRule { Method = "POST", PathPattern = "/databases/AppRequestPortal/move", Kind = FaultKind.InternalError, Count = -1, RetryAfterSeconds = 0 });
+            var first = await RunAsync(Pitr(DateTimeOffset.UtcNow.AddMinutes(-20), swap: true));
+            Assert.Equal(RunStatus.Failed, first.Status);
+            Assert.Empty(first.Steps.Single(s => s.StepId == "swap").Changes);
+            _fabric.Server.Faults.Clear();
+            _fabric.Server.Control(s => s.Arm.Remove(West + "/databases/AppRequestPortal"));
+
+            var store = new RunStore(_state.Path);
+            var runbook = AzureSqlRestoreRunbook.ForResume(_fabric.Environment, store.GetInputs(first.RunId), new SecretRedactor());
+            var resumed = await new RunbookRunner(store).ResumeAsync(first.RunId, runbook, new RecordingHost());
+
+            Assert.Equal(RunStatus.Succeeded, resumed.Status);
+            var swap = resumed.Steps.Single(s => s.StepId == "swap");
+            Assert.False(swap.Outputs.ContainsKey("OldDatabase"));
+            Assert.DoesNotContain("-old-", swap.Note);
+            Assert.Contains("no original", swap.Note);
+            Assert.Equal(new[] { $"renamed {first.Inputs["TargetDatabaseName"]} to AppRequestPortal" }, swap.Changes);
+            Assert.Equal(1, _fabric.Server.Log.CountSucceeded("POST", "/move"));
+            Assert.Equal("PointInTimeRestore", Db(West, "AppRequestPortal")!.CreateMode);
+            Assert.Null(Db(West, first.Inputs["OldDatabaseName"]!));
+        }
+
+        [Fact]
         public async Task WhatIf_reads_and_plans_but_changes_nothing()
         {
             var before = Changes();

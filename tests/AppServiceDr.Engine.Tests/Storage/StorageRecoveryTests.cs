@@ -96,10 +96,11 @@ namespace AppServiceDr.Engine.Tests.Storage
             return await new RunbookRunner(store).ResumeAsync(runId, runbook, host ?? _host, new RunOptions { Redactor = redactor });
         }
 
+        /// <summary>Where the account's data is primary now (properties.primaryLocation, which a failover moves) and its sku.</summary>
         private (string Location, string Sku) State(string name = "stapp") => _fabric.Server.Query(s =>
         {
             var a = s.Arm.Find(AccountId(name))!;
-            return (a.Location!, a.Sku!["name"]!.GetValue<string>());
+            return (StorageProvider.PrimaryRegion(a), a.Sku!["name"]!.GetValue<string>());
         });
 
         private string[] Keys(string name) => _fabric.Server.Query(s => s.Arm.Find(AccountId(name))!.Get<string[]>("keys")!);
@@ -192,7 +193,60 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.True(again.Status == RunStatus.Succeeded, Describe(again));
             Assert.All(again.Steps, s => Assert.Equal(StepOutcome.AlreadyDone, s.Outcome));
             Assert.Equal(before, Mutations());
-            Assert.Equal(StorageRecoveryAction.AlreadyPrimary, StorageRecoveryRunbook.Results(again).Single().Action);
+            var repeated = StorageRecoveryRunbook.Results(again).Single();
+            Assert.Equal(StorageRecoveryAction.AlreadyPrimary, repeated.Action);
+            Assert.Equal("eastus", repeated.PrimaryLocation);
+            Assert.Equal(_lastSync, repeated.LastSyncTime);          // read and reported even when nothing changes
+            Assert.Null(repeated.DataLossWindow);
+        }
+
+        [Fact]
+        public async Task After_an_unplanned_failover_the_account_keeps_its_location_and_is_primary_in_the_former_secondary()
+        {
+            var report = await RunAsync(Failover());
+
+            Assert.True(report.Status == RunStatus.Succeeded, Describe(report));
+            var account = _fabric.Server.Query(s => s.Arm.Find(Account)!.ToJson());
+            Assert.Equal("westus", account["location"]!.GetValue<string>());
+            Assert.Equal("eastus", account["properties"]!["primaryLocation"]!.GetValue<string>());
+            Assert.Equal("eastus", report.Steps[0].Outputs["PrimaryLocation"]);
+            Assert.Equal(StepOutcome.Succeeded, report.Steps[1].Outcome);
+            Assert.Equal(1, Restarts());
+        }
+
+        [Fact]
+        public async Task A_repeat_run_with_the_target_region_after_an_unplanned_failover_is_already_done()
+        {
+            var first = await RunAsync(Failover(target: "eastus"));
+            Assert.True(first.Status == RunStatus.Succeeded, Describe(first));
+            var before = Mutations();
+
+            var again = await RunAsync(Failover(target: "eastus"));
+
+            Assert.True(again.Status == RunStatus.Succeeded, Describe(again));
+            Assert.All(again.Steps, s => Assert.Equal(StepOutcome.AlreadyDone, s.Outcome));
+            Assert.Equal(before, Mutations());
+            Assert.Equal(1, Failovers());
+            var result = StorageRecoveryRunbook.Results(again).Single();
+            Assert.Equal(StorageRecoveryAction.AlreadyPrimary, result.Action);
+            Assert.Equal("eastus", result.PrimaryLocation);
+        }
+
+        [Fact]
+        public async Task A_failover_that_finished_before_its_lost_answer_was_settled_is_not_sent_again()
+        {
+            // The failover completes at once and its answer is lost: when the step reads the account it finds the
+            // failover done, not running. Sending the planned failover again would fail the account back.
+            _fabric.Server.Timings.OperationMs = 0;
+            _fabric.Server.Faults.Add(new FaultRule { Method = "POST", PathPattern = "/failover$", Kind = FaultKind.ResetAfterProcessing, Count = 1 });
+
+            var report = await RunAsync(Failover(planned: true));
+
+            Assert.True(report.Status == RunStatus.Succeeded, Describe(report));
+            Assert.Equal(1, Failovers());
+            Assert.Equal(("eastus", "Standard_GRS"), State());
+            Assert.Single(report.Steps[0].Changes);
+            Assert.Equal(StorageRecoveryAction.FailedOver, StorageRecoveryRunbook.Results(report).Single().Action);
         }
 
         [Fact]
@@ -242,6 +296,26 @@ namespace AppServiceDr.Engine.Tests.Storage
         }
 
         [Fact]
+        public async Task A_run_that_finds_a_failover_in_progress_is_refused_before_anything_changes()
+        {
+            _fabric.Server.Timings.OperationMs = 600_000;
+            using (var http = new System.Net.Http.HttpClient(_fabric.Server.CreateClientHandler()))
+            {
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "t");
+                var started = await http.PostAsync(new Uri(_fabric.Server.ArmEndpoint, Account + "/failover?api-version=2024-01-01"), null);
+                Assert.Equal(202, (int)started.StatusCode);
+            }
+            var before = Mutations();
+
+            var refused = await Assert.ThrowsAsync<DrException>(() => RunAsync(Failover()));
+
+            Assert.Equal("StorageFailoverInProgress", refused.ErrorId);
+            Assert.True(refused.IsPrecondition);
+            Assert.Equal(before, Mutations());
+            Assert.Equal(1, Failovers());
+        }
+
+        [Fact]
         public async Task WhatIf_plans_the_failover_and_the_restart_changes_nothing_and_writes_no_journal()
         {
             var host = RecordingHost.WhatIf();
@@ -255,14 +329,16 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.Equal(("westus", "Standard_GRS"), State());
             Assert.Contains(host.Questions, q => q.StartsWith("stapp: Unplanned failover of storage account stapp to eastus", StringComparison.Ordinal));
             Assert.Contains(host.Questions, q => q.StartsWith("portal: Restart", StringComparison.Ordinal));
-            Assert.Equal(StorageRecoveryAction.Skipped, StorageRecoveryRunbook.Results(report).Single().Action);
+            var result = StorageRecoveryRunbook.Results(report).Single();
+            Assert.Equal(StorageRecoveryAction.Skipped, result.Action);
+            Assert.Equal(_lastSync, result.LastSyncTime);
         }
 
         [Fact]
         public async Task Throttling_and_unavailability_during_the_failover_are_ridden_out_with_one_failover()
         {
             var rules = new List<FaultRule>();
-            foreach (var (method, path) in new[] { ("POST", "/failover$"), ("GET", "/storageAccounts/stapp$"), ("GET", "/operationResults/") })
+            foreach (var (method, path) in new[] { ("POST", "/failover$"), ("GET", "/storageAccounts/stapp$"), ("GET", "/asyncoperations/") })
                 foreach (var kind in new[] { FaultKind.Throttle, FaultKind.Unavailable })
                     rules.Add(new FaultRule { Method = method, PathPattern = path, Kind = kind, Count = 1, RetryAfterSeconds = 0 });
             rules.ForEach(_fabric.Server.Faults.Add);
@@ -405,7 +481,7 @@ namespace AppServiceDr.Engine.Tests.Storage
         public async Task Throttling_and_unavailability_during_create_and_list_keys_are_ridden_out_with_one_change_each()
         {
             var rules = new List<FaultRule>();
-            foreach (var (method, path) in new[] { ("PUT", "/storageAccounts/stappnew$"), ("POST", "/listKeys$"), ("GET", "/operationResults/") })
+            foreach (var (method, path) in new[] { ("PUT", "/storageAccounts/stappnew$"), ("POST", "/listKeys$"), ("GET", "/asyncoperations/") })
                 foreach (var kind in new[] { FaultKind.Throttle, FaultKind.Unavailable })
                     rules.Add(new FaultRule { Method = method, PathPattern = path, Kind = kind, Count = 1, RetryAfterSeconds = 0 });
             rules.ForEach(_fabric.Server.Faults.Add);

@@ -54,6 +54,9 @@ public sealed class FabricTimings
     /// <summary>Time a recovered Key Vault secret stays unreadable (404, and 409 on a second recover).</summary>
     public int SecretRecoveryMs { get; set; } = 300;
 
+    /// <summary>Time a purged Key Vault secret's name stays taken (409 ObjectIsBeingDeleted on set or restore).</summary>
+    public int SecretPurgeMs { get; set; } = 300;
+
     /// <summary>
     /// Delay before an asynchronous restart (synchronous=false) takes effect; until then the old
     /// process keeps answering. A synchronous restart takes effect before its call returns.
@@ -62,6 +65,10 @@ public sealed class FabricTimings
 
     /// <summary>Time a restarted or started site answers 503 while warming up.</summary>
     public int SiteWarmupMs { get; set; } = 300;
+
+    /// <summary>Time from adding, enabling or retargeting a Traffic Manager endpoint to its first probe result
+    /// (its monitor status is CheckingEndpoint until then).</summary>
+    public int TrafficManagerProbeMs { get; set; } = 300;
 
     /// <summary>Value of the Retry-After header (whole seconds, may be 0).</summary>
     public int RetryAfterSeconds { get; set; }

@@ -238,8 +238,9 @@ public sealed class FabricServer : IAsyncDisposable
             }
         }
         var faultName = fault == null || fault.Kind == FaultKind.Latency ? null : fault.Kind.ToString();
-        Log.Add(new LoggedOperation(State.Now, method, http.Request.Host.Host, path, result?.Status ?? 0, faultName, audience),
-            OperationLog.IsMutating(method, path));
+        var mutating = OperationLog.IsMutating(method, path);
+        var kept = mutating && service == FabricService.Arm && bodyText.Length > 0 ? bodyText : null;
+        Log.Add(new LoggedOperation(State.Now, method, http.Request.Host.Host, path, result?.Status ?? 0, faultName, audience, kept), mutating);
         if (result == null || fault?.Kind == FaultKind.ResetAfterProcessing)
         {
             http.Abort();

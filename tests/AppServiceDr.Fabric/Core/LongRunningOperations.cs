@@ -186,15 +186,23 @@ public sealed class LongRunningOperations
     public string StatusUri(LongRunningOperation op, FabricRequest request) =>
         OperationUri(op, request, "operationStatuses");
 
-    public string ResultUri(LongRunningOperation op, FabricRequest request) =>
-        OperationUri(op, request, "operationResults");
+    public string ResultUri(LongRunningOperation op, FabricRequest request, string kind = ResultsKind) =>
+        OperationUri(op, request, kind);
+
+    /// <summary>The Location path most providers use: 204 once done without a result.</summary>
+    public const string ResultsKind = "operationResults";
+
+    /// <summary>The Location path Microsoft.Storage uses (<c>.../asyncoperations/{id}</c>): 200 once done, with
+    /// the result or an empty body.</summary>
+    public const string AsyncOperationsKind = "asyncoperations";
 
     /// <summary>
     /// The answer that starts polling: status (202 by default), Azure-AsyncOperation and/or Location,
     /// Retry-After and retry-after-ms.
     /// </summary>
+    /// <param name="resultKind">The Location path: <see cref="ResultsKind"/> or <see cref="AsyncOperationsKind"/>.</param>
     public FabricResult Accepted(LongRunningOperation op, FabricRequest request, int status = 202, JsonNode? body = null,
-        bool asyncOperationHeader = true, bool locationHeader = true)
+        bool asyncOperationHeader = true, bool locationHeader = true, string resultKind = ResultsKind)
     {
         var result = new FabricResult(status, body);
         if (asyncOperationHeader)
@@ -203,7 +211,7 @@ public sealed class LongRunningOperations
         }
         if (locationHeader)
         {
-            result.Headers["Location"] = ResultUri(op, request);
+            result.Headers["Location"] = ResultUri(op, request, resultKind);
         }
         return WithRetryAfter(result);
     }
@@ -218,7 +226,8 @@ public sealed class LongRunningOperations
     internal void Register(Router arm)
     {
         arm.Map("GET", "/subscriptions/{sub}/providers/{ns}/locations/{location}/operationStatuses/{id}", GetStatus);
-        arm.Map("GET", "/subscriptions/{sub}/providers/{ns}/locations/{location}/operationResults/{id}", GetResult);
+        arm.Map("GET", "/subscriptions/{sub}/providers/{ns}/locations/{location}/" + ResultsKind + "/{id}", request => GetResult(request, 204));
+        arm.Map("GET", "/subscriptions/{sub}/providers/{ns}/locations/{location}/" + AsyncOperationsKind + "/{id}", request => GetResult(request, 200));
     }
 
     private FabricResult GetStatus(FabricRequest request)
@@ -243,7 +252,8 @@ public sealed class LongRunningOperations
         return op.Status == "InProgress" ? WithRetryAfter(result) : result;
     }
 
-    private FabricResult GetResult(FabricRequest request)
+    /// <param name="doneWithoutResult">The status of a finished operation that has no result to return.</param>
+    private FabricResult GetResult(FabricRequest request, int doneWithoutResult)
     {
         var op = Require(request);
         switch (op.Status)
@@ -254,7 +264,7 @@ public sealed class LongRunningOperations
                 throw new FabricError(500, op.FailureCode, op.FailureMessage);
             default:
                 var body = op.Result?.Invoke();
-                return body == null ? FabricResult.NoContent() : FabricResult.Ok(body);
+                return body == null ? new FabricResult(doneWithoutResult) : FabricResult.Ok(body);
         }
     }
 

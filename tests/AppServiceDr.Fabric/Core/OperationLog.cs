@@ -4,7 +4,11 @@ using System.Linq;
 
 namespace AppServiceDr.Fabric.Core;
 
-/// <summary>One request the fabric answered (or refused, or dropped: status 0).</summary>
+/// <summary>
+/// One request the fabric answered (or refused, or dropped: status 0). <see cref="Body"/> is the request body
+/// exactly as sent, kept for Resource Manager mutations only (so a test can check the value a client wrote);
+/// Key Vault, Graph and token requests never keep theirs.
+/// </summary>
 public sealed record LoggedOperation(
     DateTimeOffset Time,
     string Method,
@@ -12,7 +16,8 @@ public sealed record LoggedOperation(
     string Path,
     int Status,
     string? Fault,
-    string? TokenAudience)
+    string? TokenAudience,
+    string? Body = null)
 {
     /// <summary>True when the service accepted the request (2xx), whether or not the client saw the answer.</summary>
     public bool Succeeded => Status >= 200 && Status < 300;

@@ -15,6 +15,9 @@ public enum SecretState
     Deleted,
     /// <summary>Recover accepted but not yet finished: GET answers 404, a second recover 409.</summary>
     Recovering,
+    /// <summary>Purge accepted but not yet finished: the secret and its deleted entry both answer 404, and the
+    /// name stays taken (setting or restoring it answers 409 ObjectIsBeingDeleted) until the purge is done.</summary>
+    Purging,
 }
 
 public sealed class SecretVersion

@@ -117,7 +117,7 @@ public sealed class KeyVaultProvider : IFabricProvider
     private static FabricError StateConflict(VaultSecret secret) => secret.State switch
     {
         SecretState.Recovering => new FabricError(409, "Conflict", $"Secret '{secret.Name}' has a recovery in progress.", "ObjectIsBeingRecovered"),
-        SecretState.Deleting => new FabricError(409, "Conflict", $"Secret '{secret.Name}' has a deletion in progress.", "ObjectIsBeingDeleted"),
+        SecretState.Deleting or SecretState.Purging => new FabricError(409, "Conflict", $"Secret '{secret.Name}' is currently being deleted.", "ObjectIsBeingDeleted"),
         _ => new FabricError(409, "Conflict", $"Secret '{secret.Name}' is deleted but recoverable: recover or purge it before using the name again.", "ObjectIsDeletedButRecoverable"),
     };
 
@@ -135,7 +135,7 @@ public sealed class KeyVaultProvider : IFabricProvider
     private static VaultSecret RequireSoftDeleted(Vault vault, string name)
     {
         var secret = Find(vault, name);
-        if (secret == null || secret.State == SecretState.Active)
+        if (secret == null || secret.State == SecretState.Active || secret.State == SecretState.Purging)
         {
             throw DeletedNotFound(name);
         }
@@ -299,11 +299,20 @@ public sealed class KeyVaultProvider : IFabricProvider
         return FabricResult.Ok(DeletedBundle(request, secret));
     }
 
+    /// <summary>Answers 204 at once; the name is freed only when the purge has run (SecretPurgeMs later), and
+    /// nothing tells when that is, as in the service.</summary>
     private FabricResult Purge(FabricRequest request)
     {
         var vault = RequireVault(request);
         var secret = RequireSoftDeleted(vault, request.Route("name"));
-        vault.Secrets.Remove(secret.Name);
+        secret.State = SecretState.Purging;
+        _state.Operations.Schedule(_state.Timings.SecretPurgeMs, () =>
+        {
+            if (vault.Secrets.TryGetValue(secret.Name, out var current) && ReferenceEquals(current, secret))
+            {
+                vault.Secrets.Remove(secret.Name);
+            }
+        });
         return FabricResult.NoContent();
     }
 
@@ -347,9 +356,11 @@ public sealed class KeyVaultProvider : IFabricProvider
         {
             throw FabricError.BadRequest("BadParameter", "The backup blob is damaged or was not made by this fabric instance.");
         }
-        if (Find(vault, payload.Name) != null)
+        if (Find(vault, payload.Name) is { } existing)
         {
-            throw new FabricError(409, "Conflict", $"Secret {payload.Name} already exists; a backup can only be restored when no secret of that name exists.", "ObjectAlreadyExists");
+            throw existing.State == SecretState.Active
+                ? new FabricError(409, "Conflict", $"Secret {payload.Name} already exists; a backup can only be restored when no secret of that name exists.", "ObjectAlreadyExists")
+                : StateConflict(existing);
         }
         var secret = new VaultSecret { Name = payload.Name, Versions = payload.Versions.ToList() };
         vault.Secrets[secret.Name] = secret;

@@ -8,8 +8,11 @@ namespace AppServiceDr.Fabric.Network;
 
 /// <summary>
 /// Microsoft.Network Traffic Manager (2022-04-01): profiles with endpoints (PUT/GET/PATCH), and
-/// endpoints on their own (PUT/GET/PATCH/DELETE). Endpoint monitor status follows the health of
-/// fabric sites they target; <see cref="ActiveEndpoint"/> tells which endpoint priority routing picks.
+/// endpoints on their own (PUT/GET/PATCH/DELETE). Endpoint monitor status is Inactive in a disabled
+/// profile, Disabled for a disabled endpoint, CheckingEndpoint from when an endpoint is added, enabled or
+/// retargeted until its first probe (TrafficManagerProbeMs), Stopped when the fabric site it targets is not
+/// running, and otherwise Online or Degraded by that site's health; <see cref="ActiveEndpoint"/> tells which
+/// endpoint priority routing picks.
 /// </summary>
 public sealed class TrafficManagerProvider : IFabricProvider
 {
@@ -31,27 +34,76 @@ public sealed class TrafficManagerProvider : IFabricProvider
     }
 
     /// <summary>
-    /// The endpoint priority routing sends traffic to: the enabled endpoint with the lowest priority
-    /// whose monitor status is Online (or not yet known), or null when none qualifies.
+    /// The endpoint priority routing sends traffic to: the enabled endpoint with the lowest priority whose
+    /// monitor status is Online or CheckingEndpoint; when every enabled endpoint is degraded, all of them are
+    /// answered again, so the lowest priority among them. Null when no endpoint is enabled.
     /// </summary>
-    public static JsonObject? ActiveEndpoint(FabricState state, ArmResource profile) =>
-        Endpoints(profile)
-            .Where(e => MonitorStatus(state, e) is "Online" or "CheckingEndpoint")
+    public static JsonObject? ActiveEndpoint(FabricState state, ArmResource profile)
+    {
+        var enabled = Endpoints(profile)
+            .Where(e => MonitorStatus(state, profile, e) is not ("Disabled" or "Inactive"))
             .OrderBy(e => e["properties"]?["priority"]?.GetValue<int>() ?? int.MaxValue)
-            .FirstOrDefault();
+            .ToList();
+        return enabled.FirstOrDefault(e => MonitorStatus(state, profile, e) is "Online" or "CheckingEndpoint") ?? enabled.FirstOrDefault();
+    }
 
     private static List<JsonObject> Endpoints(ArmResource profile) => profile.Get<List<JsonObject>>("endpoints")!;
 
-    private static string MonitorStatus(FabricState state, JsonObject endpoint)
+    /// <summary>When each endpoint (by name) gets its first probe result; before that it is CheckingEndpoint.</summary>
+    private static Dictionary<string, DateTimeOffset> FirstProbes(ArmResource profile)
+    {
+        if (profile.Get<Dictionary<string, DateTimeOffset>>("firstProbes") is not { } probes)
+        {
+            probes = new Dictionary<string, DateTimeOffset>(StringComparer.OrdinalIgnoreCase);
+            profile.Internal["firstProbes"] = probes;
+        }
+        return probes;
+    }
+
+    /// <summary>An endpoint that is new, enabled again or pointed elsewhere is probed from scratch.</summary>
+    private void ProbeChanged(ArmResource profile, JsonObject? before, JsonObject after)
+    {
+        string? Property(JsonObject? e, string name) => e?["properties"]?[name]?.GetValue<string>();
+        if (before == null || Property(before, "endpointStatus") == "Disabled" && Property(after, "endpointStatus") != "Disabled"
+                           || Property(before, "target") != Property(after, "target") || Property(before, "targetResourceId") != Property(after, "targetResourceId"))
+        {
+            FirstProbes(profile)[after["name"]!.GetValue<string>()] = _state.Now.AddMilliseconds(_state.Timings.TrafficManagerProbeMs);
+        }
+    }
+
+    /// <summary>Each endpoint of <paramref name="endpoints"/> compared with the one of the same name before.</summary>
+    private void ProbeChanged(ArmResource profile, IReadOnlyList<JsonObject> before, IEnumerable<JsonObject> endpoints)
+    {
+        foreach (var endpoint in endpoints)
+        {
+            ProbeChanged(profile, before.FirstOrDefault(e => string.Equals(e["name"]?.GetValue<string>(), endpoint["name"]?.GetValue<string>(), StringComparison.OrdinalIgnoreCase)), endpoint);
+        }
+    }
+
+    private static string MonitorStatus(FabricState state, ArmResource profile, JsonObject endpoint)
     {
         var properties = endpoint["properties"] as JsonObject ?? new JsonObject();
+        if (string.Equals(profile.Properties["profileStatus"]?.GetValue<string>(), "Disabled", StringComparison.OrdinalIgnoreCase))
+        {
+            return "Inactive";
+        }
         if (properties["endpointStatus"]?.GetValue<string>() == "Disabled")
         {
             return "Disabled";
         }
+        if (FirstProbes(profile).TryGetValue(endpoint["name"]!.GetValue<string>(), out var due) && state.Now < due)
+        {
+            return "CheckingEndpoint";
+        }
         var target = properties["target"]?.GetValue<string>();
         if (target != null && target.EndsWith(".web." + state.Options.DnsSuffix, StringComparison.OrdinalIgnoreCase))
         {
+            var site = state.Arm.OfType(Web.WebProvider.SiteType)
+                .FirstOrDefault(s => string.Equals(s.Name + ".web." + state.Options.DnsSuffix, target, StringComparison.OrdinalIgnoreCase));
+            if (site != null && !Web.WebProvider.Runtime(site).Running)
+            {
+                return "Stopped";
+            }
             return Web.WebProvider.HealthProblem(state, target) == null ? "Online" : "Degraded";
         }
         return "CheckingEndpoint";
@@ -88,9 +140,24 @@ public sealed class TrafficManagerProvider : IFabricProvider
         var monitor = json["properties"]!["monitorConfig"] as JsonObject;
         if (monitor != null)
         {
-            monitor["profileMonitorStatus"] = Endpoints(profile).Any(e => MonitorStatus(_state, e) == "Online") ? "Online" : "CheckingEndpoints";
+            monitor["profileMonitorStatus"] = ProfileMonitorStatus(profile);
         }
         return json;
+    }
+
+    /// <summary>Disabled with the profile; otherwise Degraded when an endpoint is, else Online when one is, else
+    /// CheckingEndpoints when one is being checked, else Inactive (every endpoint disabled or stopped, or none).</summary>
+    private string ProfileMonitorStatus(ArmResource profile)
+    {
+        if (string.Equals(profile.Properties["profileStatus"]?.GetValue<string>(), "Disabled", StringComparison.OrdinalIgnoreCase))
+        {
+            return "Disabled";
+        }
+        var statuses = Endpoints(profile).Select(e => MonitorStatus(_state, profile, e)).ToList();
+        return statuses.Contains("Degraded") ? "Degraded"
+            : statuses.Contains("Online") ? "Online"
+            : statuses.Contains("CheckingEndpoint") ? "CheckingEndpoints"
+            : "Inactive";
     }
 
     private JsonObject RenderEndpoint(ArmResource profile, JsonObject endpoint)
@@ -98,7 +165,7 @@ public sealed class TrafficManagerProvider : IFabricProvider
         var json = (JsonObject)endpoint.DeepClone();
         var kind = json["type"]!.GetValue<string>();
         json["id"] = profile.Id + "/" + kind.Substring(kind.LastIndexOf('/') + 1) + "/" + json["name"]!.GetValue<string>();
-        json["properties"]!["endpointMonitorStatus"] = MonitorStatus(_state, endpoint);
+        json["properties"]!["endpointMonitorStatus"] = MonitorStatus(_state, profile, endpoint);
         return json;
     }
 
@@ -160,6 +227,12 @@ public sealed class TrafficManagerProvider : IFabricProvider
             profile.Tags = (JsonObject)tags.DeepClone();
         }
         AssignPriorities(profile, endpoints);
+        var before = existing == null ? new List<JsonObject>() : Endpoints(existing);
+        if (existing?.Get<Dictionary<string, DateTimeOffset>>("firstProbes") is { } probes)
+        {
+            profile.Internal["firstProbes"] = probes;
+        }
+        ProbeChanged(profile, before, endpoints);
         profile.Internal["endpoints"] = endpoints;
         _state.Arm.Add(profile);
         return new FabricResult(existing == null ? 201 : 200, Render(profile));
@@ -175,6 +248,7 @@ public sealed class TrafficManagerProvider : IFabricProvider
             {
                 var endpoints = ((JsonArray)pair.Value!).Select(e => NormalizeEndpoint((JsonObject)e!, null, null)).ToList();
                 AssignPriorities(profile, endpoints);
+                ProbeChanged(profile, Endpoints(profile), endpoints);
                 profile.Internal["endpoints"] = endpoints;
             }
             else
@@ -193,6 +267,7 @@ public sealed class TrafficManagerProvider : IFabricProvider
         var created = endpoints.Count == Endpoints(profile).Count;
         endpoints.Add(endpoint);
         AssignPriorities(profile, endpoints);
+        ProbeChanged(profile, Endpoints(profile), new[] { endpoint });
         profile.Internal["endpoints"] = endpoints;
         return new FabricResult(created ? 201 : 200, RenderEndpoint(profile, endpoint));
     }
@@ -216,6 +291,7 @@ public sealed class TrafficManagerProvider : IFabricProvider
             endpoint["properties"] = before["properties"]!.DeepClone();
             throw;
         }
+        ProbeChanged(profile, before, endpoint);
         return FabricResult.Ok(RenderEndpoint(profile, endpoint));
     }
 

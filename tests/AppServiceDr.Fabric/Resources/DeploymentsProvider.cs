@@ -117,12 +117,16 @@ public sealed class DeploymentsProvider : IFabricProvider
         {
             if (!string.Equals(p["mode"]!.GetValue<string>(), "Incremental", StringComparison.OrdinalIgnoreCase))
             {
-                throw new TemplateException($"The deployment mode '{p["mode"]}' is not supported by the fabric; only Incremental is.");
+                throw new TemplateException($"The deployment mode '{p["mode"]}' is not supported by the fabric; only Incremental is.", unsupported: true);
             }
             var expressions = Expressions(template, parameters, request, group, p);
             plan = Plan(template, expressions, request.Route("sub"), request.Route("rg"), group.Location!);
             outputs = Outputs(template, expressions);
             p["providers"] = Providers(plan);
+        }
+        catch (TemplateException e) when (!e.Unsupported)
+        {
+            throw FabricError.BadRequest("InvalidTemplate", "Deployment template validation failed: " + e.Message);
         }
         catch (TemplateException e)
         {
@@ -187,7 +191,7 @@ public sealed class DeploymentsProvider : IFabricProvider
         {
             if (template[unsupported] != null)
             {
-                throw new TemplateException($"The template section '{unsupported}' is not supported by the fabric.");
+                throw new TemplateException($"The template section '{unsupported}' is not supported by the fabric.", unsupported: true);
             }
         }
         var declared = template["parameters"] as JsonObject ?? new JsonObject();
@@ -251,7 +255,7 @@ public sealed class DeploymentsProvider : IFabricProvider
             {
                 if (definition[unsupported] != null)
                 {
-                    throw new TemplateException($"The resource property '{unsupported}' is not supported by the fabric.");
+                    throw new TemplateException($"The resource property '{unsupported}' is not supported by the fabric.", unsupported: true);
                 }
             }
             var evaluated = (JsonObject)expressions.Evaluate(definition)!;
@@ -267,7 +271,7 @@ public sealed class DeploymentsProvider : IFabricProvider
             }
             if (!_routes.Deployers.Any(d => d.CanDeploy(type)))
             {
-                throw new TemplateException($"The resource type '{type}' cannot be deployed by the fabric.");
+                throw new TemplateException($"The resource type '{type}' cannot be deployed by the fabric.", unsupported: true);
             }
             var location = evaluated["location"]?.GetValue<string>() ?? defaultLocation;
             var dependsOn = (evaluated["dependsOn"] as JsonArray ?? new JsonArray()).Select(d => d!.GetValue<string>()).ToList();

@@ -9,13 +9,22 @@ using System.Text.Json.Nodes;
 
 namespace AppServiceDr.Fabric.Resources;
 
-/// <summary>A template the fabric cannot evaluate; fails the deployment with this message.</summary>
+/// <summary>
+/// A template that cannot be deployed. An invalid one (a parse error, an undeclared parameter, a missing value)
+/// is refused when the deployment is sent, as Resource Manager validates a template before it accepts the
+/// deployment; one that is valid but uses what the fabric does not model (<see cref="Unsupported"/>) is
+/// accepted and then fails, since the fabric cannot tell what the service would do with it.
+/// </summary>
 public sealed class TemplateException : Exception
 {
-    public TemplateException(string message)
+    public TemplateException(string message, bool unsupported = false)
         : base(message)
     {
+        Unsupported = unsupported;
     }
+
+    /// <summary>Valid for Resource Manager, but not modelled by the fabric.</summary>
+    public bool Unsupported { get; }
 }
 
 /// <summary>
@@ -149,7 +158,7 @@ public sealed class TemplateExpressions
             case "resourceid":
                 return JsonValue.Create(ResourceId(args.Select(Stringify).ToList()));
             default:
-                throw new TemplateException($"The template function '{function}' is not supported by the fabric.");
+                throw new TemplateException($"The template function '{function}' is not supported by the fabric.", unsupported: true);
         }
     }
 

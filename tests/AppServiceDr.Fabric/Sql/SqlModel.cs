@@ -20,6 +20,9 @@ public sealed class FailoverGroup
 
     public System.Text.Json.Nodes.JsonObject ReadOnlyEndpoint { get; set; } = new System.Text.Json.Nodes.JsonObject();
 
+    /// <summary>A failover (planned or forced) of this group is running: another one is refused meanwhile.</summary>
+    public bool FailingOver { get; set; }
+
     public bool Involves(string serverId) =>
         string.Equals(serverId, PrimaryServerId, StringComparison.OrdinalIgnoreCase)
         || string.Equals(serverId, SecondaryServerId, StringComparison.OrdinalIgnoreCase);
@@ -28,12 +31,18 @@ public sealed class FailoverGroup
 /// <summary>A geo-replication link between a primary database and its readable secondary.</summary>
 public sealed record GeoLink(string PrimaryId, string SecondaryId, string LinkId);
 
-/// <summary>SQL state that is not a plain ARM resource: failover groups and geo-replication links.</summary>
+/// <summary>A deleted database whose backups are kept: createMode Restore brings it back as of its deletion
+/// (or an earlier point in its retention window).</summary>
+public sealed record DroppedDatabase(string Id, DateTimeOffset DeletionDate, DateTimeOffset EarliestRestoreDate, System.Text.Json.Nodes.JsonObject? Sku);
+
+/// <summary>SQL state that is not a plain ARM resource: failover groups, geo-replication links, dropped databases.</summary>
 public sealed class SqlStore
 {
     public List<FailoverGroup> FailoverGroups { get; } = new List<FailoverGroup>();
 
     public List<GeoLink> Links { get; } = new List<GeoLink>();
+
+    public List<DroppedDatabase> Dropped { get; } = new List<DroppedDatabase>();
 
     public FailoverGroup? FindGroup(string serverId, string name) =>
         FailoverGroups.FirstOrDefault(g => g.Involves(serverId) && string.Equals(g.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -7,9 +7,10 @@ using AppServiceDr.Fabric.Core;
 namespace AppServiceDr.Fabric.Sql;
 
 /// <summary>
-/// Microsoft.Sql (2023-08-01): servers, databases (createMode Default, PointInTimeRestore, Recovery,
-/// Secondary), move (rename), delete, restore points, recoverable databases (geo-backups) and failover
-/// groups with planned and forced failover.
+/// Microsoft.Sql (2023-08-01): servers, databases (createMode Default, Copy, PointInTimeRestore, Restore of a
+/// deleted database, Recovery, Secondary), move (rename), delete, restore points, recoverable databases
+/// (geo-backups) and failover groups with planned and forced failover. Error codes are the ones the
+/// specification lists for each operation (Databases.json, FailoverGroups.json).
 /// </summary>
 public sealed class SqlProvider : IFabricProvider, IResourceDeployer
 {
@@ -156,10 +157,13 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         return db;
     }
 
+    /// <summary>The earliest restore point, kept at the precision it is shown with (milliseconds), so a client
+    /// that restores to the very point it read is inside the window.</summary>
     private static void SetEarliestRestore(ArmResource db, DateTimeOffset earliest)
     {
-        db.Internal["earliestRestoreDate"] = earliest;
-        db.Properties["earliestRestoreDate"] = Arm.Iso(earliest);
+        var shown = earliest.AddTicks(-(earliest.UtcTicks % TimeSpan.TicksPerMillisecond));
+        db.Internal["earliestRestoreDate"] = shown;
+        db.Properties["earliestRestoreDate"] = Arm.Iso(shown);
     }
 
     /// <summary>DTU names (S0, P1, Basic) become the service's tier/capacity form; vCore skus pass through.</summary>
@@ -279,8 +283,14 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
             case "default":
                 db = NewDatabase(server, request.Route("db"), body["sku"] as JsonObject, now, "Creating");
                 break;
+            case "copy":
+                db = Copy(server, request, body, properties, now);
+                break;
             case "pointintimerestore":
                 db = PointInTimeRestore(server, request, properties, now);
+                break;
+            case "restore":
+                db = RestoreDropped(server, request, properties, now);
                 break;
             case "recovery":
                 db = GeoRestore(server, request, properties, now);
@@ -289,7 +299,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
                 db = GeoSecondary(server, request, body, properties, now);
                 break;
             default:
-                throw FabricError.BadRequest("InvalidParameterValue", $"createMode '{mode}' is not modelled; the fabric knows Default, PointInTimeRestore, Recovery and Secondary.");
+                throw FabricError.BadRequest("InvalidDatabaseCreateMode", $"createMode '{mode}' is not modelled; the fabric knows Default, Copy, PointInTimeRestore, Restore, Recovery and Secondary.");
         }
         _state.Arm.Add(db);
         var op = _state.Operations.Start(request, "Microsoft.Sql", server.Location, _state.Timings.DatabaseOnlineMs,
@@ -307,12 +317,12 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
     {
         if (string.IsNullOrEmpty(sourceId))
         {
-            throw FabricError.BadRequest("InvalidParameterValue", $"createMode {kind} requires sourceDatabaseId.");
+            throw FabricError.BadRequest("MissingSourceDatabaseId", $"createMode {kind} requires sourceDatabaseId.");
         }
         var source = _state.Arm.Find(sourceId!);
         if (source == null || !string.Equals(source.Type, DatabaseType, StringComparison.OrdinalIgnoreCase))
         {
-            throw FabricError.NotFound("SourceDatabaseNotFound", $"The source database '{sourceId}' does not exist.");
+            throw FabricError.BadRequest("SourceDatabaseNotFound", $"The source database '{sourceId}' does not exist.");
         }
         return source;
     }
@@ -321,16 +331,15 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
     {
         var source = RequireSource(properties["sourceDatabaseId"]?.GetValue<string>(), "PointInTimeRestore");
         var text = properties["restorePointInTime"]?.GetValue<string>();
-        if (text == null || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var point))
+        if (text == null)
         {
-            throw FabricError.BadRequest("InvalidParameterValue", "restorePointInTime is missing or is not a date and time.");
+            throw FabricError.BadRequest("MissingRestorePointInTime", "createMode PointInTimeRestore requires restorePointInTime.");
         }
-        var earliest = source.Get<DateTimeOffset>("earliestRestoreDate");
-        if (point < earliest || point > now)
+        if (source.Get<string>("secondaryType") != null)
         {
-            throw FabricError.BadRequest("InvalidParameterValue",
-                $"The point in time '{Arm.Iso(point)}' for restore is outside the available range [{Arm.Iso(earliest)}, {Arm.Iso(now)}] of database '{source.Name}'.");
+            throw FabricError.BadRequest("RestoreNotSupportedForGeoDrSecondary", $"Database '{source.Name}' is a geo-secondary; restore from its primary.");
         }
+        var point = RequirePoint(text, source.Name, source.Get<DateTimeOffset>("earliestRestoreDate"), now);
         var db = NewDatabase(server, request.Route("db"), source.Sku, now, "Restoring");
         db.Internal["createMode"] = "PointInTimeRestore";
         db.Internal["sourceDatabaseId"] = source.Id;
@@ -338,14 +347,64 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         return db;
     }
 
+    /// <summary>A restore point inside [<paramref name="earliest"/>, <paramref name="latest"/>], or 400 InvalidPointInTime.</summary>
+    private static DateTimeOffset RequirePoint(string text, string database, DateTimeOffset earliest, DateTimeOffset latest)
+    {
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var point) || point < earliest || point > latest)
+        {
+            throw FabricError.BadRequest("InvalidPointInTime",
+                $"The point in time '{text}' is not valid for database '{database}': restore points range from {Arm.Iso(earliest)} to {Arm.Iso(latest)}.");
+        }
+        return point;
+    }
+
+    /// <summary>A transactionally consistent copy as of the request, on this or another server.</summary>
+    private ArmResource Copy(ArmResource server, FabricRequest request, JsonObject body, JsonObject properties, DateTimeOffset now)
+    {
+        var source = RequireSource(properties["sourceDatabaseId"]?.GetValue<string>(), "Copy");
+        var db = NewDatabase(server, request.Route("db"), body["sku"] as JsonObject ?? source.Sku, now, "Copying");
+        db.Internal["createMode"] = "Copy";
+        db.Internal["sourceDatabaseId"] = source.Id;
+        db.Internal["dataAsOf"] = now;
+        return db;
+    }
+
+    /// <summary>A deleted database brought back: sourceDatabaseId is its original id and sourceDatabaseDeletionDate
+    /// when it was deleted; restorePointInTime, when given, picks an earlier point of its retention window.</summary>
+    private ArmResource RestoreDropped(ArmResource server, FabricRequest request, JsonObject properties, DateTimeOffset now)
+    {
+        var sourceId = properties["sourceDatabaseId"]?.GetValue<string>()
+                       ?? throw FabricError.BadRequest("MissingSourceDatabaseId", "createMode Restore requires sourceDatabaseId.");
+        var deletionText = properties["sourceDatabaseDeletionDate"]?.GetValue<string>()
+                           ?? throw FabricError.BadRequest("MissingSourceDatabaseDeletionDate", "createMode Restore with a database's own id requires sourceDatabaseDeletionDate.");
+        if (!DateTimeOffset.TryParse(deletionText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var deletion))
+        {
+            throw FabricError.BadRequest("InvalidRestorableDroppedDatabaseDeletionDate", $"'{deletionText}' is not a date and time.");
+        }
+        var dropped = Store.Dropped.FirstOrDefault(d => string.Equals(d.Id, sourceId, StringComparison.OrdinalIgnoreCase)
+                                                       && Math.Abs((d.DeletionDate - deletion).TotalSeconds) < 1)
+                      ?? throw FabricError.BadRequest("InvalidDroppedDatabase", $"No database '{sourceId}' deleted at {deletionText} is within its recovery period on this server.");
+        var text = properties["restorePointInTime"]?.GetValue<string>();
+        var point = text == null ? dropped.DeletionDate : RequirePoint(text, sourceId.Substring(sourceId.LastIndexOf('/') + 1), dropped.EarliestRestoreDate, dropped.DeletionDate);
+        var db = NewDatabase(server, request.Route("db"), dropped.Sku, now, "Restoring");
+        db.Internal["createMode"] = "Restore";
+        db.Internal["sourceDatabaseId"] = sourceId;
+        db.Internal["dataAsOf"] = point;
+        return db;
+    }
+
     private ArmResource GeoRestore(ArmResource server, FabricRequest request, JsonObject properties, DateTimeOffset now)
     {
         var sourceId = properties["recoverableDatabaseId"]?.GetValue<string>() ?? properties["sourceDatabaseId"]?.GetValue<string>();
-        var marker = "/recoverableDatabases/";
-        var at = sourceId?.IndexOf(marker, StringComparison.OrdinalIgnoreCase) ?? -1;
-        if (sourceId == null || at < 0)
+        if (sourceId == null)
         {
-            throw FabricError.BadRequest("InvalidParameterValue", "createMode Recovery requires the id of a recoverable database (.../recoverableDatabases/{name}).");
+            throw FabricError.BadRequest("MissingRecoverableDatabaseId", "createMode Recovery requires the id of a recoverable database.");
+        }
+        var marker = "/recoverableDatabases/";
+        var at = sourceId.IndexOf(marker, StringComparison.OrdinalIgnoreCase);
+        if (at < 0)
+        {
+            throw FabricError.BadRequest("InvalidRecoverableDatabaseId", "createMode Recovery requires the id of a recoverable database (.../recoverableDatabases/{name}).");
         }
         var source = RequireSource(sourceId.Substring(0, at) + "/databases/" + sourceId.Substring(at + marker.Length), "Recovery");
         var db = NewDatabase(server, request.Route("db"), source.Sku, now, "Restoring");
@@ -360,7 +419,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         var source = RequireSource(properties["sourceDatabaseId"]?.GetValue<string>(), "Secondary");
         if (string.Equals(ServerIdOf(source.Id), server.Id, StringComparison.OrdinalIgnoreCase))
         {
-            throw FabricError.BadRequest("InvalidParameterValue", "A geo-secondary must be created on a different server than its primary.");
+            throw FabricError.BadRequest("ReplicationSourceAndTargetMustBeInDifferentServers", "A geo-secondary must be created on a different server than its primary.");
         }
         var db = NewDatabase(server, request.Route("db"), body["sku"] as JsonObject ?? source.Sku, now, "Creating");
         db.Internal["createMode"] = "Secondary";
@@ -383,6 +442,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
             onSucceeded: () =>
             {
                 _state.Arm.Remove(db.Id);
+                Store.Dropped.Add(new DroppedDatabase(db.Id, _state.Now, db.Get<DateTimeOffset>("earliestRestoreDate"), db.Sku));
                 Store.Links.RemoveAll(l => Store.LinksOf(db.Id).Contains(l));
                 foreach (var group in Store.FailoverGroups)
                 {
@@ -395,25 +455,27 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
 
     private FabricResult MoveDatabase(FabricRequest request)
     {
-        var db = RequireDatabase(request);
+        var server = RequireServer(request);
+        var db = _state.Arm.Find(server.Id + "/databases/" + request.Route("db"))
+                 ?? throw FabricError.NotFound("SourceDatabaseNotFound", $"The source database '{request.Route("db")}' does not exist.");
         var target = request.RequireBody()["id"]?.GetValue<string>();
         var serverId = ServerIdOf(db.Id);
         if (string.IsNullOrEmpty(target) || !target!.StartsWith(serverId + "/databases/", StringComparison.OrdinalIgnoreCase)
             || target.Substring(serverId.Length + "/databases/".Length).Contains('/'))
         {
-            throw FabricError.BadRequest("InvalidParameterValue", "The target id must name a database on the same server.");
+            throw FabricError.BadRequest("InvalidMoveTargetResourceId", "The target id must name a database on the same server.");
         }
         if (Store.LinksOf(db.Id).Any() || Render(db)["properties"]!["failoverGroupId"] != null)
         {
-            throw FabricError.Conflict("Conflict", $"Database '{db.Name}' cannot be renamed while it has a geo-replication link or belongs to a failover group.");
+            throw FabricError.Conflict("InvalidOperationForDatabaseInReplicationRelationship", $"Database '{db.Name}' cannot be renamed while it has a geo-replication link or belongs to a failover group.");
         }
-        if (db.Properties["status"]?.GetValue<string>() != "Online")
+        if (db.Properties["status"]?.GetValue<string>() != "Online" || db.Get<bool>("deleting"))
         {
-            throw FabricError.Conflict("Conflict", $"Database '{db.Name}' cannot be renamed while its status is '{db.Properties["status"]}'.");
+            throw FabricError.Conflict("ConflictingDatabaseOperation", $"Database '{db.Name}' cannot be renamed while another operation runs on it (status '{db.Properties["status"]}').");
         }
         if (_state.Arm.Find(target) != null)
         {
-            throw FabricError.Conflict("Conflict", $"Database '{target.Substring(target.LastIndexOf('/') + 1)}' already exists on server '{serverId.Substring(serverId.LastIndexOf('/') + 1)}'.");
+            throw FabricError.BadRequest("DatabaseNameInUse", $"Database '{target.Substring(target.LastIndexOf('/') + 1)}' already exists on server '{serverId.Substring(serverId.LastIndexOf('/') + 1)}'.");
         }
         _state.Arm.Remove(db.Id);
         db.Id = serverId + "/databases/" + target.Substring(target.LastIndexOf('/') + 1);
@@ -459,13 +521,17 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
                     ["partnerLocation"] = partner?.Location,
                     ["role"] = isPrimary ? "Primary" : "Secondary",
                     ["partnerRole"] = isPrimary ? "Secondary" : "Primary",
-                    ["replicationState"] = "CATCH_UP",
+                    ["replicationState"] = ReplicationState(partner?.Location),
                     ["linkType"] = "GEO",
                 },
             };
         });
         return FabricResult.Ok(Arm.List(links));
     }
+
+    /// <summary>CATCH_UP while the partner keeps up; SUSPENDED while its region is down (the link is intact but
+    /// not active), as after a forced failover until the old primary is back.</summary>
+    private string ReplicationState(string? partnerRegion) => _state.Faults.IsRegionDown(partnerRegion) ? "SUSPENDED" : "CATCH_UP";
 
     private JsonObject RenderRecoverable(ArmResource db)
     {
@@ -517,7 +583,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
                 ["readWriteEndpoint"] = group.ReadWriteEndpoint.DeepClone(),
                 ["readOnlyEndpoint"] = group.ReadOnlyEndpoint.DeepClone(),
                 ["replicationRole"] = viewerIsPrimary ? "Primary" : "Secondary",
-                ["replicationState"] = "CATCH_UP",
+                ["replicationState"] = ReplicationState(partner?.Location),
                 ["partnerServers"] = new JsonArray(new JsonObject
                 {
                     ["id"] = partnerId,
@@ -549,9 +615,9 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
     {
         var server = RequireServer(request);
         var properties = request.RequireBody()["properties"] as JsonObject
-                         ?? throw FabricError.BadRequest("InvalidParameterValue", "properties are required.");
+                         ?? throw FabricError.BadRequest("FailoverGroupCreateOrUpdateRequestInvalid", "properties are required.");
         var partnerId = properties["partnerServers"]?.AsArray().FirstOrDefault()?["id"]?.GetValue<string>()
-                        ?? throw FabricError.BadRequest("InvalidParameterValue", "partnerServers must name one partner server.");
+                        ?? throw FabricError.BadRequest("FailoverGroupCreateOrUpdateRequestInvalidPartner", "partnerServers must name one partner server.");
         var partner = _state.Arm.Find(partnerId);
         if (partner == null || !string.Equals(partner.Type, ServerType, StringComparison.OrdinalIgnoreCase))
         {
@@ -562,13 +628,13 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         {
             if (!dbId.StartsWith(server.Id + "/databases/", StringComparison.OrdinalIgnoreCase) || _state.Arm.Find(dbId) == null)
             {
-                throw FabricError.BadRequest("InvalidParameterValue", $"Database '{dbId}' is not a database of server '{server.Name}'.");
+                throw FabricError.BadRequest("FailoverGroupCreateOrUpdateRequestInvalidDatabaseServer", $"Database '{dbId}' is not a database of server '{server.Name}'.");
             }
         }
         var existing = Store.FindGroup(server.Id, request.Route("fg"));
         if (existing != null && !string.Equals(existing.PrimaryServerId, server.Id, StringComparison.OrdinalIgnoreCase))
         {
-            throw FabricError.BadRequest("InvalidParameterValue", "A failover group can only be updated on its primary server.");
+            throw FabricError.BadRequest("FailoverGroupUpdateOrDeleteRequestOnSecondary", "A failover group can only be updated on its primary server.");
         }
         var group = existing ?? new FailoverGroup { Name = request.Route("fg"), PrimaryServerId = server.Id, SecondaryServerId = partner.Id };
         group.ReadWriteEndpoint = (JsonObject)(properties["readWriteEndpoint"]?.DeepClone() ?? new JsonObject { ["failoverPolicy"] = "Manual" });
@@ -612,27 +678,40 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         }
     }
 
+    /// <summary>
+    /// Planned (failover) or forced (forceFailoverAllowDataLoss) failover, sent to the secondary server: on the
+    /// primary it is refused (400 FailoverGroupFailoverRequestOnPrimary), and while one runs another answers 409
+    /// FailoverGroupBusy. A planned failover synchronises with the primary first, so with the primary's region
+    /// down it is accepted and then fails (PlannedFailoverTimedOut); a forced one does not wait for it.
+    /// </summary>
     private FabricResult Failover(FabricRequest request, bool allowDataLoss)
     {
         var server = RequireServer(request);
         var group = RequireGroup(request);
-        FabricError? failure = null;
-        var alreadyPrimary = string.Equals(group.PrimaryServerId, server.Id, StringComparison.OrdinalIgnoreCase);
-        if (!allowDataLoss && !alreadyPrimary && _state.Faults.IsRegionDown(_state.Arm.Find(group.PrimaryServerId)?.Location))
+        if (string.Equals(group.PrimaryServerId, server.Id, StringComparison.OrdinalIgnoreCase))
         {
-            // A planned failover synchronises with the primary first, so it cannot finish without it.
-            failure = new FabricError(500, "FailoverGroupPrimaryUnreachable",
-                $"The planned failover of '{group.Name}' could not complete because the primary server is unreachable. Use forceFailoverAllowDataLoss.");
+            throw FabricError.BadRequest("FailoverGroupFailoverRequestOnPrimary",
+                $"The failover request should be initiated on the secondary server of failover group '{group.Name}'; '{server.Name}' is its primary.");
         }
+        if (group.FailingOver)
+        {
+            throw FabricError.Conflict("FailoverGroupBusy", $"Failover group '{group.Name}' is busy with another operation.");
+        }
+        FabricError? failure = null;
+        if (!allowDataLoss && _state.Faults.IsRegionDown(_state.Arm.Find(group.PrimaryServerId)?.Location))
+        {
+            failure = new FabricError(400, "PlannedFailoverTimedOut",
+                $"The planned failover of '{group.Name}' timed out while trying to contact the partner management service. Use forceFailoverAllowDataLoss.");
+        }
+        group.FailingOver = true;
         var op = _state.Operations.Start(request, "Microsoft.Sql", server.Location, _state.Timings.OperationMs,
             onSucceeded: () =>
             {
-                if (!string.Equals(group.PrimaryServerId, server.Id, StringComparison.OrdinalIgnoreCase))
-                {
-                    (group.PrimaryServerId, group.SecondaryServerId) = (group.SecondaryServerId, group.PrimaryServerId);
-                    SwapLinks(group);
-                }
+                group.FailingOver = false;
+                (group.PrimaryServerId, group.SecondaryServerId) = (group.SecondaryServerId, group.PrimaryServerId);
+                SwapLinks(group);
             },
+            onFailed: () => group.FailingOver = false,
             result: () => RenderGroup(group, server.Id),
             failure: failure);
         return _state.Operations.Accepted(op, request);

@@ -8,9 +8,12 @@ namespace AppServiceDr.Fabric.Storage;
 
 /// <summary>
 /// Microsoft.Storage (2024-01-01) accounts: create as an operation polled through Location, GET with
-/// $expand=geoReplicationStats, customer-initiated failover (unplanned: the account becomes locally
-/// redundant in the former secondary; planned: regions swap and redundancy stays), listKeys.
-/// The data plane is not modelled here (Azurite serves blobs).
+/// $expand=geoReplicationStats, customer-managed failover and listKeys. A failover never changes the
+/// account's top-level <c>location</c> (the region it was created in): it moves
+/// <c>properties.primaryLocation</c>. Unplanned, the former secondary becomes primary, the secondary is
+/// gone and every geo-redundant sku (GZRS included) becomes Standard_LRS; planned, primary and secondary
+/// swap and the sku stays. Both set <c>lastGeoFailoverTime</c>. The data plane is not modelled here
+/// (Azurite serves blobs).
 /// </summary>
 public sealed class StorageProvider : IFabricProvider, IResourceDeployer
 {
@@ -26,8 +29,9 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
         routes.Arm.Map("GET", Account, Get);
         routes.Arm.Map("POST", Account + "/failover", Failover);
         routes.Arm.Map("POST", Account + "/listKeys", ListKeys);
-        // A geo-redundant account stays manageable from its secondary while its primary region is
-        // down: that is what customer-initiated failover is for.
+        // An account lives in its primary region, which a failover moves away from the region it was
+        // created in. A geo-redundant account stays manageable from its secondary while its primary
+        // region is down: that is what customer-managed failover is for.
         routes.ArmRegionRule(path =>
         {
             var account = AccountOnPath(path);
@@ -36,7 +40,8 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
                 return (false, null);
             }
             var secondary = account.Properties["secondaryLocation"]?.GetValue<string>();
-            return (true, secondary != null && state.Faults.IsRegionDown(account.Location) ? secondary : account.Location);
+            var primary = PrimaryRegion(account);
+            return (true, secondary != null && state.Faults.IsRegionDown(primary) ? secondary : primary);
         });
         routes.Admin.Map("PUT", "/_fabric/seed/storage/{sub}/{rg}/{account}", request =>
         {
@@ -80,6 +85,11 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
         return account;
     }
 
+    /// <summary>Where the account's data is written now: <c>properties.primaryLocation</c>, which a failover
+    /// moves, unlike the top-level <c>location</c>.</summary>
+    public static string PrimaryRegion(ArmResource account) =>
+        account.Properties["primaryLocation"]?.GetValue<string>() ?? account.Location!;
+
     private ArmResource? AccountOnPath(string path)
     {
         var marker = "/providers/Microsoft.Storage/storageAccounts/";
@@ -90,7 +100,7 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
         }
         var end = path.IndexOf('/', at + marker.Length);
         var account = _state.Arm.Find(end < 0 ? path : path.Substring(0, end));
-        return account != null && account.Properties["secondaryLocation"] != null ? account : null;
+        return account != null && string.Equals(account.Type, AccountType, StringComparison.OrdinalIgnoreCase) ? account : null;
     }
 
     private static bool IsGeoRedundant(string sku) => sku.EndsWith("GRS", StringComparison.OrdinalIgnoreCase) || sku.EndsWith("GZRS", StringComparison.OrdinalIgnoreCase);
@@ -140,7 +150,7 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
         }
         p["primaryEndpoints"] = endpoints;
         account.Internal["keys"] = new[] { NewKey(), NewKey() };
-        SetSku(account, state.Options.DnsSuffix, sku, location, IsGeoRedundant(sku) ? Regions.Paired(location) : null);
+        SetRedundancy(account, state.Options.DnsSuffix, sku, location, IsGeoRedundant(sku) ? Regions.Paired(location) : null);
         return account;
     }
 
@@ -156,12 +166,12 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
 
     private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
 
-    private static void SetSku(ArmResource account, string dnsSuffix, string sku, string primary, string? secondary)
+    /// <summary>The sku and the regions the data lives in. The top-level location is left as created.</summary>
+    private static void SetRedundancy(ArmResource account, string dnsSuffix, string sku, string primary, string? secondary)
     {
         account.Sku = new JsonObject { ["name"] = sku, ["tier"] = sku.StartsWith("Premium", StringComparison.OrdinalIgnoreCase) ? "Premium" : "Standard" };
-        account.Location = ArmStore.NormalizeRegion(primary);
         var p = account.Properties;
-        p["primaryLocation"] = account.Location;
+        p["primaryLocation"] = ArmStore.NormalizeRegion(primary);
         p["statusOfPrimary"] = "available";
         if (secondary != null)
         {
@@ -192,7 +202,8 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
     {
         var json = account.ToJson();
         var properties = (JsonObject)json["properties"]!;
-        if (account.Properties["statusOfPrimary"] != null && _state.Faults.IsRegionDown(account.Location))
+        var primary = PrimaryRegion(account);
+        if (account.Properties["statusOfPrimary"] != null && _state.Faults.IsRegionDown(primary))
         {
             properties["statusOfPrimary"] = "unavailable";
         }
@@ -210,14 +221,14 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
         {
             var sku = account.Sku!["name"]!.GetValue<string>();
             var busy = account.Get<bool>("failoverInProgress");
-            var bothUp = !_state.Faults.IsRegionDown(account.Location) && !_state.Faults.IsRegionDown(secondary);
+            var bothUp = !_state.Faults.IsRegionDown(primary) && !_state.Faults.IsRegionDown(secondary);
             properties["geoReplicationStats"] = new JsonObject
             {
                 ["status"] = busy ? "Unavailable" : "Live",
                 ["lastSyncTime"] = Arm.Iso(LastSync(account)),
                 ["canFailover"] = !busy && !_state.Faults.IsRegionDown(secondary),
                 ["canPlannedFailover"] = !busy && bothUp,
-                ["postFailoverRedundancy"] = AfterUnplanned(sku),
+                ["postFailoverRedundancy"] = AfterUnplanned,
                 ["postPlannedFailoverRedundancy"] = sku,
             };
         }
@@ -227,9 +238,10 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
     private DateTimeOffset LastSync(ArmResource account) =>
         account.Internal.TryGetValue("lastSyncTime", out var fixedTime) && fixedTime is DateTimeOffset t ? t : _state.Now.AddMinutes(-5);
 
-    /// <summary>Redundancy after an unplanned failover: geo-redundancy is lost (GRS -> LRS, GZRS -> ZRS).</summary>
-    private static string AfterUnplanned(string sku) =>
-        sku.Replace("RAGZRS", "ZRS").Replace("GZRS", "ZRS").Replace("RAGRS", "LRS").Replace("GRS", "LRS");
+    /// <summary>Redundancy after an unplanned failover: the former secondary keeps three local copies, so
+    /// every geo-redundant sku becomes Standard_LRS, GZRS and RA-GZRS included (ZRS comes back only with a
+    /// failback after geo-redundancy was configured again, which is not modelled).</summary>
+    private const string AfterUnplanned = "Standard_LRS";
 
     private FabricResult Put(FabricRequest request)
     {
@@ -258,7 +270,7 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
             onSucceeded: () => account.Properties["provisioningState"] = "Succeeded",
             onFailed: () => _state.Arm.Remove(account.Id),
             result: () => Render(account, false));
-        return _state.Operations.Accepted(op, request, asyncOperationHeader: false);
+        return _state.Operations.Accepted(op, request, asyncOperationHeader: false, resultKind: LongRunningOperations.AsyncOperationsKind);
     }
 
     private FabricResult Get(FabricRequest request) =>
@@ -282,30 +294,23 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
             throw FabricError.BadRequest("FailoverNotAllowed", $"The secondary region '{secondary}' is unavailable.");
         }
         FabricError? failure = null;
-        if (planned && _state.Faults.IsRegionDown(account.Location))
+        var primary = PrimaryRegion(account);
+        if (planned && _state.Faults.IsRegionDown(primary))
         {
             failure = new FabricError(500, "PlannedFailoverNotAllowed", "A planned failover needs both regions available; use an unplanned failover.");
         }
-        var primary = account.Location!;
         var sku = account.Sku!["name"]!.GetValue<string>();
         account.Internal["failoverInProgress"] = true;
         var op = _state.Operations.Start(request, "Microsoft.Storage", secondary, _state.Timings.OperationMs,
             onSucceeded: () =>
             {
                 account.Internal["failoverInProgress"] = false;
-                if (planned)
-                {
-                    SetSku(account, _state.Options.DnsSuffix, sku, secondary, primary);
-                }
-                else
-                {
-                    SetSku(account, _state.Options.DnsSuffix, AfterUnplanned(sku), secondary, null);
-                }
+                SetRedundancy(account, _state.Options.DnsSuffix, planned ? sku : AfterUnplanned, secondary, planned ? primary : null);
                 account.Properties["lastGeoFailoverTime"] = Arm.Iso(_state.Now);
             },
             onFailed: () => account.Internal["failoverInProgress"] = false,
             failure: failure);
-        return _state.Operations.Accepted(op, request, asyncOperationHeader: false);
+        return _state.Operations.Accepted(op, request, asyncOperationHeader: false, resultKind: LongRunningOperations.AsyncOperationsKind);
     }
 
     private FabricResult ListKeys(FabricRequest request)

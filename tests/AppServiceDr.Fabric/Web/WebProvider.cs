@@ -389,9 +389,15 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
             {
                 return $"Storage account '{name}' refused the key in app setting '{pair.Key}'.";
             }
-            if (state.Faults.IsRegionDown(account.Location))
+            var primary = Storage.StorageProvider.PrimaryRegion(account);
+            if (state.Faults.IsRegionDown(primary))
             {
-                return $"Storage account '{name}' named by app setting '{pair.Key}' is not available: its primary region '{account.Location}' is down.";
+                return $"Storage account '{name}' named by app setting '{pair.Key}' is not available: its primary region '{primary}' is down.";
+            }
+            if (account.Get<bool>("failoverInProgress"))
+            {
+                // While a failover runs the account cannot be written (nor, for a planned one, read) in either region.
+                return $"Storage account '{name}' named by app setting '{pair.Key}' is not available: it is failing over.";
             }
         }
         return null;
