@@ -114,7 +114,9 @@ public sealed class PackageLayoutTests
     [Fact]
     public void EveryAssetTheDepsFileListsIsShipped()
     {
-        var missing = CoreDependencyAssets().Select(a => a.Path).Where(p => !File.Exists(CoreDependencyFile(p))).ToList();
+        // The model assembly is listed but lives beside the cmdlets: the load context hands out that copy.
+        var missing = CoreDependencyAssets().Select(a => a.Path)
+            .Where(p => p != "AppServiceDr.Model.dll" && !File.Exists(CoreDependencyFile(p))).ToList();
 
         Assert.Empty(missing);
     }

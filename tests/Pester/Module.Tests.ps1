@@ -91,7 +91,7 @@ Describe 'Help for <Name>' -ForEach $commandCases {
     BeforeAll {
         $command = Get-Command -Name $Name
         $help = Get-Help -Name $Name -Full
-        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+        $common = @([System.Management.Automation.Cmdlet]::CommonParameters) + @([System.Management.Automation.Cmdlet]::OptionalCommonParameters)
     }
 
     It 'loads from the packaged help with a written synopsis' {
@@ -108,9 +108,9 @@ Describe 'Help for <Name>' -ForEach $commandCases {
 
     It 'describes exactly the parameters the cmdlet has, with their types' {
         $actual = @($command.Parameters.Keys | Where-Object { $common -notcontains $_ } | Sort-Object)
-        $documented = @($help.Parameters.Parameter | ForEach-Object Name | Sort-Object)
+        $documented = @($help.Parameters.Parameter | ForEach-Object Name | Where-Object { $common -notcontains $_ } | Sort-Object)
         $documented | Should -Be $actual
-        foreach ($parameter in $help.Parameters.Parameter) {
+        foreach ($parameter in @($help.Parameters.Parameter | Where-Object { $common -notcontains $_.Name })) {
             ($parameter.Description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) needs a description"
             $type = $command.Parameters[$parameter.Name].ParameterType
             $parameter.Type.Name | Should -Be ($(if ($type -eq [System.Management.Automation.SwitchParameter]) { 'SwitchParameter' } else { $type.Name })) -Because "-$($parameter.Name)"
@@ -232,7 +232,9 @@ Describe 'Beside the libraries Az.Accounts loads' {
         $packages = Join-Path $repoRoot '.tools/packages'
         $framework = if ($PSVersionTable.PSEdition -eq 'Core') { 'net8.0' } else { 'net472' }
         $identityFramework = if ($PSVersionTable.PSEdition -eq 'Core') { 'net8.0' } else { 'netstandard2.0' }
+        $clientModelFramework = if ($PSVersionTable.PSEdition -eq 'Core') { 'net8.0' } else { 'netstandard2.0' }
         $foreign = @(
+            (Join-Path $packages "system.clientmodel/1.5.1/lib/$clientModelFramework/System.ClientModel.dll")
             (Join-Path $packages "azure.core/1.47.1/lib/$framework/Azure.Core.dll")
             (Join-Path $packages "microsoft.identity.client/4.73.1/lib/$framework/Microsoft.Identity.Client.dll")
             (Join-Path $packages "azure.identity/1.14.2/lib/$identityFramework/Azure.Identity.dll")
@@ -246,8 +248,8 @@ Describe 'Beside the libraries Az.Accounts loads' {
         # which PowerShell itself already provides in a newer version, into a context of its own).
         $loadForeign = @"
 foreach (`$path in '$($foreign -join "','")') { `$null = [System.Reflection.Assembly]::LoadFrom(`$path) }
-`$null = [Azure.Core.AccessToken]::new('x', [DateTimeOffset]::UtcNow)
 if (`$PSVersionTable.PSEdition -eq 'Core') {
+    `$null = [Azure.Core.AccessToken]::new('x', [DateTimeOffset]::UtcNow)
     `$context = [System.Runtime.Loader.AssemblyLoadContext]::new('foreign-json')
     `$null = `$context.LoadFromAssemblyPath('$foreignJson')
 }

@@ -4,7 +4,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Management.Automation.Runspaces;
 using AppServiceDr.Engine.Runbooks;
 
 namespace AppServiceDr.Commands
@@ -46,6 +45,16 @@ namespace AppServiceDr.Commands
     {
         public static string Unquote(string word) => (word ?? "").Trim('\'', '"');
 
+        /// <summary>A path as the session sees it (relative to its current location). Completion runs inside the
+        /// session's own pipeline, so this asks through a nested command rather than the runspace's proxy.</summary>
+        private static string ResolveInSession(string path)
+        {
+            using var shell = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            shell.AddScript("param($p) $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($p)").AddArgument(path);
+            var resolved = shell.Invoke();
+            return resolved.Count == 1 && resolved[0]?.BaseObject is string full ? full : path;
+        }
+
         /// <summary>The runs of the state directory given on the command line (resolved against the session's
         /// current location), or of the default one. A state directory that cannot be read completes nothing.</summary>
         public static IEnumerable<RunReport> Runs(IDictionary fakeBoundParameters)
@@ -54,8 +63,7 @@ namespace AppServiceDr.Commands
             if (fakeBoundParameters != null && fakeBoundParameters.Contains("StateDirectory"))
             {
                 var given = fakeBoundParameters["StateDirectory"]?.ToString();
-                if (!string.IsNullOrEmpty(given))
-                    directory = Runspace.DefaultRunspace?.SessionStateProxy.Path.GetUnresolvedProviderPathFromPSPath(given) ?? given;
+                if (!string.IsNullOrEmpty(given)) directory = ResolveInSession(given!);
             }
             try
             {
