@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using AppServiceDr.Engine;
+using AppServiceDr.Testing;
 using AppServiceDr.Engine.Shares;
 
 namespace AppServiceDr.Bench.FileShare

@@ -7,6 +7,8 @@ using System.Linq;
 using System.Security;
 using System.Threading.Tasks;
 using AppServiceDr.Engine;
+using AppServiceDr.Testing;
+using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Sql;
 using AppServiceDr.TdsServer;
 
@@ -109,14 +111,22 @@ namespace AppServiceDr.Bench.Sql
                 },
                 BackupPath = folder,
                 DatabaseNames = names,
-                MaxParallel = 2,
             };
-            var clock = Stopwatch.StartNew();
-            var results = await new SqlBackupRestorer(new RecordingHost()).RestoreAsync(request);
-            clock.Stop();
-            var failed = results.FirstOrDefault(r => r.Error != null);
-            if (failed != null) throw new InvalidOperationException("Restore of " + failed.Database + " failed: " + failed.Error!.Message);
-            return clock.Elapsed.TotalMilliseconds;
+            var state = Path.Combine(Path.GetTempPath(), "appservicedr-sql-benchmark-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                var outcome = await new RunbookRunner(new RunStore(state)).RunAsync(new SqlRestoreRunbook(), request,
+                    new RunContext(new RecordingHost(), new RunOptions { MaxParallel = 2 }));
+                clock.Stop();
+                var failed = outcome.TypedResults.FirstOrDefault(r => r.Error != null);
+                if (failed != null) throw new InvalidOperationException("Restore of " + failed.Database + " failed: " + failed.Error);
+                return clock.Elapsed.TotalMilliseconds;
+            }
+            finally
+            {
+                if (Directory.Exists(state)) Directory.Delete(state, recursive: true);
+            }
         }
     }
 }

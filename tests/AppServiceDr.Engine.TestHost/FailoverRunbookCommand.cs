@@ -1,8 +1,9 @@
+using AppServiceDr.Testing;
 using System;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
-using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Steps;
 using AppServiceDr.Engine.Azure;
 using AppServiceDr.Engine.Failover;
 using AppServiceDr.Engine.Runbooks;
@@ -47,9 +48,8 @@ namespace AppServiceDr.Engine.TestHost
         public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
         {
             var environment = Environment(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), X509CertificateLoader.LoadCertificateFromFile(args[2]));
-            var redactor = new SecretRedactor();
-            var runbook = await RegionFailoverRunbook.CreateAsync(environment, Request(args[3]), redactor, cancellationToken);
-            var report = await new RunbookRunner(new RunStore(args[0])).RunAsync(runbook, new RecordingHost(), new RunOptions { Redactor = redactor }, cancellationToken);
+            var report = (await new RunbookRunner(new RunStore(args[0])).RunAsync(new RegionFailoverRunbook(), Request(args[3]),
+                new RunContext(new RecordingHost(), new RunOptions(), environment), cancellationToken)).Report;
             Console.WriteLine(report.RunId + " " + report.Status);
             return report.Status == RunStatus.Succeeded ? 0 : 1;
         }

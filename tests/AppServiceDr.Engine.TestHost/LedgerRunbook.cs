@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.IO;
 using System.Linq;
@@ -18,9 +19,17 @@ namespace AppServiceDr.Engine.TestHost
         public const string Name = "Ledger";
         public static readonly string[] StepIds = { "prepare", "apply", "publish", "finish" };
 
+        /// <summary>The ledger runbook's request: where the ledger is, and a secret that must never be journaled.</summary>
+        public sealed class Request
+        {
+            public string LedgerDirectory { get; set; } = "";
+            [Secret("Password")]
+            public string? Password { get; set; }
+        }
+
         public static RunbookDefinition Create(string ledgerDir) => new RunbookDefinition(
             Name,
-            new[] { new RunInput("LedgerDirectory", ledgerDir), new RunInput("Password", "not-journaled", isSecret: true) },
+            new Request { LedgerDirectory = ledgerDir, Password = "not-journaled" },
             new[]
             {
                 Step(ledgerDir, "prepare"),

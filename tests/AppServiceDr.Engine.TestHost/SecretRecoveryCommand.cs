@@ -1,7 +1,8 @@
+using AppServiceDr.Testing;
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Steps;
 using AppServiceDr.Engine.Azure;
 using AppServiceDr.Engine.KeyVault;
 using AppServiceDr.Engine.Runbooks;
@@ -29,17 +30,16 @@ namespace AppServiceDr.Engine.TestHost
                 VaultUri = new Uri(args[2]),
                 Names = new[] { SecretDeletedScenario.DeletedSecret },
                 PollInterval = TimeSpan.FromMilliseconds(100),
+                App = new WebAppTarget
+                {
+                    SubscriptionId = SecretDeletedScenario.Subscription, ResourceGroupName = SecretDeletedScenario.ResourceGroup,
+                    Name = SecretDeletedScenario.Site, HealthPollInterval = TimeSpan.FromMilliseconds(100), HealthTimeout = TimeSpan.FromMinutes(2),
+                },
             };
-            var app = new WebAppTarget
-            {
-                SubscriptionId = SecretDeletedScenario.Subscription, ResourceGroupName = SecretDeletedScenario.ResourceGroup,
-                Name = SecretDeletedScenario.Site, HealthPollInterval = TimeSpan.FromMilliseconds(100), HealthTimeout = TimeSpan.FromMinutes(2),
-            };
-            var redactor = new SecretRedactor();
-            var runbook = await KeyVaultRecoveryRunbook.CreateAsync(environment, request, app, redactor, cancellationToken).ConfigureAwait(false);
-            var report = await new RunbookRunner(new RunStore(args[0])).RunAsync(runbook, new RecordingHost(),
-                new RunOptions { WhatIf = whatIf, Redactor = redactor }, cancellationToken).ConfigureAwait(false);
-            foreach (var result in KeyVaultRecoveryRunbook.Results(report))
+            var outcome = await new RunbookRunner(new RunStore(args[0])).RunAsync(new KeyVaultRecoveryRunbook(), request,
+                new RunContext(new RecordingHost(), new RunOptions { WhatIf = whatIf }, environment), cancellationToken).ConfigureAwait(false);
+            var report = outcome.Report;
+            foreach (var result in outcome.TypedResults)
                 Console.WriteLine($"{result.Name} {result.Action}: {result.Plan}");
             foreach (var step in report.Steps)
                 if (step.Error != null) Console.WriteLine($"{step.StepId} failed: {step.Error}");

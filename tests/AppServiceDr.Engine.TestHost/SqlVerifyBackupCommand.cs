@@ -1,8 +1,10 @@
+using AppServiceDr.Testing;
 using System;
 using System.Linq;
 using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
+using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Sql;
 
 namespace AppServiceDr.Engine.TestHost
@@ -40,10 +42,27 @@ namespace AppServiceDr.Engine.TestHost
                 BackupFile = args[1],
                 VerifyOnly = true,
             };
-            var result = (await new SqlBackupRestorer(new RecordingHost()).RestoreAsync(request, cancellationToken).ConfigureAwait(false)).Single();
-            Console.WriteLine("RESULT " + result.Action + " " + (result.Error?.ErrorId ?? "-") + " " + (result.Error?.Category.ToString() ?? "-"));
-            if (result.Error != null) Console.WriteLine(result.Error.Message);
-            return result.Error == null ? 0 : 1;
+            var state = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "sql-verify-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                var outcome = await new RunbookRunner(new RunStore(state)).RunAsync(new SqlRestoreRunbook(), request,
+                    new RunContext(new RecordingHost()), cancellationToken).ConfigureAwait(false);
+                var result = outcome.TypedResults.Single();
+                var step = outcome.Report.Steps.Single();
+                Console.WriteLine("RESULT " + result.Action + " " + (result.ErrorId ?? "-") + " " + (step.ErrorCategory?.ToString() ?? "-"));
+                if (result.Error != null) Console.WriteLine(result.Error);
+                return result.Error == null ? 0 : 1;
+            }
+            catch (DrException ex)
+            {
+                Console.WriteLine("RESULT Failed " + ex.ErrorId + " " + ex.Category);
+                Console.WriteLine(ex.Message);
+                return 1;
+            }
+            finally
+            {
+                if (System.IO.Directory.Exists(state)) System.IO.Directory.Delete(state, true);
+            }
         }
     }
 }

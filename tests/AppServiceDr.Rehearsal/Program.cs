@@ -5,7 +5,7 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine;
-using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Steps;
 using AppServiceDr.Engine.Azure;
 using AppServiceDr.Engine.KeyVault;
 using AppServiceDr.Engine.Runbooks;
@@ -42,42 +42,42 @@ namespace AppServiceDr.Rehearsal
             var health = await ProbeAsync(fabric);
             Console.WriteLine($"The app is down: https://{fabric.SiteHostName(Site)}/ answers {health.Status} ({health.Body.Trim()})");
 
-            var request = new SecretRecoveryRequest
+            SecretRecoveryRequest Request(bool all = false, bool restart = true) => new SecretRecoveryRequest
             {
                 VaultUri = environment.VaultUri(Vault),
-                Names = new[] { SecretDeletedScenario.DeletedSecret },
+                Names = all ? Array.Empty<string>() : new[] { SecretDeletedScenario.DeletedSecret },
+                All = all,
                 PollInterval = TimeSpan.FromMilliseconds(250),
+                App = !restart ? null : new WebAppTarget
+                {
+                    SubscriptionId = Subscription, ResourceGroupName = ResourceGroup, Name = Site,
+                    HealthPollInterval = TimeSpan.FromMilliseconds(250), HealthTimeout = TimeSpan.FromMinutes(2),
+                },
             };
-            var app = new WebAppTarget
-            {
-                SubscriptionId = Subscription, ResourceGroupName = ResourceGroup, Name = Site,
-                HealthPollInterval = TimeSpan.FromMilliseconds(250), HealthTimeout = TimeSpan.FromMinutes(2),
-            };
+            var redactor = new SecretRedactor();
             var store = new RunStore(state);
             var runner = new RunbookRunner(store);
+            var runbook = new KeyVaultRecoveryRunbook();
+            RunContext Context(bool whatIf) => new RunContext(new ConsoleHost(whatIf), new RunOptions { WhatIf = whatIf, Redactor = redactor }, environment);
 
             Console.WriteLine();
             Console.WriteLine("== Invoke-KeyVaultSecretRecovery -VaultName kv-portal -All -WhatIf");
             var mutationsBefore = fabric.Log.Entries.Count(e => e.Succeeded);
-            var redactor = new SecretRedactor();
-            var listing = await runner.RunAsync(await KeyVaultRecoveryRunbook.CreateAsync(environment, new SecretRecoveryRequest { VaultUri = request.VaultUri, All = true }, null, redactor, CancellationToken.None),
-                new ConsoleHost(whatIf: true), new RunOptions { WhatIf = true, Redactor = redactor });
-            var deleted = KeyVaultRecoveryRunbook.Results(listing);
+            var deleted = (await runner.RunAsync(runbook, Request(all: true, restart: false), Context(whatIf: true))).TypedResults;
             foreach (var d in deleted)
                 Console.WriteLine($"{d.Name}: deleted {d.DeletedOn:u}, purge scheduled {d.ScheduledPurgeDate:u}, recovery level {d.RecoveryLevel}");
 
             Console.WriteLine();
             Console.WriteLine("== Invoke-KeyVaultSecretRecovery -VaultName kv-portal -Name AzureAdClientSecret -WebAppName portal -WhatIf");
-            var plan = await runner.RunAsync(await KeyVaultRecoveryRunbook.CreateAsync(environment, request, app, redactor, CancellationToken.None),
-                new ConsoleHost(whatIf: true), new RunOptions { WhatIf = true, Redactor = redactor });
+            var plan = (await runner.RunAsync(runbook, Request(), Context(whatIf: true))).Report;
             var changedByWhatIf = fabric.Log.Entries.Count(e => e.Succeeded) - mutationsBefore;
             Console.WriteLine($"-WhatIf changed {changedByWhatIf} thing(s) and wrote no journal: {(plan.JournalPath == null ? "yes" : "no")}");
 
             Console.WriteLine();
             Console.WriteLine("== Invoke-KeyVaultSecretRecovery -VaultName kv-portal -Name AzureAdClientSecret -WebAppName portal");
-            var report = await runner.RunAsync(await KeyVaultRecoveryRunbook.CreateAsync(environment, request, app, redactor, CancellationToken.None),
-                new ConsoleHost(whatIf: false), new RunOptions { Redactor = redactor });
-            foreach (var r in KeyVaultRecoveryRunbook.Results(report))
+            var recovery = await runner.RunAsync(runbook, Request(), Context(whatIf: false));
+            var report = recovery.Report;
+            foreach (var r in recovery.TypedResults)
                 Console.WriteLine($"{r.VaultName}/{r.Name}: {r.Action} in {ReportExporter.Duration(r.Duration)}");
 
             health = await ProbeAsync(fabric);

@@ -1,22 +1,43 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
+using System.Text.Json.Serialization;
 using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.Azure;
 using AppServiceDr.Engine.Runbooks;
+using AppServiceDr.Engine.Steps;
 
 namespace AppServiceDr.Engine.AppService
 {
+    /// <summary>Which app to roll back, to which package, and how to tell it is healthy again.</summary>
+    public sealed class PackageRollbackRequest
+    {
+        /// <summary>The app, with how its health is judged after the restart.</summary>
+        public WebAppTarget App { get; set; } = new WebAppTarget();
+        /// <summary>The package to run (absolute https). Exactly one of <see cref="PackageUri"/> and <see cref="Version"/>.
+        /// Its query string (a SAS) is never journaled: a resumed run that had one is given the URI again.</summary>
+        [JsonIgnore]
+        public Uri? PackageUri { get; set; }
+        /// <summary>A version such as "1.33.0": the current WEBSITE_RUN_FROM_PACKAGE URL with the version in its
+        /// file name replaced (".../AppRequestPortal-1.34.0.zip" becomes ".../AppRequestPortal-1.33.0.zip"), its
+        /// query string kept.</summary>
+        public string? Version { get; set; }
+        /// <summary>Filled by the pre-flight: <see cref="PackageUri"/> without its query string, and whether it had one.</summary>
+        public string? PackageLocation { get; set; }
+        public bool PackageHasQuery { get; set; }
+        /// <summary>Filled by the pre-flight: the target as shown (query string redacted).</summary>
+        public string TargetPackage { get; set; } = "";
+    }
+
     /// <summary>
     /// Seed 004 scenario 5 (bad deployment) as a runbook: point WEBSITE_RUN_FROM_PACKAGE back at an earlier
     /// package, keeping every other app setting, then restart the app and wait until it answers healthy.
-    /// Steps: <c>package:&lt;app&gt;</c>, then <c>restart:&lt;app&gt;</c>.
+    /// Steps: <c>package:&lt;app&gt;</c>, then <c>restart:&lt;app&gt;</c> (which leaves a healthy app alone when
+    /// the app already ran the target, so a repeated run restarts nothing).
     /// </summary>
-    public static class PackageRollbackRunbook
+    public sealed class PackageRollbackRunbook : Runbook<PackageRollbackRequest, PackageRollbackResult>
     {
-        public const string Name = "PackageRollback";
         /// <summary>The app setting that names the package an app runs.</summary>
         public const string PackageSetting = "WEBSITE_RUN_FROM_PACKAGE";
         private const string PackageStepPrefix = "package:";
@@ -25,107 +46,92 @@ namespace AppServiceDr.Engine.AppService
         /// <summary>Saved once the change is in the journal, so a resumed attempt does not record it twice.</summary>
         private const string RecordedCheckpoint = "recorded";
 
-        /// <summary>What the run will set: a given URL, or a version to put into the current URL.</summary>
-        private sealed class RollbackPlan
+        public override string Name => "PackageRollback";
+        public override string Command => "Invoke-DeploymentRollback";
+
+        /// <summary>What the package step publishes.</summary>
+        private sealed class PackageOutcome
         {
-            public RollbackPlan(WebAppTarget app) { App = app; }
-            public WebAppTarget App { get; }
-            public PackageUrl? Uri { get; set; }
-            public string? Version { get; set; }
-            /// <summary>Display form of the target, as planned.</summary>
-            public string Target { get; set; } = "";
+            public PackageRollbackAction Action { get; set; }
+            public string? PreviousPackage { get; set; }
+            public string Package { get; set; } = "";
+            public string Plan { get; set; } = "";
         }
 
         /// <summary>Checks the request and the app (it exists; with a version, its current package URL names a
-        /// version to replace) and builds the runbook. Nothing is changed when this throws.</summary>
-        public static async Task<RunbookDefinition> CreateAsync(DrEnvironment environment, PackageRollbackRequest request, SecretRedactor redactor, CancellationToken ct)
+        /// version to replace). Nothing is changed when this throws.</summary>
+        protected internal override async Task PreflightAsync(RunContext run, PackageRollbackRequest request, CancellationToken ct)
         {
-            if (request == null) throw new ArgumentNullException(nameof(request));
-            var plan = Validate(request, redactor);
-            var azure = new AzureConnection(environment, redactor);
-            var restart = new WebAppRestartService(environment, redactor);
-            await restart.GetHealthUrlAsync(plan.App, ct).ConfigureAwait(false);
-            if (plan.Version != null)
+            var app = request.App;
+            if (string.IsNullOrEmpty(app.HealthPath)) app.HealthPath = "/";
+            app.Validate();
+            if ((request.PackageUri == null) == (request.Version == null))
+                throw DrException.Precondition("PackageSourceAmbiguous", DrErrorCategory.InvalidArgument,
+                    "Give either -PackageUri (the package to run) or -Version (to take the current package URL with another version).", app.Name);
+            if (request.PackageUri != null)
             {
-                var settings = await WebAppSettings.ReadAsync(azure.Arm, plan.App.ResourceId, new[] { redactor }, ct).ConfigureAwait(false);
-                plan.Target = Derive(settings.Get(PackageSetting), plan.Version, plan.App.Name, new[] { redactor }).Display;
-            }
-            return Build(azure, restart, plan, redactor);
-        }
-
-        /// <summary>Rebuilds the runbook of a journaled run (for -Resume), without calling Azure. The query string
-        /// of a -PackageUri (a SAS) is never journaled: when the run recorded that its URI had one, pass the same
-        /// URI again as <paramref name="packageUri"/>; otherwise it may be null.</summary>
-        public static RunbookDefinition ForResume(DrEnvironment environment, IReadOnlyDictionary<string, string?> inputs, Uri? packageUri, SecretRedactor redactor)
-        {
-            inputs.Require("WebAppName");
-            var app = WebAppTarget.FromInputs(inputs)!;
-            ArmPath.Validate(app.SubscriptionId, app.ResourceGroupName, app.Name);
-            var plan = new RollbackPlan(app);
-            var journaledUri = inputs.Optional("PackageUri");
-            if (journaledUri != null)
-            {
-                var hasQuery = inputs.Optional("PackageUriHasQuery") == bool.TrueString;
-                var journaled = journaledUri + (hasQuery ? PackageUrl.QueryMarker : "");
-                if (packageUri == null)
-                {
-                    if (hasQuery)
-                        throw DrException.Precondition("ResumeNeedsPackageUri", DrErrorCategory.InvalidArgument,
-                            $"This run was started with -PackageUri {journaled}, whose query string is never recorded. Pass the same -PackageUri again with -Resume.", app.Name);
-                    plan.Uri = PackageUrl.TryParse(journaledUri)
-                               ?? throw new DrException("JournalDamaged", DrErrorCategory.InvalidData, "The run recorded a package URI that is not a URL.") { IsPrecondition = true };
-                }
-                else
-                {
-                    plan.Uri = ValidatePackageUri(packageUri, app.Name, redactor);
-                    if (plan.Uri.Location != journaledUri || plan.Uri.HasQuery != hasQuery)
-                        throw DrException.Precondition("ResumePackageUriDiffers", DrErrorCategory.InvalidArgument,
-                            $"This run was started with -PackageUri {journaled}, not {plan.Uri.Display}. Resume it with the -PackageUri it was started with.", plan.Uri.Display);
-                }
-                plan.Target = plan.Uri.Display;
+                var url = ValidatePackageUri(request.PackageUri, app.Name, run.Redactor);
+                request.PackageLocation = url.Location;
+                request.PackageHasQuery = url.HasQuery;
+                request.TargetPackage = url.Display;
             }
             else
             {
-                plan.Version = inputs.Require("Version");
-                plan.Target = inputs.Require("TargetPackage");
-                if (packageUri != null)
-                    throw DrException.Precondition("ResumePackageUriDiffers", DrErrorCategory.InvalidArgument,
-                        $"This run was started with -Version {plan.Version}; resume it without -PackageUri.", app.Name);
+                var version = request.Version!.Trim();
+                if (!PackageUrl.IsVersion(version))
+                    throw DrException.Precondition("InvalidPackageVersion", DrErrorCategory.InvalidArgument,
+                        $"'{version}' is not a version: give two to four dot-separated numbers as in the package file names, such as 1.33.0 (a pre-release label may follow: 1.34.0-preview.2).", version);
+                request.Version = version;
             }
-            return Build(new AzureConnection(environment, redactor), new WebAppRestartService(environment, redactor), plan, redactor);
+            await new WebApps(run.Azure).GetHealthUrlAsync(app, ct).ConfigureAwait(false);
+            if (request.Version != null)
+            {
+                var settings = await WebAppSettings.ReadAsync(run.Azure.Arm, app.ResourceId, run.Redactor, ct).ConfigureAwait(false);
+                request.TargetPackage = Derive(settings.Get(PackageSetting), request.Version, app.Name, run.Redactor).Display;
+            }
         }
 
-        private static RollbackPlan Validate(PackageRollbackRequest request, SecretRedactor redactor)
+        /// <summary>The query string of a -PackageUri (a SAS) is never journaled: when the run had one, the same URI
+        /// must be given again; a different one, or one given to a run by version, is refused.</summary>
+        protected internal override void Resupply(PackageRollbackRequest request, IReadOnlyDictionary<string, object?> given, IReadOnlyCollection<string> startedWith, string runId)
         {
-            ArmPath.Validate(request.SubscriptionId, request.ResourceGroupName, request.WebAppName);
-            var app = new WebAppTarget
+            var again = given.TryGetValue("PackageUri", out var value) ? value as Uri ?? (value is string text ? new Uri(text, UriKind.RelativeOrAbsolute) : null) : null;
+            var app = request.App.Name;
+            if (request.PackageLocation == null)
             {
-                SubscriptionId = request.SubscriptionId,
-                ResourceGroupName = request.ResourceGroupName,
-                Name = request.WebAppName,
-                HealthPath = string.IsNullOrEmpty(request.HealthPath) ? "/" : request.HealthPath,
-                HealthyStatusCodes = (request.HealthyStatusCodes ?? Array.Empty<int>()).ToArray(),
-                HealthTimeout = request.HealthTimeout,
-                HealthPollInterval = request.HealthPollInterval,
-            };
-            if (app.HealthyStatusCodes.Count == 0)
-                throw DrException.Precondition("NoHealthyStatusCodes", DrErrorCategory.InvalidArgument, "Give at least one status code that counts as healthy.", request.WebAppName);
-            if ((request.PackageUri == null) == (request.Version == null))
-                throw DrException.Precondition("PackageSourceAmbiguous", DrErrorCategory.InvalidArgument,
-                    "Give either -PackageUri (the package to run) or -Version (to take the current package URL with another version).", request.WebAppName);
-            var plan = new RollbackPlan(app);
-            if (request.PackageUri != null)
-            {
-                plan.Uri = ValidatePackageUri(request.PackageUri, request.WebAppName, redactor);
-                plan.Target = plan.Uri.Display;
-                return plan;
+                if (again != null)
+                    throw DrException.Precondition("ResumePackageUriDiffers", DrErrorCategory.InvalidArgument,
+                        $"This run was started with -Version {request.Version}; resume it without -PackageUri.", app);
+                return;
             }
-            var version = request.Version!.Trim();
-            if (!PackageUrl.IsVersion(version))
-                throw DrException.Precondition("InvalidPackageVersion", DrErrorCategory.InvalidArgument,
-                    $"'{version}' is not a version: give two to four dot-separated numbers as in the package file names, such as 1.33.0 (a pre-release label may follow: 1.34.0-preview.2).", version);
-            plan.Version = version;
-            return plan;
+            var journaled = request.PackageLocation + (request.PackageHasQuery ? PackageUrl.QueryMarker : "");
+            if (again == null)
+            {
+                if (request.PackageHasQuery)
+                    throw DrException.Precondition("ResumeNeedsPackageUri", DrErrorCategory.InvalidArgument,
+                        $"This run was started with -PackageUri {journaled}, whose query string is never recorded. Pass the same -PackageUri again with -Resume.", app);
+                request.PackageUri = new Uri(request.PackageLocation);
+                return;
+            }
+            var url = PackageUrl.TryParse(again.OriginalString.Trim());
+            if (url == null || url.Location != request.PackageLocation || url.HasQuery != request.PackageHasQuery)
+                throw DrException.Precondition("ResumePackageUriDiffers", DrErrorCategory.InvalidArgument,
+                    $"This run was started with -PackageUri {journaled}, not {url?.Display ?? "that"}. Resume it with the -PackageUri it was started with.", url?.Display ?? app);
+            request.PackageUri = again;
+        }
+
+        protected internal override IEnumerable<RunbookStep> Steps(RunContext run, PackageRollbackRequest request)
+        {
+            var app = request.App;
+            var packageStep = PackageStepPrefix + app.Name;
+            return new[]
+            {
+                new RunbookStep(packageStep, $"Set {PackageSetting} of app '{app.Name}' to {request.TargetPackage}, keeping every other app setting",
+                    ctx => PackageStepAsync(request, ctx)),
+                // The restart after a change always happens; when the app already ran the target package, a healthy
+                // app is left alone, so a repeated run restarts nothing.
+                WebAppRestartStep.Create(app, new[] { packageStep }, onlyAfterChange: true),
+            };
         }
 
         /// <summary>An absolute https URL without user information. Its signature (a query that carries one) is registered as a secret
@@ -151,43 +157,16 @@ namespace AppServiceDr.Engine.AppService
         }
 
         /// <summary>The current package URL with its version replaced. The errors are raised before any change.</summary>
-        private static PackageUrl Derive(string? current, string version, string app, IEnumerable<SecretRedactor> redactors)
+        private static PackageUrl Derive(string? current, string version, string app, SecretRedactor redactor)
         {
             if (current == null)
                 throw DrException.Precondition("NoCurrentPackage", DrErrorCategory.ObjectNotFound,
                     $"App '{app}' has no {PackageSetting} setting, so there is no package URL to take a version from. Give the package with -PackageUri.", app);
             var url = PackageUrl.TryParse(current);
-            foreach (var r in redactors) url?.RegisterSecrets(r);
+            url?.RegisterSecrets(redactor);
             return url?.WithVersion(version)
                    ?? throw DrException.Precondition("PackageVersionNotFound", DrErrorCategory.InvalidData,
                        $"{PackageSetting} of app '{app}' is {PackageUrl.Describe(current)}, which does not name a versioned package. -Version needs a URL whose file name ends in -<version>.zip, such as https://example.com/bin/latest/AppRequestPortal-1.34.0.zip (its query string is kept); otherwise give the package with -PackageUri.", app);
-        }
-
-        private static RunbookDefinition Build(AzureConnection azure, WebAppRestartService restart, RollbackPlan plan, SecretRedactor redactor)
-        {
-            var app = plan.App;
-            var inputs = app.ToInputs().ToList();
-            if (plan.Uri != null)
-            {
-                inputs.Add(new RunInput("PackageUri", plan.Uri.Location));
-                inputs.Add(new RunInput("PackageUriHasQuery", plan.Uri.HasQuery.ToString()));
-            }
-            else
-            {
-                inputs.Add(new RunInput("Version", plan.Version));
-                inputs.Add(new RunInput("TargetPackage", plan.Target));
-            }
-            var packageStep = PackageStepPrefix + app.Name;
-            var steps = new[]
-            {
-                new RunbookStep(packageStep, $"Set {PackageSetting} of app '{app.Name}' to {plan.Target}, keeping every other app setting",
-                    ctx => PackageStepAsync(azure, plan, redactor, ctx)),
-                // The restart after a change always happens; when the app already ran the target package, a healthy
-                // app is left alone, so a repeated run restarts nothing.
-                WebAppRestartStep.Create(restart, app, new[] { packageStep },
-                    ctx => ctx.GetOutput(packageStep, "Action") == nameof(PackageRollbackAction.AlreadyCurrent)),
-            };
-            return new RunbookDefinition(Name, inputs, steps);
         }
 
         /// <summary>
@@ -207,23 +186,24 @@ namespace AppServiceDr.Engine.AppService
         /// again, merged with what is there now, only when the target is still not set.
         /// </para>
         /// </summary>
-        private static async Task<StepResult> PackageStepAsync(AzureConnection azure, RollbackPlan plan, SecretRedactor redactor, StepContext ctx)
+        private static async Task<StepResult> PackageStepAsync(PackageRollbackRequest request, StepContext ctx)
         {
-            var app = plan.App;
+            var app = request.App;
+            var azure = ctx.Azure;
             var ct = ctx.CancellationToken;
-            var redactors = ReferenceEquals(redactor, ctx.Redactor) ? new[] { redactor } : new[] { redactor, ctx.Redactor };
-            foreach (var r in redactors) plan.Uri?.RegisterSecrets(r);
+            var planned = request.PackageUri == null ? null : PackageUrl.TryParse(request.PackageUri.OriginalString.Trim());
+            planned?.RegisterSecrets(ctx.Redactor);
             var previous = ctx.GetCheckpoint(IssuedCheckpoint);
             for (var lost = 0; ; lost++)
             {
-                var settings = await WebAppSettings.ReadAsync(azure.Arm, app.ResourceId, redactors, ct).ConfigureAwait(false);
+                var settings = await WebAppSettings.ReadAsync(azure.Arm, app.ResourceId, ctx.Redactor, ct).ConfigureAwait(false);
                 var currentText = settings.Get(PackageSetting);
                 var current = PackageUrl.TryParse(currentText);
-                foreach (var r in redactors) current?.RegisterSecrets(r);
-                var target = plan.Uri ?? Derive(currentText, plan.Version!, app.Name, redactors);
-                if (plan.Uri == null && target.Display != plan.Target)
+                current?.RegisterSecrets(ctx.Redactor);
+                var target = planned ?? Derive(currentText, request.Version!, app.Name, ctx.Redactor);
+                if (planned == null && target.Display != request.TargetPackage)
                     throw new DrException("PackageChangedSincePlan", DrErrorCategory.InvalidOperation,
-                        $"{PackageSetting} of app '{app.Name}' now names {PackageUrl.Describe(currentText)}; with -Version {plan.Version} that gives {target.Display}, not {plan.Target} as planned. Start a new run.", app.Name);
+                        $"{PackageSetting} of app '{app.Name}' now names {PackageUrl.Describe(currentText)}; with -Version {request.Version} that gives {target.Display}, not {request.TargetPackage} as planned. Start a new run.", app.Name);
                 var from = previous == null ? PackageUrl.Describe(currentText) : previous.Length == 0 ? null : previous;
                 var others = settings.Count - (settings.Contains(PackageSetting) ? 1 : 0);
                 var action = $"Set {PackageSetting} from {from ?? "(not set)"} to {target.Display} (other {others} settings kept)";
@@ -233,7 +213,7 @@ namespace AppServiceDr.Engine.AppService
                     if (previous == null)
                     {
                         var note = $"{PackageSetting} of app '{app.Name}' is already {target.Display}; nothing changed.";
-                        Publish(ctx, PackageRollbackAction.AlreadyCurrent, from, target, note);
+                        ctx.Publish(new PackageOutcome { Action = PackageRollbackAction.AlreadyCurrent, PreviousPackage = from, Package = target.Display, Plan = note });
                         return StepResult.AlreadyDone(note);
                     }
                     return Changed(ctx, app, from, target, action, lost > 0
@@ -243,7 +223,7 @@ namespace AppServiceDr.Engine.AppService
 
                 if (lost == 0 && !ctx.ShouldProcess(app.Name, action))
                 {
-                    Publish(ctx, PackageRollbackAction.Skipped, from, target, action);
+                    ctx.Publish(new PackageOutcome { Action = PackageRollbackAction.Skipped, PreviousPackage = from, Package = target.Display, Plan = action });
                     return StepResult.Declined($"{PackageSetting} of app '{app.Name}' not changed.");
                 }
                 if (previous == null)
@@ -272,48 +252,31 @@ namespace AppServiceDr.Engine.AppService
                 ctx.RecordChange(change);
                 ctx.Checkpoint(RecordedCheckpoint, "1");
             }
-            Publish(ctx, PackageRollbackAction.RolledBack, from, target, plan);
+            ctx.Publish(new PackageOutcome { Action = PackageRollbackAction.RolledBack, PreviousPackage = from, Package = target.Display, Plan = plan });
             return StepResult.Done(change + "; every other app setting kept." + how);
-        }
-
-        private static void Publish(StepContext ctx, PackageRollbackAction action, string? from, PackageUrl target, string plan)
-        {
-            ctx.SetOutput("Action", action.ToString());
-            if (from != null) ctx.SetOutput("PreviousPackage", from);
-            ctx.SetOutput("Package", target.Display);
-            ctx.SetOutput("Plan", plan);
         }
 
         /// <summary>The run's one result, read back from its report (so a resumed run reports what its earlier
         /// attempts did). Action is Failed when any step failed, including a restart after which the app never
         /// answered healthy: the packages are then still shown, so it is clear what was changed.</summary>
-        public static IReadOnlyList<PackageRollbackResult> Results(RunReport report)
+        protected internal override IEnumerable<PackageRollbackResult> Results(PackageRollbackRequest request, RunReport report)
         {
-            if (report == null) throw new ArgumentNullException(nameof(report));
-            string? In(string key) => report.Inputs.TryGetValue(key, out var v) ? v : null;
-            var package = report.Steps.FirstOrDefault(s => s.StepId.StartsWith(PackageStepPrefix, StringComparison.Ordinal));
+            var package = report.Steps.FirstOrDefault(s => s.StepId.StartsWith(PackageStepPrefix, StringComparison.Ordinal))?.Published<PackageOutcome>();
             var restart = WebAppRestartStep.Outcome(report);
-            string? O(StepReport? s, string key) => s != null && s.Outputs.TryGetValue(key, out var v) ? v : null;
             var failed = report.Steps.FirstOrDefault(s => s.Outcome == StepOutcome.Failed || s.Outcome == StepOutcome.Cancelled);
-            var action = failed != null ? PackageRollbackAction.Failed
-                : Enum.TryParse<PackageRollbackAction>(O(package, "Action"), out var a) ? a : PackageRollbackAction.Skipped;
-            var planned = In("PackageUri") is string uri ? uri + (In("PackageUriHasQuery") == bool.TrueString ? PackageUrl.QueryMarker : "") : In("TargetPackage");
-            return new[]
+            yield return new PackageRollbackResult
             {
-                new PackageRollbackResult
-                {
-                    WebAppName = In("WebAppName") ?? "",
-                    Action = action,
-                    PreviousPackage = O(package, "PreviousPackage"),
-                    Package = O(package, "Package") ?? planned,
-                    HealthUrl = restart.HealthUrl,
-                    TimeToHealthy = restart.TimeToHealthy,
-                    Duration = report.Duration ?? TimeSpan.FromTicks(report.Steps.Sum(s => (s.Duration ?? TimeSpan.Zero).Ticks)),
-                    Plan = O(package, "Plan") ?? package?.Plan,
-                    ErrorId = failed?.ErrorId,
-                    Error = failed?.Error,
-                    RunId = report.RunId,
-                },
+                WebAppName = request.App.Name,
+                Action = failed != null ? PackageRollbackAction.Failed : package?.Action ?? PackageRollbackAction.Skipped,
+                PreviousPackage = package?.PreviousPackage,
+                Package = package?.Package ?? request.TargetPackage,
+                HealthUrl = restart?.HealthUrl,
+                TimeToHealthy = restart?.TimeToHealthy,
+                Duration = report.Duration ?? TimeSpan.FromTicks(report.Steps.Sum(s => (s.Duration ?? TimeSpan.Zero).Ticks)),
+                Plan = package?.Plan ?? report.Steps.FirstOrDefault()?.Plan,
+                ErrorId = failed?.ErrorId,
+                Error = failed?.Error,
+                RunId = report.RunIdOrNull(),
             };
         }
     }

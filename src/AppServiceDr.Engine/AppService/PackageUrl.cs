@@ -1,6 +1,8 @@
 using System;
 using System.Text.RegularExpressions;
 
+using AppServiceDr.Engine.Steps;
+
 namespace AppServiceDr.Engine.AppService
 {
     /// <summary>

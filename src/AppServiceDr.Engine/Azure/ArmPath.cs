@@ -28,10 +28,10 @@ namespace AppServiceDr.Engine.Azure
         public static void Validate(string subscriptionId, string resourceGroup, params string[] names)
         {
             if (!Guid.TryParse(subscriptionId, out _))
-                throw new DrException("InvalidSubscriptionId", DrErrorCategory.InvalidArgument, $"'{subscriptionId}' is not a subscription id (a GUID).", subscriptionId) { IsPrecondition = true };
+                throw DrException.Precondition("InvalidSubscriptionId", DrErrorCategory.InvalidArgument, $"'{subscriptionId}' is not a subscription id (a GUID).", subscriptionId);
             foreach (var n in new[] { resourceGroup }.Concat(names))
                 if (string.IsNullOrWhiteSpace(n) || n.IndexOfAny(new[] { '/', '\\', '?', '#' }) >= 0)
-                    throw new DrException("InvalidResourceName", DrErrorCategory.InvalidArgument, $"'{n}' is not a valid resource name.", n) { IsPrecondition = true };
+                    throw DrException.Precondition("InvalidResourceName", DrErrorCategory.InvalidArgument, $"'{n}' is not a valid resource name.", n);
         }
     }
 }

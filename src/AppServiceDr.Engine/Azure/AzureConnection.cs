@@ -38,12 +38,17 @@ namespace AppServiceDr.Engine.Azure
         public ArmRestClient Arm { get; }
         public HttpPipeline Graph { get; }
 
-        public SecretClient CreateSecretClient(Uri vaultUri)
-        {
-            var options = new SecretClientOptions();
-            Configure(options);
-            return new SecretClient(vaultUri, Credential, options);
-        }
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SecretClient> _vaults =
+            new System.Collections.Concurrent.ConcurrentDictionary<string, SecretClient>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>The run's client for one vault (made once, shared by every step that uses that vault).</summary>
+        public SecretClient SecretClient(Uri vaultUri) =>
+            _vaults.GetOrAdd(vaultUri.GetLeftPart(UriPartial.Authority), _ =>
+            {
+                var options = new SecretClientOptions();
+                Configure(options);
+                return new SecretClient(vaultUri, Credential, options);
+            });
 
         internal static string Scope(string audience) => audience.TrimEnd('/') + "/.default";
 

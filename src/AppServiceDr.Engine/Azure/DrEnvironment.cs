@@ -42,7 +42,7 @@ namespace AppServiceDr.Engine.Azure
         public static DrCredential FromAccessToken(string token, DateTimeOffset? expiresOn = null)
         {
             if (string.IsNullOrWhiteSpace(token))
-                throw new DrException("AccessTokenEmpty", DrErrorCategory.InvalidArgument, "The access token is empty.") { IsPrecondition = true };
+                throw DrException.Precondition("AccessTokenEmpty", DrErrorCategory.InvalidArgument, "The access token is empty.");
             return new DrCredential(DrCredentialKind.AccessToken) { Token = token, TokenExpiresOn = expiresOn ?? DateTimeOffset.UtcNow.AddHours(1) };
         }
 
@@ -50,7 +50,7 @@ namespace AppServiceDr.Engine.Azure
         public static DrCredential FromAccessToken(SecureString token, DateTimeOffset? expiresOn = null)
         {
             if (token == null || token.Length == 0)
-                throw new DrException("AccessTokenEmpty", DrErrorCategory.InvalidArgument, "The access token is empty.") { IsPrecondition = true };
+                throw DrException.Precondition("AccessTokenEmpty", DrErrorCategory.InvalidArgument, "The access token is empty.");
             return new DrCredential(DrCredentialKind.AccessToken) { SecureToken = token, TokenExpiresOn = expiresOn ?? DateTimeOffset.UtcNow.AddHours(1) };
         }
 

@@ -19,8 +19,9 @@ namespace AppServiceDr.Engine.AzureSql
         /// <summary>The longest the query itself may run.</summary>
         private static readonly TimeSpan QueryTimeout = TimeSpan.FromMinutes(10);
 
-        public static async Task<StepResult> RunAsync(AzureConnection azure, AzureSqlRestoreRequest request, string serverId, string database, StepContext ctx)
+        public static async Task<StepResult> RunAsync(AzureSqlRestoreRequest request, string serverId, string database, StepContext ctx)
         {
+            var azure = ctx.Azure;
             // Reads only, but talks to the database: under -WhatIf nothing is sent.
             if (ctx.WhatIf) return StepResult.Declined("What if: the verify query would run against " + database + ".");
             var ct = ctx.CancellationToken;
@@ -34,7 +35,6 @@ namespace AppServiceDr.Engine.AzureSql
 
             var scope = AzureConnection.Scope(azure.Environment.SqlDatabaseAudience);
             var token = await azure.Credential.GetTokenAsync(new TokenRequestContext(new[] { scope }), ct).ConfigureAwait(false);
-            azure.Redactor.Register(token.Token);
             ctx.Redactor.Register(token.Token);
 
             var info = new SqlServerConnectionInfo
@@ -63,7 +63,7 @@ namespace AppServiceDr.Engine.AzureSql
             if (!Passes(rows, first))
                 throw new DrException("VerifyQueryFailed", DrErrorCategory.InvalidData,
                     $"The verify query on {database} ({dataSource}) {outcome}; it must return a first column that is not NULL, 0 or false. The restored copy was not swapped in.", database);
-            ctx.SetOutput("VerifyResult", outcome);
+            ctx.Publish(new AzureSqlRestoreRunbook.VerifyOutcome { Result = outcome });
             return StepResult.Done($"The verify query on {database} {outcome}.");
         }
 

@@ -33,7 +33,7 @@ namespace AppServiceDr.Engine
             IsPrecondition ? this : new DrException(ErrorId, Category, Message, Target, InnerException) { IsPrecondition = true };
 
         /// <summary>A failure found before anything changed: bad input or a failed pre-flight check.</summary>
-        public static DrException Precondition(string errorId, DrErrorCategory category, string message, object? target = null) =>
-            new DrException(errorId, category, message, target) { IsPrecondition = true };
+        public static DrException Precondition(string errorId, DrErrorCategory category, string message, object? target = null, Exception? inner = null) =>
+            new DrException(errorId, category, message, target, inner) { IsPrecondition = true };
     }
 }

@@ -37,7 +37,12 @@ namespace AppServiceDr.Engine.Runbooks
         public string? RunId { get; set; }
         public string? Runbook { get; set; }
         public int? FormatVersion { get; set; }
+        /// <summary>Format 1 only: the run's inputs as name/value pairs.</summary>
         public List<RunInputRecord>? Inputs { get; set; }
+        /// <summary>Format 2: the run's request as one document, its secrets left out.</summary>
+        public JsonElement? Request { get; set; }
+        /// <summary>Format 2: the parameters of the secrets the request had (their values are never written).</summary>
+        public List<string>? Secrets { get; set; }
         public List<JournalStep>? Steps { get; set; }
         public string? Step { get; set; }
         public int? Attempt { get; set; }
@@ -125,6 +130,61 @@ namespace AppServiceDr.Engine.Runbooks
         public void Dispose() => _file?.Dispose();
     }
 
+    /// <summary>A run's journal, read once: what a resume needs to find the runbook and rebuild its request.</summary>
+    public sealed class JournaledRun
+    {
+        internal JournaledRun(string runId, List<JournalEvent> events)
+        {
+            RunId = runId;
+            Events = events;
+        }
+
+        public string RunId { get; }
+        internal List<JournalEvent> Events { get; }
+        public string Runbook => Events[0].Runbook ?? "";
+        public int FormatVersion => Events[0].FormatVersion ?? 1;
+        public IReadOnlyList<string> SecretsGiven => Events[0].Secrets ?? new List<string>();
+
+        internal object ReadRequest(Type type) =>
+            Events[0].Request is { } document ? RequestDocument.Read(document, type)
+                : throw DrException.Precondition("JournalHasNoRequest", DrErrorCategory.InvalidData, $"Run {RunId} did not journal its request.", RunId);
+    }
+
+    /// <summary>Compares JSON values by meaning (property order and number spelling aside).</summary>
+    internal static class JsonText
+    {
+        public static bool SameValue(JsonElement a, JsonElement b)
+        {
+            if (a.ValueKind != b.ValueKind) return false;
+            switch (a.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    var left = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+                    foreach (var p in a.EnumerateObject()) left[p.Name] = p.Value;
+                    var count = 0;
+                    foreach (var p in b.EnumerateObject())
+                    {
+                        count++;
+                        if (!left.TryGetValue(p.Name, out var v) || !SameValue(v, p.Value)) return false;
+                    }
+                    return count == left.Count;
+                case JsonValueKind.Array:
+                    if (a.GetArrayLength() != b.GetArrayLength()) return false;
+                    using (var x = a.EnumerateArray().GetEnumerator())
+                    using (var y = b.EnumerateArray().GetEnumerator())
+                        while (x.MoveNext() && y.MoveNext())
+                            if (!SameValue(x.Current, y.Current)) return false;
+                    return true;
+                case JsonValueKind.Number:
+                    return a.GetDecimal() == b.GetDecimal();
+                case JsonValueKind.String:
+                    return string.Equals(a.GetString(), b.GetString(), StringComparison.Ordinal);
+                default:
+                    return true;
+            }
+        }
+    }
+
     internal static class JournalReader
     {
         /// <summary>Reads a journal. A torn last line (the process died mid-write) is ignored; a torn line
@@ -150,13 +210,13 @@ namespace AppServiceDr.Engine.Runbooks
                     var isLast = true;
                     for (var j = i + 1; j < lines.Length; j++) if (lines[j].Trim().Length > 0) isLast = false;
                     if (isLast) break;
-                    throw new DrException("JournalDamaged", DrErrorCategory.InvalidData,
-                        $"The run journal '{path}' is damaged at line {i + 1}.", path, ex) { IsPrecondition = true };
+                    throw DrException.Precondition("JournalDamaged", DrErrorCategory.InvalidData,
+                        $"The run journal '{path}' is damaged at line {i + 1}.", path, ex);
                 }
             }
             if (events.Count == 0 || events[0].Kind != JournalKinds.RunStarted)
-                throw new DrException("JournalDamaged", DrErrorCategory.InvalidData,
-                    $"The run journal '{path}' does not start with a RunStarted record.", path) { IsPrecondition = true };
+                throw DrException.Precondition("JournalHasNoStart", DrErrorCategory.InvalidData,
+                    $"The run journal '{path}' does not start with a RunStarted record.", path);
             return events;
         }
     }

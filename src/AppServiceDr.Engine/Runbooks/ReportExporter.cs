@@ -19,12 +19,12 @@ namespace AppServiceDr.Engine.Runbooks
         {
             var full = Path.GetFullPath(path);
             if (Directory.Exists(full))
-                throw new DrException("ReportPathIsDirectory", DrErrorCategory.InvalidArgument, $"'{full}' is a directory; give a file path for the report.", full) { IsPrecondition = true };
+                throw DrException.Precondition("ReportPathIsDirectory", DrErrorCategory.InvalidArgument, $"'{full}' is a directory; give a file path for the report.", full);
             if (File.Exists(full) && !overwrite)
-                throw new DrException("ReportFileExists", DrErrorCategory.ResourceExists, $"'{full}' already exists. Use -Force to replace it.", full) { IsPrecondition = true };
+                throw DrException.Precondition("ReportFileExists", DrErrorCategory.ResourceExists, $"'{full}' already exists. Use -Force to replace it.", full);
             var dir = Path.GetDirectoryName(full)!;
             if (!Directory.Exists(dir))
-                throw new DrException("ReportDirectoryNotFound", DrErrorCategory.ObjectNotFound, $"The folder '{dir}' does not exist.", dir) { IsPrecondition = true };
+                throw DrException.Precondition("ReportDirectoryNotFound", DrErrorCategory.ObjectNotFound, $"The folder '{dir}' does not exist.", dir);
             var temp = full + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             File.WriteAllText(temp, Render(report, format), new UTF8Encoding(false));
             if (File.Exists(full)) File.Replace(temp, full, null);
@@ -51,7 +51,7 @@ namespace AppServiceDr.Engine.Runbooks
                 WriteString(w, "journalPath", report.JournalPath);
                 w.WriteStartObject("inputs");
                 foreach (var i in report.Inputs)
-                    if (i.Value == null) w.WriteString(i.Key, RunInput.Redacted); else w.WriteString(i.Key, i.Value);
+                    if (i.Value == null) w.WriteString(i.Key, RunReports.Redacted); else w.WriteString(i.Key, i.Value);
                 w.WriteEndObject();
                 w.WriteStartArray("steps");
                 foreach (var s in report.Steps)
@@ -101,7 +101,7 @@ namespace AppServiceDr.Engine.Runbooks
             if (report.Inputs.Count > 0)
             {
                 sb.AppendLine("## Inputs").AppendLine().AppendLine("| Name | Value |").AppendLine("| --- | --- |");
-                foreach (var i in report.Inputs) sb.Append("| ").Append(Cell(i.Key)).Append(" | ").Append(Cell(i.Value ?? RunInput.Redacted)).AppendLine(" |");
+                foreach (var i in report.Inputs) sb.Append("| ").Append(Cell(i.Key)).Append(" | ").Append(Cell(i.Value ?? RunReports.Redacted)).AppendLine(" |");
                 sb.AppendLine();
             }
             sb.AppendLine("## Steps").AppendLine();

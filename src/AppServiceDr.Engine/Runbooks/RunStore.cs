@@ -68,22 +68,22 @@ namespace AppServiceDr.Engine.Runbooks
             {
                 RunReport? report = null;
                 try { report = Get(id); }
-                catch (DrException ex) when (ex.ErrorId == "JournalDamaged") { onDamaged?.Invoke(ex); }
+                catch (DrException ex) when (ex.ErrorId == "JournalDamaged" || ex.ErrorId == "JournalHasNoStart") { onDamaged?.Invoke(ex); }
                 if (report != null) yield return report;
             }
         }
 
         public RunReport Get(string runId) => RunReportBuilder.Build(ReadEvents(runId), JournalPath(runId), IsLocked(runId));
 
-        /// <summary>The non-secret inputs a run was started with (secrets come back as null).</summary>
-        public IReadOnlyDictionary<string, string?> GetInputs(string runId) => Get(runId).Inputs;
+        /// <summary>A run's journal, read once, for a resume.</summary>
+        public JournaledRun Load(string runId) => new JournaledRun(runId, ReadEvents(runId));
 
         internal List<JournalEvent> ReadEvents(string runId)
         {
             var path = JournalPath(runId);
             if (!File.Exists(path))
-                throw new DrException("RunNotFound", DrErrorCategory.ObjectNotFound,
-                    $"No run '{runId}' in state directory '{StateDirectory}'. Get-DrRun lists the runs there.", runId) { IsPrecondition = true };
+                throw DrException.Precondition("RunNotFound", DrErrorCategory.ObjectNotFound,
+                    $"No run '{runId}' in state directory '{StateDirectory}'. Get-DrRun lists the runs there.", runId);
             return JournalReader.Read(path);
         }
 
@@ -98,8 +98,8 @@ namespace AppServiceDr.Engine.Runbooks
             }
             catch (IOException ex)
             {
-                throw new DrException("RunInProgress", DrErrorCategory.ResourceBusy,
-                    $"Run '{runId}' is being executed by another process. Wait for it to finish or stop it first.", runId, ex) { IsPrecondition = true };
+                throw DrException.Precondition("RunInProgress", DrErrorCategory.ResourceBusy,
+                    $"Run '{runId}' is being executed by another process. Wait for it to finish or stop it first.", runId, ex);
             }
         }
 
@@ -118,8 +118,8 @@ namespace AppServiceDr.Engine.Runbooks
         internal static void ValidateRunId(string runId)
         {
             if (runId == null || !RunIdShape.IsMatch(runId))
-                throw new DrException("InvalidRunId", DrErrorCategory.InvalidArgument,
-                    $"'{runId}' is not a run id. Run ids look like 20261122-101500-a1b2c3.", runId) { IsPrecondition = true };
+                throw DrException.Precondition("InvalidRunId", DrErrorCategory.InvalidArgument,
+                    $"'{runId}' is not a run id. Run ids look like 20261122-101500-a1b2c3.", runId);
         }
     }
 
@@ -147,7 +147,9 @@ namespace AppServiceDr.Engine.Runbooks
                 StartedAt = start.Time,
                 JournalPath = journalPath,
                 Attempts = 1,
-                Inputs = (start.Inputs ?? new List<RunInputRecord>()).ToDictionary(i => i.Name, i => i.Secret ? null : i.Value, StringComparer.OrdinalIgnoreCase),
+                Inputs = start.Request is { } request
+                    ? RequestDocument.Flatten(request, start.Secrets ?? new List<string>())
+                    : (start.Inputs ?? new List<RunInputRecord>()).ToDictionary(i => i.Name, i => i.Secret ? null : i.Value, StringComparer.OrdinalIgnoreCase),
             };
             string? endStatus = null;
             DateTimeOffset? endedAt = null;

@@ -52,19 +52,23 @@ namespace AppServiceDr.Engine.Runbooks
         public Func<StepContext, Task<StepResult>> Action { get; }
     }
 
-    /// <summary>A named set of steps with dependencies, and the inputs it was built from.</summary>
+    /// <summary>A runbook built for one request: its name, the request as journaled, and its steps with dependencies.</summary>
     public sealed class RunbookDefinition
     {
-        public RunbookDefinition(string name, IEnumerable<RunInput> inputs, IEnumerable<RunbookStep> steps)
+        public RunbookDefinition(string name, object request, IEnumerable<RunbookStep> steps)
         {
             Name = name;
-            Inputs = inputs.ToList();
+            Request = RequestDocument.Write(request ?? throw new ArgumentNullException(nameof(request)));
+            SecretsGiven = RequestDocument.Secrets(request).Where(s => s.HasValue).Select(s => s.Parameter).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             Steps = steps.ToList();
             Validate();
         }
 
         public string Name { get; }
-        public IReadOnlyList<RunInput> Inputs { get; }
+        /// <summary>The request as the journal keeps it (secrets left out).</summary>
+        public System.Text.Json.JsonElement Request { get; }
+        /// <summary>The parameters of the request's secrets that had a value: a resume must be given them again.</summary>
+        public IReadOnlyList<string> SecretsGiven { get; }
         public IReadOnlyList<RunbookStep> Steps { get; }
 
         private void Validate()
@@ -72,11 +76,11 @@ namespace AppServiceDr.Engine.Runbooks
             var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var s in Steps)
                 if (!ids.Add(s.Id))
-                    throw new DrException("DuplicateStepId", DrErrorCategory.InvalidArgument, $"Runbook '{Name}' declares step '{s.Id}' twice.", s.Id) { IsPrecondition = true };
+                    throw DrException.Precondition("DuplicateStepId", DrErrorCategory.InvalidArgument, $"Runbook '{Name}' declares step '{s.Id}' twice.", s.Id);
             foreach (var s in Steps)
                 foreach (var d in s.DependsOn)
                     if (!ids.Contains(d))
-                        throw new DrException("UnknownStepDependency", DrErrorCategory.InvalidArgument, $"Step '{s.Id}' depends on '{d}', which runbook '{Name}' does not have.", s.Id) { IsPrecondition = true };
+                        throw DrException.Precondition("UnknownStepDependency", DrErrorCategory.InvalidArgument, $"Step '{s.Id}' depends on '{d}', which runbook '{Name}' does not have.", s.Id);
             // Depth-first search for a cycle.
             var state = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
             var byId = Steps.ToDictionary(s => s.Id, StringComparer.OrdinalIgnoreCase);
@@ -85,7 +89,7 @@ namespace AppServiceDr.Engine.Runbooks
                 state.TryGetValue(s.Id, out var st);
                 if (st == 2) return;
                 if (st == 1)
-                    throw new DrException("StepDependencyCycle", DrErrorCategory.InvalidArgument, $"Runbook '{Name}' has a dependency cycle through step '{s.Id}'.", s.Id) { IsPrecondition = true };
+                    throw DrException.Precondition("StepDependencyCycle", DrErrorCategory.InvalidArgument, $"Runbook '{Name}' has a dependency cycle through step '{s.Id}'.", s.Id);
                 state[s.Id] = 1;
                 foreach (var d in s.DependsOn) Visit(byId[d]);
                 state[s.Id] = 2;
@@ -105,14 +109,18 @@ namespace AppServiceDr.Engine.Runbooks
             _run = run;
             Step = step;
             Attempt = attempt;
-            Checkpoints = checkpoints;
+            _checkpoints = checkpoints.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         }
 
-        internal IReadOnlyDictionary<string, string> Checkpoints { get; }
+        private readonly Dictionary<string, string> _checkpoints;
         internal string? DeclinedNote { get; private set; }
 
         public RunbookStep Step { get; }
         public string RunId => _run.RunId;
+        /// <summary>The run this step belongs to: its environment and options.</summary>
+        public RunContext Run => _run.Context;
+        /// <summary>The run's one Azure connection (Resource Manager, Graph, Key Vault clients).</summary>
+        internal Azure.AzureConnection Azure => _run.Context.Azure;
         /// <summary>When the run first started (before any crash and resume): the report's StartedAt.</summary>
         public DateTimeOffset RunStartedAt => _run.StartedAt;
         /// <summary>1 on the first attempt; higher when the run was resumed after this step had started.</summary>
@@ -123,11 +131,18 @@ namespace AppServiceDr.Engine.Runbooks
         public IDrHost Host => _run.Host;
         public SecretRedactor Redactor => _run.Redactor;
 
+        /// <summary>The progress bar of this step, and the one for work within it (shown under the step's bar).</summary>
+        public int ActivityId => _run.ActivityIdOf(Step);
+        public int ChildActivityId => _run.ChildActivityIdOf(Step);
+
         /// <summary>Asks before one change. False under -WhatIf (the host printed the plan) or when declined.</summary>
         public bool ShouldProcess(string target, string action)
         {
             if (Host.ShouldProcess(target, action)) return true;
             DeclinedNote = (WhatIf ? "What if: " : "Declined: ") + action + " on " + target;
+            // A change -WhatIf only planned (or the user declined) counts as one for the steps after it: a -WhatIf
+            // run plans the restart the real run would make.
+            _run.NoteIntendedChange(Step.Id);
             return false;
         }
 
@@ -138,11 +153,17 @@ namespace AppServiceDr.Engine.Runbooks
 
         /// <summary>Saves a value this step needs if it is interrupted and run again (for example the URL of
         /// a long-running operation it started, so a resumed run polls it instead of starting another).</summary>
-        public void Checkpoint(string key, string value) =>
+        public void Checkpoint(string key, string value)
+        {
             _run.Append(new JournalEvent { Kind = JournalKinds.Checkpoint, Step = Step.Id, Key = key, Value = value });
+            lock (_checkpoints) _checkpoints[key] = value;
+        }
 
-        /// <summary>A value saved by an earlier attempt of this step, or null.</summary>
-        public string? GetCheckpoint(string key) => Checkpoints.TryGetValue(key, out var v) ? v : null;
+        /// <summary>The value this step last saved under <paramref name="key"/>, in this attempt or an earlier one; or null.</summary>
+        public string? GetCheckpoint(string key)
+        {
+            lock (_checkpoints) return _checkpoints.TryGetValue(key, out var v) ? v : null;
+        }
 
         /// <summary>Publishes a value for the steps that depend on this one. Journaled, so it survives a resume.</summary>
         public void SetOutput(string key, string value) =>
@@ -158,5 +179,44 @@ namespace AppServiceDr.Engine.Runbooks
         /// <summary>Reports progress within this step (shown as a child of the run's progress bar).</summary>
         public void Progress(string status, int percentComplete = -1, string? currentOperation = null) =>
             _run.StepProgress(Step, status, percentComplete, currentOperation);
+
+        /// <summary>Publishes this step's typed outcome (one per type) for the steps after it and for the runbook's
+        /// results. Journaled as JSON, so a resumed run reads what an earlier attempt published.</summary>
+        public void Publish<T>(T outcome) where T : class =>
+            SetOutput(StepOutputs.KeyOf<T>(), System.Text.Json.JsonSerializer.Serialize(outcome, StepOutputs.Json));
+
+        /// <summary>The typed outcome step <paramref name="stepId"/> published, or null.</summary>
+        public T? Published<T>(string stepId) where T : class =>
+            GetOutput(stepId, StepOutputs.KeyOf<T>()) is string json ? System.Text.Json.JsonSerializer.Deserialize<T>(json, StepOutputs.Json) : null;
+
+        /// <summary>True when the step <paramref name="stepId"/> changed anything, in this attempt or an earlier one,
+        /// or would have but for -WhatIf or a declined confirmation (a later step can then leave alone what nothing
+        /// touched).</summary>
+        public bool Changed(string stepId) => _run.HasChanges(stepId);
+
+        /// <summary>Waits until <paramref name="probe"/> says done (see <see cref="Wait"/>), reporting each look as
+        /// progress under this step's bar and completing that record however the wait ends.</summary>
+        public Task<T> WaitAsync<T>(string activity, TimeSpan timeout, TimeSpan interval,
+            Func<CancellationToken, Task<WaitProbe<T>>> probe, Func<TimeSpan, DrException> timedOut) =>
+            Wait.UntilAsync(probe, timeout, interval, timedOut, _run.WaitProgressFor(Step, activity), CancellationToken);
+    }
+}
+
+namespace AppServiceDr.Engine.Runbooks
+{
+    /// <summary>Typed step outcomes as the journal keeps them: one JSON output per type, under the type's name.</summary>
+    public static class StepOutputs
+    {
+        internal static readonly System.Text.Json.JsonSerializerOptions Json = new System.Text.Json.JsonSerializerOptions
+        {
+            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+            DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        };
+
+        internal static string KeyOf<T>() => typeof(T).Name;
+
+        /// <summary>The typed outcome a step published, read from its report; null when it published none.</summary>
+        public static T? Published<T>(this StepReport step) where T : class =>
+            step.Outputs.TryGetValue(KeyOf<T>(), out var json) ? System.Text.Json.JsonSerializer.Deserialize<T>(json, Json) : null;
     }
 }

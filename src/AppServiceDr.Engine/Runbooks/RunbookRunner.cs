@@ -27,7 +27,7 @@ namespace AppServiceDr.Engine.Runbooks
     /// <summary>
     /// Executes runbooks: independent steps in parallel (bounded), each step journaled as it starts,
     /// changes and ends; a failed step stops only the steps that depend on it; cancellation leaves a
-    /// journal that <see cref="ResumeAsync"/> continues from the first step not yet completed.
+    /// journal that -Resume continues from the first step not yet completed.
     /// </summary>
     public sealed class RunbookRunner
     {
@@ -40,10 +40,57 @@ namespace AppServiceDr.Engine.Runbooks
 
         public RunStore Store => _store;
 
-        /// <summary>Starts a new run. Returns its report; a failed step does not throw, it is in the report.</summary>
-        public Task<RunReport> RunAsync(RunbookDefinition runbook, IDrHost host, RunOptions? options = null, CancellationToken cancellationToken = default)
+        /// <summary>The journal format this version writes: the request as one document (2). Runs journaled in another
+        /// format are listed and reported, never resumed.</summary>
+        public const int JournalFormat = 2;
+
+        /// <summary>
+        /// Starts a run of <paramref name="runbook"/>: the pre-flight looks at every target (a failure there changed
+        /// nothing and is thrown as a precondition), then the steps run and the runbook's results are read from the
+        /// report. A failed step does not throw: it is in the report and the results.
+        /// </summary>
+        public async Task<RunOutcome<TResult>> RunAsync<TRequest, TResult>(Runbook<TRequest, TResult> runbook, TRequest request, RunContext context, CancellationToken cancellationToken = default)
+            where TRequest : class
+            where TResult : class
         {
-            options ??= new RunOptions();
+            try
+            {
+                await runbook.PreflightAsync(context, request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DrException ex)
+            {
+                throw ex.AsPrecondition();
+            }
+            var definition = new RunbookDefinition(runbook.Name, request, runbook.Steps(context, request));
+            var report = await RunAsync(definition, context, cancellationToken).ConfigureAwait(false);
+            return new RunOutcome<TResult>(report, runbook.Results(request, report).ToList());
+        }
+
+        /// <summary>
+        /// Continues the run <paramref name="runId"/> with the runbook its journal names, rebuilt from the journaled
+        /// request. Refused, before anything runs, when the run belongs to another command than <paramref name="command"/>
+        /// (the error names the right one), when its journal was written in another format, or when a secret it was
+        /// started with is not in <paramref name="given"/> (keyed by parameter name).
+        /// </summary>
+        public Task<RunOutcome> ResumeAsync(string runId, string command, IReadOnlyDictionary<string, object?> given, RunContext context, CancellationToken cancellationToken = default)
+        {
+            var journaled = _store.Load(runId);
+            if (journaled.FormatVersion != JournalFormat)
+                throw DrException.Precondition("JournalFormatUnsupported", DrErrorCategory.InvalidData,
+                    $"Run {runId} was journaled in format {journaled.FormatVersion}; this version of AppServiceDr resumes format {JournalFormat} only. Get-DrRun still reports it; start a new run to finish the recovery.", runId);
+            var runbook = RunbookCatalog.Find(journaled.Runbook)
+                ?? throw DrException.Precondition("RunbookUnknown", DrErrorCategory.InvalidData,
+                    $"Run {runId} is a {journaled.Runbook} run, which this version of AppServiceDr does not have.", runId);
+            if (!string.Equals(runbook.Command, command, StringComparison.OrdinalIgnoreCase))
+                throw DrException.Precondition("RunOfAnotherCommand", DrErrorCategory.InvalidArgument,
+                    $"Run {runId} is a {runbook.Name} run, which {command} does not resume. Resume it with {runbook.Command} -Resume {runId}.", runId);
+            return runbook.ResumeAsync(this, journaled, given, context, cancellationToken);
+        }
+
+        /// <summary>Starts a new run of a built runbook. Returns its report; a failed step does not throw, it is in the report.</summary>
+        public Task<RunReport> RunAsync(RunbookDefinition runbook, RunContext context, CancellationToken cancellationToken = default)
+        {
+            var options = context.Options;
             var now = options.Clock();
             // A -WhatIf run writes nothing, so it has no id that anything could be resumed or reported by.
             var runId = options.WhatIf ? "" : RunStore.NewRunId(now);
@@ -51,50 +98,60 @@ namespace AppServiceDr.Engine.Runbooks
             {
                 Time = now,
                 Kind = JournalKinds.RunStarted,
-                FormatVersion = 1,
+                FormatVersion = JournalFormat,
                 RunId = runId,
                 Runbook = runbook.Name,
-                Inputs = runbook.Inputs.Select(i => new RunInputRecord { Name = i.Name, Value = i.IsSecret ? null : i.Value, Secret = i.IsSecret }).ToList(),
+                Request = runbook.Request,
+                Secrets = runbook.SecretsGiven.ToList(),
                 Steps = runbook.Steps.Select(s => new JournalStep { Id = s.Id, Plan = s.Plan, DependsOn = s.DependsOn.ToList() }).ToList(),
             };
-            return ExecuteAsync(runId, runbook, host, options, new List<JournalEvent>(), started, cancellationToken);
+            return ExecuteAsync(runId, runbook, context, new List<JournalEvent>(), started, cancellationToken);
         }
 
-        /// <summary>Continues a run from its journal. Completed steps are not run again; a step that was
+        public Task<RunReport> RunAsync(RunbookDefinition runbook, IDrHost host, RunOptions? options = null, CancellationToken cancellationToken = default) =>
+            RunAsync(runbook, new RunContext(host, options), cancellationToken);
+
+        /// <summary>Continues a run from its journal with a runbook built by the caller, which must be the one the run
+        /// was started with (same name, request and steps). Completed steps are not run again; a step that was
         /// interrupted runs again (its action re-checks the world first). Resuming a finished run changes nothing.</summary>
-        public Task<RunReport> ResumeAsync(string runId, RunbookDefinition runbook, IDrHost host, RunOptions? options = null, CancellationToken cancellationToken = default)
+        public Task<RunReport> ResumeAsync(string runId, RunbookDefinition runbook, RunContext context, CancellationToken cancellationToken = default) =>
+            ResumeAsync(_store.Load(runId), runbook, context, cancellationToken);
+
+        public Task<RunReport> ResumeAsync(string runId, RunbookDefinition runbook, IDrHost host, RunOptions? options = null, CancellationToken cancellationToken = default) =>
+            ResumeAsync(runId, runbook, new RunContext(host, options), cancellationToken);
+
+        internal Task<RunReport> ResumeAsync(JournaledRun journaled, RunbookDefinition runbook, RunContext context, CancellationToken cancellationToken)
         {
-            options ??= new RunOptions();
-            var events = _store.ReadEvents(runId);
-            var start = events[0];
+            var options = context.Options;
+            var runId = journaled.RunId;
+            var start = journaled.Events[0];
             if (!string.Equals(start.Runbook, runbook.Name, StringComparison.OrdinalIgnoreCase))
-                throw new DrException("RunbookMismatch", DrErrorCategory.InvalidArgument,
-                    $"Run '{runId}' is a '{start.Runbook}' run; it cannot be resumed as '{runbook.Name}'.", runId) { IsPrecondition = true };
-            var journaled = (start.Inputs ?? new List<RunInputRecord>()).Where(i => !i.Secret).ToDictionary(i => i.Name, i => i.Value, StringComparer.OrdinalIgnoreCase);
-            var differing = runbook.Inputs.Where(i => !i.IsSecret && (!journaled.TryGetValue(i.Name, out var v) || !string.Equals(v, i.Value, StringComparison.Ordinal))).Select(i => i.Name).ToList();
-            if (differing.Count > 0)
-                throw new DrException("ResumeInputsDiffer", DrErrorCategory.InvalidArgument,
-                    $"Run '{runId}' was started with different values for: {string.Join(", ", differing)}. Resume it with the inputs it was started with.", runId) { IsPrecondition = true };
+                throw DrException.Precondition("RunbookMismatch", DrErrorCategory.InvalidArgument,
+                    $"Run '{runId}' is a '{start.Runbook}' run; it cannot be resumed as '{runbook.Name}'.", runId);
+            if (start.Request is not { } recorded || !JsonText.SameValue(recorded, runbook.Request))
+                throw DrException.Precondition("ResumeInputsDiffer", DrErrorCategory.InvalidArgument,
+                    $"Run '{runId}' was started with another request than the one given. Resume it with what it was started with.", runId);
             var declared = new HashSet<string>((start.Steps ?? new List<JournalStep>()).Select(s => s.Id), StringComparer.OrdinalIgnoreCase);
             if (!declared.SetEquals(runbook.Steps.Select(s => s.Id)))
-                throw new DrException("ResumeStepsDiffer", DrErrorCategory.InvalidOperation,
-                    $"Run '{runId}' was journaled with different steps than this version of '{runbook.Name}' has; it cannot be resumed safely.", runId) { IsPrecondition = true };
+                throw DrException.Precondition("ResumeStepsDiffer", DrErrorCategory.InvalidOperation,
+                    $"Run '{runId}' was journaled with different steps than this version of '{runbook.Name}' has; it cannot be resumed safely.", runId);
             if (options.WhatIf)
-                return Task.FromResult(RunReportBuilder.Build(events, _store.JournalPath(runId), false));
+                return Task.FromResult(RunReportBuilder.Build(journaled.Events, _store.JournalPath(runId), false));
             var resumed = new JournalEvent { Time = options.Clock(), Kind = JournalKinds.RunResumed, RunId = runId };
-            return ExecuteAsync(runId, runbook, host, options, events, resumed, cancellationToken);
+            return ExecuteAsync(runId, runbook, context, journaled.Events, resumed, cancellationToken);
         }
 
-        private async Task<RunReport> ExecuteAsync(string runId, RunbookDefinition runbook, IDrHost host, RunOptions options,
+        private async Task<RunReport> ExecuteAsync(string runId, RunbookDefinition runbook, RunContext context,
             List<JournalEvent> previous, JournalEvent opening, CancellationToken cancellationToken)
         {
+            var options = context.Options;
             var journalPath = options.WhatIf ? null : _store.JournalPath(runId);
             using var runLock = options.WhatIf ? null : _store.AcquireLock(runId);
             using var writer = options.WhatIf
                 ? JournalWriter.InMemory(options.Redactor)
                 : JournalWriter.Open(journalPath!, previous, options.Redactor);
             writer.Append(opening);
-            var run = new Execution(runId, runbook, writer, new RunHost(host, options.Redactor, options.WhatIf), options, cancellationToken)
+            var run = new Execution(runId, runbook, writer, new RunHost(context.Host, options.Redactor, options.WhatIf), context, cancellationToken)
             {
                 StartedAt = previous.Count > 0 ? previous[0].Time : opening.Time,
             };
@@ -117,18 +174,20 @@ namespace AppServiceDr.Engine.Runbooks
             private readonly Dictionary<string, StepOutcome> _outcomes = new Dictionary<string, StepOutcome>(StringComparer.OrdinalIgnoreCase);
             private readonly Dictionary<string, int> _attempts = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
 
-            public Execution(string runId, RunbookDefinition runbook, JournalWriter writer, IDrHost host, RunOptions options, CancellationToken token)
+            public Execution(string runId, RunbookDefinition runbook, JournalWriter writer, IDrHost host, RunContext context, CancellationToken token)
             {
                 RunId = runId;
                 _runbook = runbook;
                 _writer = writer;
-                _options = options;
+                _options = context.Options;
+                Context = context;
                 Host = host;
                 CancellationToken = token;
                 foreach (var s in runbook.Steps) _outcomes[s.Id] = StepOutcome.Pending;
             }
 
             public string RunId { get; }
+            public RunContext Context { get; }
             /// <summary>When the run first started (before any crash and resume), as its report says.</summary>
             public DateTimeOffset StartedAt { get; init; }
             public IDrHost Host { get; }
@@ -136,13 +195,36 @@ namespace AppServiceDr.Engine.Runbooks
             public CancellationToken CancellationToken { get; }
             public SecretRedactor Redactor => _options.Redactor;
 
+            private readonly HashSet<string> _changed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
             public void Append(JournalEvent e)
             {
                 e.Time = _options.Clock();
                 _writer.Append(e);
                 if (e.Kind == JournalKinds.Output)
                     lock (_gate) _outputs[OutputKey(e.Step!, e.Key!)] = e.Value ?? "";
+                if (e.Kind == JournalKinds.Change)
+                    lock (_gate) _changed.Add(e.Step!);
             }
+
+            public bool HasChanges(string stepId)
+            {
+                lock (_gate) return _changed.Contains(stepId);
+            }
+
+            /// <summary>A change the step asked for and did not make (-WhatIf, or declined): not journaled.</summary>
+            public void NoteIntendedChange(string stepId)
+            {
+                lock (_gate) _changed.Add(stepId);
+            }
+
+            /// <summary>A wait's progress record: a child of its step's record, with an id of its own.</summary>
+            public WaitProgress WaitProgressFor(RunbookStep step, string activity) =>
+                new WaitProgress(Host, ChildActivityIdOf(step), ActivityIdOf(step), activity);
+
+            /// <summary>The progress bars of a step: its own, and the one for work within it (a wait, a restore).</summary>
+            public int ActivityIdOf(RunbookStep step) => 2 + IndexOf(step);
+            public int ChildActivityIdOf(RunbookStep step) => 1000 + ActivityIdOf(step);
 
             public string? GetOutput(string stepId, string key)
             {
@@ -168,6 +250,9 @@ namespace AppServiceDr.Engine.Runbooks
                             break;
                         case JournalKinds.Output:
                             _outputs[OutputKey(e.Step, e.Key!)] = e.Value ?? "";
+                            break;
+                        case JournalKinds.Change:
+                            _changed.Add(e.Step);
                             break;
                         case JournalKinds.Checkpoint:
                             if (!_checkpoints.TryGetValue(e.Step, out var cp)) _checkpoints[e.Step] = cp = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -305,8 +390,6 @@ namespace AppServiceDr.Engine.Runbooks
                 System.IO.IOException _ => DrErrorCategory.WriteError,
                 _ => DrErrorCategory.InvalidOperation,
             };
-
-            private int ActivityIdOf(RunbookStep step) => 2 + IndexOf(step);
 
             private int IndexOf(RunbookStep step)
             {

@@ -69,8 +69,8 @@ namespace AppServiceDr.Engine.Shares
                 try { Directory.CreateDirectory(_roots.Destination); }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
-                    throw new DrException("FileShareDestinationNotCreatable", DrErrorCategory.WriteError,
-                        $"The destination '{_roots.Destination}' could not be created: {ex.Message}", _roots.Destination, ex) { IsPrecondition = true };
+                    throw DrException.Precondition("FileShareDestinationNotCreatable", DrErrorCategory.WriteError,
+                        $"The destination '{_roots.Destination}' could not be created: {ex.Message}", _roots.Destination, ex);
                 }
             }
 

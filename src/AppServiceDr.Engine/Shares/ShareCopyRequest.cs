@@ -27,6 +27,7 @@ namespace AppServiceDr.Engine.Shares
         public string Destination { get; init; } = "";
 
         /// <summary>Connects a UNC source for the duration of the copy (Windows only).</summary>
+        [Secret("Credential")]
         public NetworkCredential? Credential { get; init; }
 
         /// <summary>Also removes destination files and directories that are not in the source.</summary>

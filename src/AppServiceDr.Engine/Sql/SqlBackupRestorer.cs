@@ -11,12 +11,13 @@ using System.Threading.Tasks;
 namespace AppServiceDr.Engine.Sql
 {
     /// <summary>
-    /// Restores SQL Server databases from full backup files: reads the backup's header and file list,
-    /// relocates files, overwrites an existing database only when asked (single-user before, multi-user
-    /// after, whatever happens), reports RESTORE progress, checks the database answers, optionally runs
-    /// DBCC CHECKDB, and returns per database the script it ran.
+    /// Restores one SQL Server database from a full backup file, as one step of the SQL Server restore runbook:
+    /// reads the backup's header and file list, relocates files, overwrites an existing database only when asked
+    /// (single-user before, multi-user after, whatever happens), reports RESTORE progress, checks the database
+    /// answers, optionally runs DBCC CHECKDB, and returns the script it ran. The runner restores databases in
+    /// parallel; this class does one at a time.
     /// </summary>
-    public sealed class SqlBackupRestorer
+    internal sealed class SqlBackupRestorer
     {
         private static readonly Regex PercentProcessed = new Regex(@"^\s*(\d{1,3}) percent processed", RegexOptions.CultureInvariant);
         private static readonly Regex CheckDbSummary = new Regex(@"CHECKDB found (\d+) allocation errors and (\d+) consistency errors", RegexOptions.CultureInvariant);
@@ -28,69 +29,17 @@ namespace AppServiceDr.Engine.Sql
             _host = host ?? throw new ArgumentNullException(nameof(host));
         }
 
-        /// <summary>One database to restore and the file it comes from.</summary>
-        private sealed class PlanItem
-        {
-            public PlanItem(string? database, string backupFile)
-            {
-                Database = database;
-                BackupFile = backupFile;
-            }
-
-            public string? Database { get; }
-            public string BackupFile { get; }
-        }
-
-        /// <summary>Restores every database of the request, at most <see cref="SqlRestoreRequest.MaxParallel"/> at a time.
-        /// Bad input throws a DrException (IsPrecondition) before anything is sent; a failure of one database is
-        /// reported in its result; cancellation throws OperationCanceledException once every database is back in a
-        /// known state.</summary>
-        public async Task<IReadOnlyList<SqlRestoreResult>> RestoreAsync(SqlRestoreRequest request, CancellationToken cancel = default)
-        {
-            if (request == null) throw new ArgumentNullException(nameof(request));
-            var plan = Validate(request);
-            if (request.OutputScriptOnly) return plan.Select(item => ScriptOnly(request, item)).ToList();
-
-            using var factory = new SqlConnectionFactory(request.Server);
-            using var gate = new SemaphoreSlim(request.MaxParallel);
-            var tasks = plan.Select((item, index) => Task.Run(async () =>
-            {
-                await gate.WaitAsync(cancel).ConfigureAwait(false);
-                try
-                {
-                    return await RestoreOneAsync(request, factory, item, index + 1, cancel).ConfigureAwait(false);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            })).ToList();
-            try
-            {
-                await Task.WhenAll(tasks).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // every task has ended; reported below
-            }
-            if (tasks.Any(t => t.IsCanceled) || cancel.IsCancellationRequested) throw new OperationCanceledException("The restore was cancelled.", cancel);
-            var failed = tasks.FirstOrDefault(t => t.IsFaulted);
-            if (failed != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failed.Exception!.InnerException!).Throw();
-            return tasks.Select(t => t.Result).ToList();
-        }
-
-        /// <summary>Checks the request and lists which backup file restores which database (null: the one
-        /// inside the file), touching nothing on the server.</summary>
-        public static IReadOnlyList<KeyValuePair<string?, string>> Plan(SqlRestoreRequest request) =>
-            Validate(request ?? throw new ArgumentNullException(nameof(request)))
-                .Select(p => new KeyValuePair<string?, string>(p.Database, p.BackupFile)).ToList();
+        /// <summary>The checks a restore starts with, touching nothing on the server, and which backup file restores
+        /// which database. Bad input throws a precondition.</summary>
+        public static IReadOnlyList<SqlRestoreItem> Plan(SqlRestoreRequest request) =>
+            Validate(request ?? throw new ArgumentNullException(nameof(request)));
 
         // ---- validation -------------------------------------------------------------------------------
 
         private static DrException Invalid(string id, string message, object? target, DrErrorCategory category = DrErrorCategory.InvalidArgument) =>
             DrException.Precondition(id, category, message, target);
 
-        private static List<PlanItem> Validate(SqlRestoreRequest request)
+        private static List<SqlRestoreItem> Validate(SqlRestoreRequest request)
         {
             var server = request.Server;
             if (string.IsNullOrWhiteSpace(server.ServerInstance)) throw Invalid("ServerInstanceMissing", "A server instance is required.", null);
@@ -102,7 +51,6 @@ namespace AppServiceDr.Engine.Sql
                     throw Invalid("AccessTokenMissing", "Access token authentication needs a token.", server.ServerInstance);
             }
             SqlConnectionFactory.CheckServerCertificate(server);
-            if (request.MaxParallel < 1) throw Invalid("MaxParallelInvalid", "MaxParallel must be at least 1.", request.MaxParallel);
             if (request.ProgressStep < 1 || request.ProgressStep > 100) throw Invalid("ProgressStepInvalid", "The progress step must be between 1 and 100.", request.ProgressStep);
             if (request.StatementTimeout is { } timeout && (timeout < TimeSpan.Zero || timeout.TotalSeconds > int.MaxValue))
                 throw Invalid("StatementTimeoutInvalid", "The statement timeout must be zero or positive.", timeout);
@@ -137,14 +85,14 @@ namespace AppServiceDr.Engine.Sql
                 var database = names?.FirstOrDefault();
                 if (database == null && request.OutputScriptOnly)
                     throw Invalid("DatabaseNameRequired", "OutputScriptOnly reads nothing from the server, so the database name must be given with the backup file.", request.BackupFile);
-                return new List<PlanItem> { new PlanItem(database, request.BackupFile!) };
+                return new List<SqlRestoreItem> { new SqlRestoreItem(database, request.BackupFile!) };
             }
 
             var folder = request.BackupPath!;
             if (!Directory.Exists(folder))
                 throw Invalid("BackupPathNotFound", "The backup folder '" + folder + "' does not exist.", folder, DrErrorCategory.ObjectNotFound);
             var files = Directory.GetFiles(folder, "*.bak").Select(f => new FileInfo(f)).ToList();
-            var plan = new List<PlanItem>();
+            var plan = new List<SqlRestoreItem>();
             foreach (var name in names == null || names.Count == 0 ? SqlRestoreRequest.AppServiceDatabases : names)
             {
                 var newest = files.Where(f => f.Name.StartsWith(name, StringComparison.OrdinalIgnoreCase))
@@ -154,7 +102,7 @@ namespace AppServiceDr.Engine.Sql
                     var pattern = Path.Combine(folder, name + "*.bak");
                     throw Invalid("NoBackupForDatabase", "No backup file for database '" + name + "' in '" + folder + "' (looked for " + pattern + ").", pattern, DrErrorCategory.ObjectNotFound);
                 }
-                plan.Add(new PlanItem(name, newest.FullName));
+                plan.Add(new SqlRestoreItem(name, newest.FullName));
             }
             return plan;
         }
@@ -208,7 +156,7 @@ namespace AppServiceDr.Engine.Sql
             return statement;
         }
 
-        private SqlRestoreResult ScriptOnly(SqlRestoreRequest request, PlanItem item)
+        public SqlRestoreResult ScriptOnly(SqlRestoreRequest request, SqlRestoreItem item)
         {
             var database = item.Database!;
             var statements = new List<SqlStatement>();
@@ -258,7 +206,10 @@ namespace AppServiceDr.Engine.Sql
                 Convert.ToString(r["user_access_desc"], CultureInfo.InvariantCulture) ?? string.Empty);
         }
 
-        private async Task<SqlRestoreResult> RestoreOneAsync(SqlRestoreRequest request, SqlConnectionFactory factory, PlanItem item, int activityId, CancellationToken cancel)
+        /// <summary>Restores one database. A failure comes back as the result (its error id and message, the state
+        /// the database was left in) and the exception, for the step to report; cancellation throws once the
+        /// database is back in a known state.</summary>
+        public async Task<(SqlRestoreResult Result, DrException? Failure)> RestoreOneAsync(SqlRestoreRequest request, SqlConnectionFactory factory, SqlRestoreItem item, int activityId, int parentActivityId, CancellationToken cancel)
         {
             var started = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
@@ -270,7 +221,7 @@ namespace AppServiceDr.Engine.Sql
             var changed = false;
             SqlErrorContext Context(string operation) => new SqlErrorContext(server, operation, database, file);
 
-            SqlRestoreResult Result(SqlRestoreAction action, DatabaseRow? row = null, SqlCheckDbOutcome? checkDb = null, DrException? error = null) => new SqlRestoreResult
+            (SqlRestoreResult, DrException?) Result(SqlRestoreAction action, DatabaseRow? row = null, SqlCheckDbOutcome? checkDb = null, DrException? error = null) => (new SqlRestoreResult
             {
                 Server = server,
                 Database = database ?? string.Empty,
@@ -282,8 +233,9 @@ namespace AppServiceDr.Engine.Sql
                 UserAccess = row?.UserAccess,
                 CheckDb = checkDb,
                 Script = SqlStatement.Script(script),
-                Error = error,
-            };
+                ErrorId = error?.ErrorId,
+                Error = error?.Message,
+            }, error);
 
             SqlSession? session = null;
             try
@@ -319,13 +271,13 @@ namespace AppServiceDr.Engine.Sql
 
                 if (existing != null && inBackup != null && !string.Equals(inBackup, database, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new DrException("BackupOfDifferentDatabase", DrErrorCategory.InvalidData,
-                        "The backup file '" + file + "' holds database '" + inBackup + "', not '" + database + "'; restoring it would replace '" + database + "' with another database.", database) { IsPrecondition = true };
+                    throw DrException.Precondition("BackupOfDifferentDatabase", DrErrorCategory.InvalidData,
+                        "The backup file '" + file + "' holds database '" + inBackup + "', not '" + database + "'; restoring it would replace '" + database + "' with another database.", database);
                 }
                 if (existing != null && !request.WithReplace)
                 {
-                    throw new DrException("DatabaseExists", DrErrorCategory.ResourceExists,
-                        "Database '" + database + "' already exists on " + server + ". Overwriting it loses its current data; ask for it explicitly with WithReplace.", database) { IsPrecondition = true };
+                    throw DrException.Precondition("DatabaseExists", DrErrorCategory.ResourceExists,
+                        "Database '" + database + "' already exists on " + server + ". Overwriting it loses its current data; ask for it explicitly with WithReplace.", database);
                 }
 
                 var backupFiles = new List<(string Logical, string Physical, string Type)>();
@@ -383,7 +335,7 @@ namespace AppServiceDr.Engine.Sql
                     if (m.Number == 3211 || match.Success)
                     {
                         var percent = match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : -1;
-                        _host.Progress(new DrProgress(activityId, activity, m.Text) { PercentComplete = Math.Min(percent, 100), CurrentOperation = file });
+                        _host.Progress(new DrProgress(activityId, activity, m.Text) { ParentActivityId = parentActivityId, PercentComplete = Math.Min(percent, 100), CurrentOperation = file });
                     }
                     else if (!m.IsError)
                     {
@@ -406,7 +358,7 @@ namespace AppServiceDr.Engine.Sql
                 finally
                 {
                     if (overwrite) session = await ReturnToMultiUserAsync(factory, session, database, script, timeout).ConfigureAwait(false);
-                    _host.Progress(new DrProgress(activityId, activity, restored ? "Restored" : "Stopped") { Completed = true, PercentComplete = restored ? 100 : -1 });
+                    _host.Progress(new DrProgress(activityId, activity, restored ? "Restored" : "Stopped") { ParentActivityId = parentActivityId, Completed = true, PercentComplete = restored ? 100 : -1 });
                 }
 
                 await ProbeAsync(factory, database, Context("Opening the restored database '" + database + "'"), cancel).ConfigureAwait(false);

@@ -20,9 +20,11 @@ namespace AppServiceDr.Engine.Sql
         public string ServerInstance { get; init; } = string.Empty;
         public SqlAuthenticationKind Authentication { get; init; } = SqlAuthenticationKind.Integrated;
         public string? UserName { get; init; }
-        public SecureString? Password { get; init; }
+        [Secret("Credential")]
+        public SecureString? Password { get; set; }
         /// <summary>A secret: never written to messages, verbose text or results.</summary>
-        public string? AccessToken { get; init; }
+        [Secret("AccessToken")]
+        public string? AccessToken { get; set; }
         /// <summary>On by default: the server's certificate is verified unless <see cref="TrustServerCertificate"/> says otherwise.</summary>
         public bool Encrypt { get; init; } = true;
         /// <summary>Accepts any certificate the server presents (no validation at all). Prefer <see cref="ServerCertificate"/>.</summary>
@@ -75,10 +77,24 @@ namespace AppServiceDr.Engine.Sql
         /// <summary>Limit for RESTORE and DBCC CHECKDB; null means no limit (the 30-second default does not apply).</summary>
         public TimeSpan? StatementTimeout { get; init; }
 
-        /// <summary>How many databases restore at the same time.</summary>
-        public int MaxParallel { get; init; } = 2;
+        /// <summary>Filled by the pre-flight: which backup file restores which database (null: the one the file holds).</summary>
+        public IReadOnlyList<SqlRestoreItem> Plan { get; set; } = Array.Empty<SqlRestoreItem>();
 
         /// <summary>Percentage step of the progress messages (RESTORE ... WITH STATS).</summary>
         public int ProgressStep { get; init; } = 5;
+    }
+
+    /// <summary>One database to restore and the file it comes from.</summary>
+    public sealed class SqlRestoreItem
+    {
+        public SqlRestoreItem(string? database, string backupFile)
+        {
+            Database = database;
+            BackupFile = backupFile;
+        }
+
+        /// <summary>Null: the database the backup file holds.</summary>
+        public string? Database { get; }
+        public string BackupFile { get; }
     }
 }

@@ -57,8 +57,8 @@ namespace AppServiceDr.Engine.Sql
             }
             catch (CryptographicException e)
             {
-                throw new DrException("ServerCertificateUnreadable", DrErrorCategory.InvalidData,
-                    "The server certificate file '" + path + "' holds no certificate in PEM or DER form: " + e.Message, path, e) { IsPrecondition = true };
+                throw DrException.Precondition("ServerCertificateUnreadable", DrErrorCategory.InvalidData,
+                    "The server certificate file '" + path + "' holds no certificate in PEM or DER form: " + e.Message, path, e);
             }
         }
 

@@ -8,10 +8,11 @@ using System.Threading.Tasks;
 using AppServiceDr.Engine.Azure;
 using AppServiceDr.Engine.KeyVault;
 using AppServiceDr.Engine.Runbooks;
+using AppServiceDr.Engine.Steps;
 using global::Azure;
 using global::Azure.Core;
 using global::Azure.Security.KeyVault.Secrets;
-using static AppServiceDr.Engine.Failover.ArmJson;
+using static AppServiceDr.Engine.Azure.ArmJson;
 
 namespace AppServiceDr.Engine.Storage
 {
@@ -23,8 +24,8 @@ namespace AppServiceDr.Engine.Storage
     /// </summary>
     internal sealed class NewStorageAccount
     {
-        public const string ChangedOutput = StorageAccountFailover.ChangedOutput;
-        public const string LocationOutput = StorageAccountFailover.LocationOutput;
+        /// <summary>Saved once the creation is in the journal as a change, so it is recorded once.</summary>
+        private const string RecordedCheckpoint = "recorded";
         private const string Kind = "StorageV2";
         private const string OperationCheckpoint = "operation";
         private const string IssuedCheckpoint = "issued";
@@ -38,13 +39,11 @@ namespace AppServiceDr.Engine.Storage
         };
 
         private readonly AzureConnection _azure;
-        private readonly SecretRedactor _redactor;
         private readonly TimeSpan _timeout;
 
-        public NewStorageAccount(AzureConnection azure, SecretRedactor redactor, string subscriptionId, string resourceGroup, string name, string location, string sku, TimeSpan timeout)
+        public NewStorageAccount(AzureConnection azure, string subscriptionId, string resourceGroup, string name, string location, string sku, TimeSpan timeout)
         {
             _azure = azure;
-            _redactor = redactor;
             ResourceGroup = resourceGroup;
             Name = name;
             Location = location;
@@ -135,9 +134,7 @@ namespace AppServiceDr.Engine.Storage
             var problem = Mismatch(account.Value);
             if (problem != null) throw new DrException("StorageAccountExists", DrErrorCategory.ResourceExists, problem, Name);
             if (issued) Created(ctx);
-            else ctx.SetOutput(ChangedOutput, "False");
-            ctx.SetOutput(LocationOutput, Text(account.Value, "location") ?? Location);
-            ctx.SetOutput("Sku", Sku);
+            ctx.Publish(new StorageAccountFailover.StorageFailoverOutcome { PrimaryLocation = Text(account.Value, "location") ?? Location, Sku = Sku });
             var note = $"Storage account {Name} ({Sku}) is provisioned in {Text(account.Value, "location")}";
             return issued ? StepResult.Done(note + ".") : StepResult.AlreadyDone(note + " already; it is used as it is.");
         }
@@ -145,9 +142,9 @@ namespace AppServiceDr.Engine.Storage
         /// <summary>Journals the creation once, however many attempts it took to see it through.</summary>
         private void Created(StepContext ctx)
         {
-            if (ctx.GetOutput(ctx.Step.Id, ChangedOutput) == "True") return;
+            if (ctx.GetCheckpoint(RecordedCheckpoint) != null) return;
             ctx.RecordChange($"creation of storage account {Name} ({Sku}) in {Location} started");
-            ctx.SetOutput(ChangedOutput, "True");
+            ctx.Checkpoint(RecordedCheckpoint, "1");
         }
 
         private static bool IsProvisioned(JsonElement account) =>
@@ -177,10 +174,9 @@ namespace AppServiceDr.Engine.Storage
         public async Task<StepResult> SetSecretAsync(StepContext ctx, Uri vaultUri, string secretName)
         {
             var ct = ctx.CancellationToken;
-            var redactors = ReferenceEquals(_redactor, ctx.Redactor) ? new[] { _redactor } : new[] { _redactor, ctx.Redactor };
-            var vault = vaultUri.Host.Split('.')[0];
-            var target = $"{vault}/{secretName}";
-            var action = $"Set secret '{secretName}' in vault '{vault}' to the connection string of storage account {Name}";
+            var vault = new VaultSecrets(_azure, vaultUri);
+            var target = $"{vault.VaultName}/{secretName}";
+            var action = $"Set secret '{secretName}' in vault '{vault.VaultName}' to the connection string of storage account {Name}";
             var account = await GetAsync(ct).ConfigureAwait(false);
             if (account == null)
             {
@@ -188,48 +184,37 @@ namespace AppServiceDr.Engine.Storage
                 if (!ctx.ShouldProcess(target, action)) return StepResult.Declined($"Secret '{secretName}' not changed.");
                 throw new DrException("StorageAccountNotFound", DrErrorCategory.ObjectNotFound, $"Storage account '{Name}' does not exist; its connection string cannot be built.", Name);
             }
-            var wanted = (await ListKeysAsync(redactors, ct).ConfigureAwait(false))
-                .Select(k => ConnectionString(account.Value, k)).ToList();
-            foreach (var r in redactors) foreach (var w in wanted) r.Register(w);
-            var client = _azure.CreateSecretClient(vaultUri);
-            var current = await ReadAsync(client, secretName, redactors, ct).ConfigureAwait(false);
+            var wanted = (await ListKeysAsync(ct).ConfigureAwait(false)).Select(k => ConnectionString(account.Value, k)).ToList();
+            foreach (var w in wanted) _azure.Redactor.Register(w);
+            var current = await vault.ReadAsync(secretName, ct).ConfigureAwait(false);
             var issued = ctx.GetCheckpoint(IssuedCheckpoint) != null;
             if (current != null && wanted.Contains(current.Value.Value, StringComparer.Ordinal))
             {
-                if (issued) return Updated(ctx, secretName, vault, current.Value.Version);
-                ctx.SetOutput(ChangedOutput, "False");
-                return StepResult.AlreadyDone($"Secret '{secretName}' in vault '{vault}' already holds the connection string of storage account {Name}.");
+                if (issued) return Updated(ctx, secretName, vault.VaultName, current.Value.Version);
+                return StepResult.AlreadyDone($"Secret '{secretName}' in vault '{vault.VaultName}' already holds the connection string of storage account {Name}.");
             }
             if (!ctx.ShouldProcess(target, action)) return StepResult.Declined($"Secret '{secretName}' not changed.");
             ctx.Checkpoint(IssuedCheckpoint, "1");
-            try
-            {
-                await client.SetSecretAsync(secretName, wanted[0], ct).ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex)
-            {
-                throw SecretRecoveryService.VaultError(ex, secretName, "set the secret");
-            }
-            var after = await ReadAsync(client, secretName, redactors, ct).ConfigureAwait(false);
+            await vault.SetAsync(ctx, secretName, wanted[0], _timeout, _azure.Environment.DefaultPollInterval).ConfigureAwait(false);
+            var after = await vault.ReadAsync(secretName, ct).ConfigureAwait(false);
             if (after == null || !string.Equals(after.Value.Value, wanted[0], StringComparison.Ordinal))
                 throw new DrException("SecretNotUpdated", DrErrorCategory.InvalidOperation,
-                    $"Secret '{secretName}' in vault '{vault}' was set, but reading it back did not give the connection string of storage account {Name}.", secretName);
-            return Updated(ctx, secretName, vault, after.Value.Version);
+                    $"Secret '{secretName}' in vault '{vault.VaultName}' was set, but reading it back did not give the connection string of storage account {Name}.", secretName);
+            return Updated(ctx, secretName, vault.VaultName, after.Value.Version);
         }
 
         private StepResult Updated(StepContext ctx, string secretName, string vault, string? version)
         {
-            if (ctx.GetOutput(ctx.Step.Id, ChangedOutput) != "True")
+            if (ctx.GetCheckpoint(RecordedCheckpoint) == null)
             {
                 ctx.RecordChange($"secret '{secretName}' in vault '{vault}' set to the connection string of storage account {Name}");
-                ctx.SetOutput(ChangedOutput, "True");
+                ctx.Checkpoint(RecordedCheckpoint, "1");
             }
-            if (version != null) ctx.SetOutput("SecretVersion", version);
             return StepResult.Done($"Secret '{secretName}' in vault '{vault}' holds the connection string of storage account {Name}" + (version != null ? $" (version {version})." : "."));
         }
 
         /// <summary>The account's keys (key1 first), each registered as a secret before anything else sees it.</summary>
-        private async Task<IReadOnlyList<string>> ListKeysAsync(IEnumerable<SecretRedactor> redactors, CancellationToken ct)
+        private async Task<IReadOnlyList<string>> ListKeysAsync(CancellationToken ct)
         {
             var response = await _azure.Arm.SendAsync(RequestMethod.Post, Id + "/listKeys", StorageAccountFailover.ApiVersion, null, ct).ConfigureAwait(false);
             var keys = new List<(string Name, string Value)>();
@@ -237,7 +222,7 @@ namespace AppServiceDr.Engine.Storage
                 foreach (var k in list.EnumerateArray())
                     if (Text(k, "value") is string value)
                     {
-                        foreach (var r in redactors) r.Register(value);
+                        _azure.Redactor.Register(value);
                         keys.Add((Text(k, "keyName") ?? "", value));
                     }
             if (keys.Count == 0)
@@ -269,38 +254,19 @@ namespace AppServiceDr.Engine.Storage
             return head + string.Concat(named);
         }
 
-        /// <summary>The secret's current value and version (registered as a secret), or null when it does not exist.</summary>
-        private static async Task<(string Value, string? Version)?> ReadAsync(SecretClient client, string name, IEnumerable<SecretRedactor> redactors, CancellationToken ct)
-        {
-            try
-            {
-                var secret = (await client.GetSecretAsync(name, null, ct).ConfigureAwait(false)).Value;
-                foreach (var r in redactors) r.Register(secret.Value);
-                return (secret.Value, secret.Properties.Version);
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                return null;
-            }
-            catch (RequestFailedException ex)
-            {
-                throw SecretRecoveryService.VaultError(ex, name, "read the secret");
-            }
-        }
-
         /// <summary>Pre-flight: the vault answers and lets us read the secret (absent is fine). A soft-deleted
         /// secret of that name would refuse the new value, so it is reported now.</summary>
         public static async Task CheckVaultAsync(AzureConnection azure, Uri vaultUri, string secretName, CancellationToken ct)
         {
-            var client = azure.CreateSecretClient(vaultUri);
-            if (await ReadAsync(client, secretName, new[] { azure.Redactor }, ct).ConfigureAwait(false) != null) return;
+            var vault = new VaultSecrets(azure, vaultUri);
+            if (await vault.ReadAsync(secretName, ct).ConfigureAwait(false) != null) return;
             try
             {
-                await client.GetDeletedSecretAsync(secretName, ct).ConfigureAwait(false);
+                if ((await vault.GetDeletedAsync(secretName, ct).ConfigureAwait(false)).Deleted == null) return;
             }
-            catch (RequestFailedException)
+            catch (DrException)
             {
-                // Not soft-deleted, or no permission to look: setting it will tell.
+                // No permission to look: setting it will tell.
                 return;
             }
             throw DrException.Precondition("SecretDeletedButRecoverable", DrErrorCategory.ResourceExists,

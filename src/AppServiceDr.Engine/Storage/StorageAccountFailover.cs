@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 using AppServiceDr.Engine.Azure;
 using AppServiceDr.Engine.Runbooks;
 using global::Azure.Core;
-using static AppServiceDr.Engine.Failover.ArmJson;
+using static AppServiceDr.Engine.Azure.ArmJson;
 
 namespace AppServiceDr.Engine.Storage
 {
@@ -41,10 +41,6 @@ namespace AppServiceDr.Engine.Storage
     {
         public const string ApiVersion = "2024-01-01";
         public const string AccountType = "Microsoft.Storage/storageAccounts";
-        public const string ChangedOutput = "Changed";
-        public const string FailoverTypeOutput = "FailoverType";
-        public const string LocationOutput = "PrimaryLocation";
-        public const string LastSyncOutput = "LastSyncTime";
         public const string Planned = "Planned";
         public const string Unplanned = "Unplanned";
         /// <summary>The account is already primary where wanted: the step only checks.</summary>
@@ -52,6 +48,8 @@ namespace AppServiceDr.Engine.Storage
         private const string OperationCheckpoint = "operation";
         /// <summary>The failover type, saved just before the POST: proof that this step sent it.</summary>
         private const string IssuedCheckpoint = "issued";
+        /// <summary>Saved once the failover is in the journal as a change, so it is recorded once.</summary>
+        private const string RecordedCheckpoint = "recorded";
 
         private readonly AzureConnection _azure;
         private readonly string _accountId;
@@ -189,13 +187,18 @@ namespace AppServiceDr.Engine.Storage
             return planned ? Planned : Unplanned;
         }
 
-        /// <summary>The last sync time the account reports (geoReplicationStats), kept as the step's output the
-        /// first time it is read, so a plan, a declined question or a run that changes nothing still reports it.</summary>
+        /// <summary>The last sync time the account reports (geoReplicationStats), published the first time it is
+        /// read (before the failover, when it still means something), so a plan, a declined question or a run that
+        /// changes nothing still reports it.</summary>
         private static DateTimeOffset? RecordLastSync(StepContext ctx, JsonElement account)
         {
             var lastSync = GeoStats(account) is { } stats ? Date(stats, "lastSyncTime") : null;
-            if (lastSync.HasValue && ctx.GetOutput(ctx.Step.Id, LastSyncOutput) == null)
-                ctx.SetOutput(LastSyncOutput, lastSync.Value.ToString("o", CultureInfo.InvariantCulture));
+            var outcome = ctx.Published<StorageFailoverOutcome>(ctx.Step.Id) ?? new StorageFailoverOutcome();
+            if (lastSync.HasValue && outcome.LastSyncTime == null)
+            {
+                outcome.LastSyncTime = lastSync;
+                ctx.Publish(outcome);
+            }
             return lastSync;
         }
 
@@ -252,37 +255,31 @@ namespace AppServiceDr.Engine.Storage
         /// <summary>Journals the failover once, however many attempts it took to learn that it started.</summary>
         private void Started(StepContext ctx, string failoverType)
         {
-            if (ctx.GetOutput(ctx.Step.Id, FailoverTypeOutput) != null) return;
+            if (ctx.GetCheckpoint(RecordedCheckpoint) != null) return;
             ctx.RecordChange($"{failoverType.ToLowerInvariant()} failover of storage account {_name} to {_target} started");
-            ctx.SetOutput(FailoverTypeOutput, failoverType);
+            ctx.Checkpoint(RecordedCheckpoint, failoverType);
+            var outcome = ctx.Published<StorageFailoverOutcome>(ctx.Step.Id) ?? new StorageFailoverOutcome();
+            outcome.FailoverType = failoverType;
+            ctx.Publish(outcome);
         }
 
         /// <summary>Waits, by reading the account, for a failover whose operation handle is unknown.</summary>
-        private async Task FollowAsync(StepContext ctx)
-        {
-            var clock = Stopwatch.StartNew();
-            while (true)
-            {
-                var account = await RequireAsync(ctx.CancellationToken).ConfigureAwait(false);
-                var busy = InProgress(account);
-                if (!busy) return;
-                if (clock.Elapsed > _timeout)
-                    throw new DrException("StorageFailoverTimedOut", DrErrorCategory.OperationTimeout,
-                        $"The failover of storage account '{_name}' was still in progress after {_timeout.TotalMinutes:0.#} min. Run again later: it is followed, not started again.", _name);
-                ctx.Progress("Storage failover: InProgress");
-                await Task.Delay(_azure.Environment.DefaultPollInterval, ctx.CancellationToken).ConfigureAwait(false);
-            }
-        }
+        private Task FollowAsync(StepContext ctx) =>
+            ctx.WaitAsync($"Waiting for the failover of storage account {_name}", _timeout, _azure.Environment.DefaultPollInterval,
+                async ct => InProgress(await RequireAsync(ct).ConfigureAwait(false)) ? WaitProbe<bool>.Pending("failover in progress") : WaitProbe<bool>.Done(true),
+                elapsed => new DrException("StorageFailoverTimedOut", DrErrorCategory.OperationTimeout,
+                    $"The failover of storage account '{_name}' was still in progress after {_timeout.TotalMinutes:0.#} min. Run again later: it is followed, not started again.", _name));
 
         private StepResult Done(StepContext ctx, JsonElement account, bool changed, string? issued)
         {
             var sku = account.TryGetProperty("sku", out var s) ? Text(s, "name") : null;
             var location = PrimaryLocation(account);
             RecordLastSync(ctx, account);
-            ctx.SetOutput(ChangedOutput, changed ? "True" : "False");
-            ctx.SetOutput("Sku", sku ?? "");
-            if (location != null) ctx.SetOutput(LocationOutput, location);
             if (changed && issued != null) Started(ctx, issued);
+            var outcome = ctx.Published<StorageFailoverOutcome>(ctx.Step.Id) ?? new StorageFailoverOutcome();
+            outcome.PrimaryLocation = location;
+            outcome.Sku = sku;
+            ctx.Publish(outcome);
             var geo = PropertyText(account, "secondaryLocation");
             var note = $"Storage account {_name} is primary in {location} ({sku})"
                        + (geo == null ? ": it is locally redundant now; configure geo-redundancy again once the old region is back." : $", replicating to {geo}.");
@@ -298,6 +295,16 @@ namespace AppServiceDr.Engine.Storage
             new DrException("StoragePlannedFailoverUnavailable", DrErrorCategory.ResourceUnavailable,
                 $"Storage account '{name}' reports that it cannot do a planned failover now (geoReplicationStats.canPlannedFailover is not true: it needs both regions available). The unplanned failover works without the primary, but it can lose the writes made after the last sync.",
                 name) { IsPrecondition = precondition };
+
+        /// <summary>What a failover step publishes: the primary region it ended in, the last sync time it read before
+        /// the failover, the failover it sent (none when the account was primary there already), the sku after.</summary>
+        internal sealed class StorageFailoverOutcome
+        {
+            public string? PrimaryLocation { get; set; }
+            public DateTimeOffset? LastSyncTime { get; set; }
+            public string? FailoverType { get; set; }
+            public string? Sku { get; set; }
+        }
 
         private static bool? Bool(JsonElement e, string property) =>
             e.TryGetProperty(property, out var v) && (v.ValueKind == JsonValueKind.True || v.ValueKind == JsonValueKind.False) ? v.GetBoolean() : (bool?)null;

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Security;
 using AppServiceDr.Engine;
 using AppServiceDr.Engine.Azure;
+using AppServiceDr.Engine.Steps;
 
 namespace AppServiceDr.Commands
 {
@@ -42,6 +43,8 @@ namespace AppServiceDr.Commands
         [ValidatePattern("^([0-9A-Fa-f]{2}:?){32}$")]
         public string? TrustedCertificateSha256 { get; set; }
 
+        protected override DrEnvironment? RunEnvironment() => BuildEnvironment();
+
         protected DrEnvironment BuildEnvironment()
         {
             DrCredential credential;
@@ -52,6 +55,69 @@ namespace AppServiceDr.Commands
             else
                 credential = DrCredential.Default(TenantId);
             return DrEnvironment.Create(Environment, ResourceManagerEndpoint, TrustedCertificateSha256, credential);
+        }
+    }
+
+    /// <summary>Runbook cmdlets that end by restarting an App Service app and waiting until it answers healthy: the
+    /// health parameters are declared here once, for every such cmdlet.</summary>
+    public abstract class AppRestartCmdlet : AzureRunbookCmdlet
+    {
+        /// <summary>Path probed on the app's host name. Default /.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string HealthPath { get; set; } = "/";
+
+        /// <summary>Status codes that count as healthy. Default 200.</summary>
+        [Parameter]
+        [ValidateRange(100, 599)]
+        public int[] HealthyStatusCode { get; set; } = { 200 };
+
+        /// <summary>Seconds to wait for the app to answer healthy.</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int HealthTimeoutSec { get; set; } = 600;
+
+        /// <summary>The app to restart, with this command's health settings; null when no app is named. An app needs
+        /// its subscription and resource group.</summary>
+        protected WebAppTarget? RestartTarget(string? subscriptionId, string? resourceGroupName, string? webAppName)
+        {
+            if (webAppName == null)
+            {
+                NoAppToRestart();
+                return null;
+            }
+            if (subscriptionId == null || resourceGroupName == null)
+                ThrowTerminatingError(ToErrorRecord(DrException.Precondition("WebAppNeedsResourceGroup", DrErrorCategory.InvalidArgument,
+                    "-WebAppName needs -SubscriptionId and -ResourceGroupName.", webAppName)));
+            return new WebAppTarget
+            {
+                SubscriptionId = subscriptionId!,
+                ResourceGroupName = resourceGroupName!,
+                Name = webAppName,
+                HealthPath = HealthPath,
+                HealthyStatusCodes = HealthyStatusCode,
+                HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec),
+            };
+        }
+
+        /// <summary>Refuses health parameters for a run that restarts no app: given for nothing, they would be
+        /// silently ignored.</summary>
+        protected void NoAppToRestart()
+        {
+            if (HealthGiven)
+                ThrowTerminatingError(ToErrorRecord(DrException.Precondition("HealthCheckWithoutApp", DrErrorCategory.InvalidArgument,
+                    "-HealthPath, -HealthyStatusCode and -HealthTimeoutSec judge the app this run restarts; name it with -WebAppName.", "HealthPath")));
+        }
+
+        private bool HealthGiven =>
+            MyInvocation.BoundParameters.ContainsKey(nameof(HealthPath)) || MyInvocation.BoundParameters.ContainsKey(nameof(HealthyStatusCode))
+            || MyInvocation.BoundParameters.ContainsKey(nameof(HealthTimeoutSec));
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            if (IsResume && HealthGiven)
+                WriteWarning("A resumed run checks the app's health as it was started to; -HealthPath, -HealthyStatusCode and -HealthTimeoutSec apply to new runs.");
         }
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using System.Management.Automation;
 using AppServiceDr.Engine;
 using AppServiceDr.Engine.AppService;
@@ -13,7 +12,7 @@ namespace AppServiceDr.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "DeploymentRollback", DefaultParameterSetName = VersionSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PackageRollbackResult))]
-    public sealed class InvokeDeploymentRollbackCommand : AzureRunbookCmdlet
+    public sealed class InvokeDeploymentRollbackCommand : AppRestartCmdlet
     {
         private const string VersionSet = "Version";
         private const string PackageUriSet = "PackageUri";
@@ -47,41 +46,12 @@ namespace AppServiceDr.Commands
         [ValidateNotNull]
         public Uri? PackageUri { get; set; }
 
-        /// <summary>Path probed on the app's host after the restart. Default /.</summary>
-        [Parameter(ParameterSetName = VersionSet)]
-        [Parameter(ParameterSetName = PackageUriSet)]
-        [ValidateNotNullOrEmpty]
-        public string HealthPath { get; set; } = "/";
-
-        /// <summary>Status codes that count as healthy. Default 200.</summary>
-        [Parameter(ParameterSetName = VersionSet)]
-        [Parameter(ParameterSetName = PackageUriSet)]
-        [ValidateRange(100, 599)]
-        public int[] HealthyStatusCode { get; set; } = { 200 };
-
-        /// <summary>Seconds to wait for the app to answer healthy.</summary>
-        [Parameter(ParameterSetName = VersionSet)]
-        [Parameter(ParameterSetName = PackageUriSet)]
-        [ValidateRange(1, 86400)]
-        public int HealthTimeoutSec { get; set; } = 600;
-
-        protected override string[] Runbooks => new[] { PackageRollbackRunbook.Name };
-
-        protected override void EndProcessing()
-        {
-            var redactor = new SecretRedactor();
-            var environment = BuildEnvironment();
-            Execute(async (journaled, host, token) =>
+        protected override void EndProcessing() =>
+            Run(new PackageRollbackRunbook(), () => new PackageRollbackRequest
             {
-                if (journaled != null) return PackageRollbackRunbook.ForResume(environment, journaled, PackageUri, redactor);
-                var request = new PackageRollbackRequest
-                {
-                    SubscriptionId = SubscriptionId!, ResourceGroupName = ResourceGroupName!, WebAppName = WebAppName!,
-                    PackageUri = PackageUri, Version = Version,
-                    HealthPath = HealthPath, HealthyStatusCodes = HealthyStatusCode, HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec),
-                };
-                return await PackageRollbackRunbook.CreateAsync(environment, request, redactor, token).ConfigureAwait(false);
-            }, redactor, report => PackageRollbackRunbook.Results(report).Cast<object>());
-        }
+                App = RestartTarget(SubscriptionId, ResourceGroupName, WebAppName)!,
+                PackageUri = PackageUri,
+                Version = Version,
+            });
     }
 }

@@ -1,10 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using AppServiceDr.Engine;
-using AppServiceDr.Engine.AppService;
 using AppServiceDr.Engine.KeyVault;
 
 namespace AppServiceDr.Commands
@@ -15,7 +13,7 @@ namespace AppServiceDr.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "KeyVaultSecretRecovery", DefaultParameterSetName = VaultNameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(SecretRecoveryResult))]
-    public sealed class InvokeKeyVaultSecretRecoveryCommand : AzureRunbookCmdlet
+    public sealed class InvokeKeyVaultSecretRecoveryCommand : AppRestartCmdlet
     {
         private const string VaultNameSet = "VaultName";
         private const string VaultUriSet = "VaultUri";
@@ -78,62 +76,19 @@ namespace AppServiceDr.Commands
         [ValidateNotNullOrEmpty]
         public string? WebAppName { get; set; }
 
-        /// <summary>Path probed on the app's host name. Default /.</summary>
-        [Parameter(ParameterSetName = VaultNameSet)]
-        [Parameter(ParameterSetName = VaultUriSet)]
-        [ValidateNotNullOrEmpty]
-        public string HealthPath { get; set; } = "/";
-
-        /// <summary>Status codes that count as healthy. Default 200.</summary>
-        [Parameter(ParameterSetName = VaultNameSet)]
-        [Parameter(ParameterSetName = VaultUriSet)]
-        [ValidateRange(100, 599)]
-        public int[] HealthyStatusCode { get; set; } = { 200 };
-
-        /// <summary>Seconds to wait for the app to answer healthy.</summary>
-        [Parameter(ParameterSetName = VaultNameSet)]
-        [Parameter(ParameterSetName = VaultUriSet)]
-        [ValidateRange(1, 86400)]
-        public int HealthTimeoutSec { get; set; } = 600;
-
         protected override void ProcessRecord() => _names.AddRange(Name);
 
-        protected override string[] Runbooks => new[] { KeyVaultRecoveryRunbook.Name };
-
-        protected override void EndProcessing()
-        {
-            var redactor = new SecretRedactor();
-            var environment = BuildEnvironment();
-            var backupFile = BackupFile == null ? null : ResolvePath(BackupFile);
-            Execute(async (journaled, host, token) =>
+        protected override void EndProcessing() =>
+            Run(new KeyVaultRecoveryRunbook(), () => new SecretRecoveryRequest
             {
-                if (journaled != null) return KeyVaultRecoveryRunbook.FromJournal(environment, journaled, NewValue, redactor);
-                if (All && _names.Count > 0)
-                    throw new DrException("NameAndAll", DrErrorCategory.InvalidArgument, "Give -Name or -All, not both.") { IsPrecondition = true };
-                var request = new SecretRecoveryRequest
-                {
-                    VaultUri = VaultUri ?? environment.VaultUri(VaultName),
-                    Names = _names.ToArray(),
-                    All = All,
-                    BackupFile = backupFile,
-                    NewValue = NewValue,
-                    Timeout = TimeSpan.FromSeconds(TimeoutSec),
-                    Patterns = PowerShellWildcards.Instance,
-                };
-                WebAppTarget? app = null;
-                if (WebAppName != null)
-                {
-                    if (SubscriptionId == null || ResourceGroupName == null)
-                        throw new DrException("WebAppNeedsResourceGroup", DrErrorCategory.InvalidArgument,
-                            "-WebAppName needs -SubscriptionId and -ResourceGroupName.", WebAppName) { IsPrecondition = true };
-                    app = new WebAppTarget
-                    {
-                        SubscriptionId = SubscriptionId, ResourceGroupName = ResourceGroupName, Name = WebAppName,
-                        HealthPath = HealthPath, HealthyStatusCodes = HealthyStatusCode, HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec),
-                    };
-                }
-                return await KeyVaultRecoveryRunbook.CreateAsync(environment, request, app, redactor, token).ConfigureAwait(false);
-            }, redactor, report => KeyVaultRecoveryRunbook.Results(report).Cast<object>());
-        }
+                VaultUri = VaultUri ?? BuildEnvironment().VaultUri(VaultName),
+                Names = _names.ToArray(),
+                All = All,
+                BackupFile = BackupFile == null ? null : ResolvePath(BackupFile),
+                NewValue = NewValue,
+                Timeout = TimeSpan.FromSeconds(TimeoutSec),
+                Patterns = PowerShellWildcards.Instance,
+                App = RestartTarget(SubscriptionId, ResourceGroupName, WebAppName),
+            });
     }
 }

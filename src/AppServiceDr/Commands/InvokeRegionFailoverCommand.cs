@@ -1,9 +1,10 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
+using System.Security;
 using AppServiceDr.Engine;
-using AppServiceDr.Engine.AppService;
 using AppServiceDr.Engine.Failover;
 using AppServiceDr.Engine.Runbooks;
 
@@ -16,8 +17,8 @@ namespace AppServiceDr.Commands
     /// and the latest geo-backup. Either way one journaled, resumable runbook.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "RegionFailover", DefaultParameterSetName = FailoverGroupSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-    [OutputType(typeof(RunReport))]
-    public sealed class InvokeRegionFailoverCommand : AzureRunbookCmdlet
+    [OutputType(typeof(RegionFailoverResult))]
+    public sealed class InvokeRegionFailoverCommand : AppRestartCmdlet
     {
         private const string FailoverGroupSet = "FailoverGroup";
         private const string RebuildSet = "Rebuild";
@@ -81,21 +82,6 @@ namespace AppServiceDr.Commands
         [Parameter(ParameterSetName = FailoverGroupSet)]
         [ValidateNotNullOrEmpty]
         public string? WebAppResourceGroupName { get; set; }
-
-        [Parameter(ParameterSetName = FailoverGroupSet)]
-        [Parameter(ParameterSetName = RebuildSet)]
-        [ValidateNotNullOrEmpty]
-        public string HealthPath { get; set; } = "/";
-
-        [Parameter(ParameterSetName = FailoverGroupSet)]
-        [Parameter(ParameterSetName = RebuildSet)]
-        [ValidateRange(100, 599)]
-        public int[] HealthyStatusCode { get; set; } = { 200 };
-
-        [Parameter(ParameterSetName = FailoverGroupSet)]
-        [Parameter(ParameterSetName = RebuildSet)]
-        [ValidateRange(1, 86400)]
-        public int HealthTimeoutSec { get; set; } = 600;
 
         /// <summary>Minutes one operation (failover, deployment, restore) may take.</summary>
         [Parameter(ParameterSetName = FailoverGroupSet)]
@@ -191,92 +177,61 @@ namespace AppServiceDr.Commands
 
         protected override bool MayAskDataLossQuestion => !Force && (AllowDataLoss || StorageAccountName != null || IsResume);
 
-        protected override string[] Runbooks => new[] { RegionFailoverRunbook.Name, RegionRebuildRunbook.Name };
-
+        /// <summary>The path the parameters choose; with -Resume, the engine takes the runbook from the run's journal.</summary>
         protected override void EndProcessing()
         {
-            var rebuild = ParameterSetName == RebuildSet
-                || (IsResume && ResumedRunbook(OpenStore(StateDirectory)) == RegionRebuildRunbook.Name);
-            if (rebuild) Rebuild();
-            else SwitchOver();
+            if (ParameterSetName == RebuildSet) Run(new RegionRebuildRunbook(), RebuildRequest);
+            else Run(new RegionFailoverRunbook(), FailoverRequest);
         }
 
-        private WebAppTarget App(string resourceGroup) => new WebAppTarget
+        /// <summary>A rebuild run is resumed with its secure template parameters given again.</summary>
+        protected override IReadOnlyDictionary<string, object?> ResumeSecrets() =>
+            new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) { ["TemplateParameter"] = new RegionRebuildRequest().WithParameters(Parameters()).SecureTemplateParameters };
+
+        private RegionFailoverRequest FailoverRequest() => new RegionFailoverRequest
         {
             SubscriptionId = SubscriptionId!,
-            ResourceGroupName = resourceGroup,
-            Name = WebAppName!,
-            HealthPath = HealthPath,
-            HealthyStatusCodes = HealthyStatusCode,
-            HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec),
+            ResourceGroupName = ResourceGroupName!,
+            ServerName = ServerName!,
+            FailoverGroupName = FailoverGroupName!,
+            AllowDataLoss = AllowDataLoss,
+            TryPlannedBeforeForcedFailover = TryPlannedBeforeForcedFailover,
+            StorageAccountName = StorageAccountName,
+            StorageAccountResourceGroupName = StorageAccountResourceGroupName,
+            TrafficManagerProfileName = TrafficManagerProfileName,
+            TrafficManagerResourceGroupName = TrafficManagerResourceGroupName,
+            TrafficManagerEndpointName = TrafficManagerEndpointName,
+            Timeout = TimeSpan.FromMinutes(TimeoutMinutes),
+            SecondaryApp = RestartTarget(SubscriptionId, WebAppResourceGroupName ?? ResourceGroupName, WebAppName),
         };
 
-        private void SwitchOver()
+        private RegionRebuildRequest RebuildRequest() => new RegionRebuildRequest
         {
-            var redactor = new SecretRedactor();
-            var environment = BuildEnvironment();
-            Execute(async (journaled, host, token) =>
-            {
-                if (journaled != null) return RegionFailoverRunbook.ForResume(environment, journaled, redactor);
-                var request = new RegionFailoverRequest
-                {
-                    SubscriptionId = SubscriptionId!,
-                    ResourceGroupName = ResourceGroupName!,
-                    ServerName = ServerName!,
-                    FailoverGroupName = FailoverGroupName!,
-                    AllowDataLoss = AllowDataLoss,
-                    TryPlannedBeforeForcedFailover = TryPlannedBeforeForcedFailover,
-                    StorageAccountName = StorageAccountName,
-                    StorageAccountResourceGroupName = StorageAccountResourceGroupName,
-                    TrafficManagerProfileName = TrafficManagerProfileName,
-                    TrafficManagerResourceGroupName = TrafficManagerResourceGroupName,
-                    TrafficManagerEndpointName = TrafficManagerEndpointName,
-                    Timeout = TimeSpan.FromMinutes(TimeoutMinutes),
-                    SecondaryApp = WebAppName == null ? null : App(WebAppResourceGroupName ?? ResourceGroupName!),
-                };
-                return await RegionFailoverRunbook.CreateAsync(environment, request, redactor, token).ConfigureAwait(false);
-            }, redactor);
-        }
-
-        private void Rebuild()
-        {
-            var redactor = new SecretRedactor();
-            var environment = BuildEnvironment();
-            var parameters = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-            foreach (DictionaryEntry entry in TemplateParameter ?? new Hashtable())
-                parameters[entry.Key.ToString()!] = entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value;
+            SubscriptionId = SubscriptionId!,
+            SourceResourceGroupName = SourceResourceGroupName!,
+            SourceServerName = SourceServerName!,
+            DatabaseName = DatabaseName!,
+            TargetResourceGroupName = TargetResourceGroupName!,
+            TargetLocation = TargetLocation!,
+            TargetServerName = TargetServerName!,
+            TemplateUri = TemplateUri,
             // Paths belong to the session: resolved here, on the pipeline thread, never by the engine's workers.
-            var templateFile = TemplateFile == null ? null : ResolvePath(TemplateFile);
-            var templateParameterFile = TemplateParameterFile == null ? null : ResolvePath(TemplateParameterFile);
-            Execute(async (journaled, host, token) =>
-            {
-                if (journaled != null) return RegionRebuildRunbook.ForResume(environment, journaled, parameters, redactor);
-                var request = new RegionRebuildRequest
-                {
-                    SubscriptionId = SubscriptionId!,
-                    SourceResourceGroupName = SourceResourceGroupName!,
-                    SourceServerName = SourceServerName!,
-                    DatabaseName = DatabaseName!,
-                    TargetResourceGroupName = TargetResourceGroupName!,
-                    TargetLocation = TargetLocation!,
-                    TargetServerName = TargetServerName!,
-                    TemplateUri = TemplateUri,
-                    TemplateFile = templateFile,
-                    TemplateParameterFile = templateParameterFile,
-                    TemplateParameters = parameters,
-                    DeploymentName = DeploymentName,
-                    App = App(TargetResourceGroupName!),
-                    SpaApplicationId = SpaApplicationId,
-                    WebApplicationId = WebApplicationId,
-                    RedirectPath = RedirectPath,
-                    DnsZoneName = DnsZoneName,
-                    DnsZoneResourceGroupName = DnsZoneResourceGroupName,
-                    DnsRecordName = DnsRecordName,
-                    DnsTtl = DnsTtl,
-                    Timeout = TimeSpan.FromMinutes(TimeoutMinutes),
-                };
-                return await RegionRebuildRunbook.CreateAsync(environment, request, redactor, token).ConfigureAwait(false);
-            }, redactor);
-        }
+            TemplateFile = TemplateFile == null ? null : ResolvePath(TemplateFile),
+            TemplateParameterFile = TemplateParameterFile == null ? null : ResolvePath(TemplateParameterFile),
+            DeploymentName = DeploymentName,
+            App = RestartTarget(SubscriptionId, TargetResourceGroupName, WebAppName)!,
+            SpaApplicationId = SpaApplicationId,
+            WebApplicationId = WebApplicationId,
+            RedirectPath = RedirectPath,
+            DnsZoneName = DnsZoneName,
+            DnsZoneResourceGroupName = DnsZoneResourceGroupName,
+            DnsRecordName = DnsRecordName,
+            DnsTtl = DnsTtl,
+            Timeout = TimeSpan.FromMinutes(TimeoutMinutes),
+        }.WithParameters(Parameters());
+
+        private IEnumerable<KeyValuePair<string, object?>> Parameters() =>
+            (TemplateParameter ?? new Hashtable()).Cast<DictionaryEntry>()
+                .Select(e => new KeyValuePair<string, object?>(e.Key.ToString()!, e.Value is PSObject wrapped ? wrapped.BaseObject : e.Value));
     }
 }

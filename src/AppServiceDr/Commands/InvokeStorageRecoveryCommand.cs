@@ -1,8 +1,6 @@
 using System;
-using System.Linq;
 using System.Management.Automation;
 using AppServiceDr.Engine;
-using AppServiceDr.Engine.AppService;
 using AppServiceDr.Engine.Storage;
 
 namespace AppServiceDr.Commands
@@ -14,7 +12,7 @@ namespace AppServiceDr.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "StorageRecovery", DefaultParameterSetName = FailoverSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(StorageRecoveryResult))]
-    public sealed class InvokeStorageRecoveryCommand : AzureRunbookCmdlet
+    public sealed class InvokeStorageRecoveryCommand : AppRestartCmdlet
     {
         private const string FailoverSet = "Failover";
         private const string NewAccountSet = "NewAccount";
@@ -105,27 +103,6 @@ namespace AppServiceDr.Commands
         [ValidateNotNullOrEmpty]
         public string? WebAppResourceGroupName { get; set; }
 
-        /// <summary>Path probed on the app's host after the restart. Default /.</summary>
-        [Parameter(ParameterSetName = FailoverSet)]
-        [Parameter(ParameterSetName = NewAccountSet)]
-        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
-        [ValidateNotNullOrEmpty]
-        public string HealthPath { get; set; } = "/";
-
-        /// <summary>Status codes that count as healthy. Default 200.</summary>
-        [Parameter(ParameterSetName = FailoverSet)]
-        [Parameter(ParameterSetName = NewAccountSet)]
-        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
-        [ValidateRange(100, 599)]
-        public int[] HealthyStatusCode { get; set; } = { 200 };
-
-        /// <summary>Seconds to wait for the app to answer healthy.</summary>
-        [Parameter(ParameterSetName = FailoverSet)]
-        [Parameter(ParameterSetName = NewAccountSet)]
-        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
-        [ValidateRange(1, 86400)]
-        public int HealthTimeoutSec { get; set; } = 600;
-
         /// <summary>Minutes to wait for the failover or the account creation.</summary>
         [Parameter(ParameterSetName = FailoverSet)]
         [Parameter(ParameterSetName = NewAccountSet)]
@@ -141,41 +118,22 @@ namespace AppServiceDr.Commands
 
         protected override bool MayAskDataLossQuestion => !Force && (IsResume || ParameterSetName == FailoverSet && !Planned);
 
-        protected override string[] Runbooks => new[] { StorageRecoveryRunbook.Name };
-
-        protected override void EndProcessing()
-        {
-            var redactor = new SecretRedactor();
-            var environment = BuildEnvironment();
-            Execute(async (journaled, host, token) =>
+        protected override void EndProcessing() =>
+            Run(new StorageRecoveryRunbook(), () => new StorageRecoveryRequest
             {
-                if (journaled != null) return StorageRecoveryRunbook.ForResume(environment, journaled, redactor);
-                var request = new StorageRecoveryRequest
-                {
-                    SubscriptionId = SubscriptionId!,
-                    ResourceGroupName = ResourceGroupName!,
-                    StorageAccountName = StorageAccountName!,
-                    PlannedFailover = Planned,
-                    TargetLocation = TargetLocation,
-                    NewStorageAccountName = NewStorageAccountName,
-                    NewAccountResourceGroupName = NewAccountResourceGroupName,
-                    Location = Location,
-                    SkuName = SkuName,
-                    VaultUri = VaultUri ?? (VaultName == null ? null : environment.VaultUri(VaultName)),
-                    SecretName = SecretName,
-                    Timeout = TimeSpan.FromMinutes(TimeoutMinutes),
-                    RestartApp = WebAppName == null ? null : new WebAppTarget
-                    {
-                        SubscriptionId = SubscriptionId!,
-                        ResourceGroupName = WebAppResourceGroupName ?? ResourceGroupName!,
-                        Name = WebAppName,
-                        HealthPath = HealthPath,
-                        HealthyStatusCodes = HealthyStatusCode,
-                        HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec),
-                    },
-                };
-                return await StorageRecoveryRunbook.CreateAsync(environment, request, redactor, token).ConfigureAwait(false);
-            }, redactor, report => StorageRecoveryRunbook.Results(report).Cast<object>());
-        }
+                SubscriptionId = SubscriptionId!,
+                ResourceGroupName = ResourceGroupName!,
+                StorageAccountName = StorageAccountName!,
+                PlannedFailover = Planned,
+                TargetLocation = TargetLocation,
+                NewStorageAccountName = NewStorageAccountName,
+                NewAccountResourceGroupName = NewAccountResourceGroupName,
+                Location = Location,
+                SkuName = SkuName,
+                VaultUri = VaultUri ?? (VaultName == null ? null : BuildEnvironment().VaultUri(VaultName)),
+                SecretName = SecretName,
+                Timeout = TimeSpan.FromMinutes(TimeoutMinutes),
+                RestartApp = RestartTarget(SubscriptionId, WebAppResourceGroupName ?? ResourceGroupName, WebAppName),
+            });
     }
 }

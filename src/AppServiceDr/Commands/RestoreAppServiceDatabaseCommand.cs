@@ -5,7 +5,6 @@ using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using AppServiceDr.Engine;
-using AppServiceDr.Engine.AppService;
 using AppServiceDr.Engine.AzureSql;
 using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Sql;
@@ -18,8 +17,9 @@ namespace AppServiceDr.Commands
     /// </summary>
     [Cmdlet(VerbsData.Restore, "AppServiceDatabase", DefaultParameterSetName = BackupPathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(SqlRestoreResult), ParameterSetName = new[] { BackupFileSet, BackupPathSet, ResumeSet })]
-    [OutputType(typeof(RunReport), ParameterSetName = new[] { PointInTimeSet, GeoBackupSet, ResumeSet })]
-    public sealed class RestoreAppServiceDatabaseCommand : AzureRunbookCmdlet
+    [OutputType(typeof(SqlRestoreScript), ParameterSetName = new[] { BackupFileSet, BackupPathSet })]
+    [OutputType(typeof(AzureSqlRestoreResult), ParameterSetName = new[] { PointInTimeSet, GeoBackupSet, ResumeSet })]
+    public sealed class RestoreAppServiceDatabaseCommand : AppRestartCmdlet
     {
         private const string BackupFileSet = "BackupFile";
         private const string BackupPathSet = "BackupPath";
@@ -31,7 +31,6 @@ namespace AppServiceDr.Commands
         /// <summary>The SQL Server instance to restore on (server, server\instance, or server,port).</summary>
         [Parameter(Mandatory = true, ParameterSetName = BackupFileSet)]
         [Parameter(Mandatory = true, ParameterSetName = BackupPathSet)]
-        [Parameter(ParameterSetName = ResumeSet)]
         [ValidateNotNullOrEmpty]
         public string? ServerInstance { get; set; }
 
@@ -41,11 +40,19 @@ namespace AppServiceDr.Commands
         [ValidateNotNull]
         public PSCredential? Credential { get; set; }
 
-        /// <summary>Accept the server's certificate without validating its chain. Encryption stays on.</summary>
+        /// <summary>Accept the server's certificate without validating its chain. Encryption stays on. Prefer -ServerCertificate.</summary>
         [Parameter(ParameterSetName = BackupFileSet)]
         [Parameter(ParameterSetName = BackupPathSet)]
-        [Parameter(ParameterSetName = ResumeSet)]
         public SwitchParameter TrustServerCertificate { get; set; }
+
+        /// <summary>The server's own TLS certificate (a .cer or .pem file), for a server whose certificate this machine does
+        /// not trust: the connection is accepted only when the server presents exactly this certificate. PowerShell 7 only.</summary>
+        [Parameter(ParameterSetName = BackupFileSet)]
+        [Parameter(ParameterSetName = BackupPathSet)]
+        [Parameter(ParameterSetName = PointInTimeSet)]
+        [Parameter(ParameterSetName = GeoBackupSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ServerCertificate { get; set; }
 
         /// <summary>One backup file (as the SQL Server service sees its path).</summary>
         [Parameter(Mandatory = true, ParameterSetName = BackupFileSet)]
@@ -193,55 +200,57 @@ namespace AppServiceDr.Commands
 
         protected override bool MayAskDataLossQuestion => !Force && (WithReplace || IsResume) && !OutputScriptOnly;
 
-        protected override string[] Runbooks => new[] { SqlRestoreRunbook.Name, AzureSqlRestoreRunbook.Name };
-
+        /// <summary>The path the parameters choose; with -Resume, the engine takes the runbook from the run's journal.</summary>
         protected override void EndProcessing()
         {
-            var redactor = new SecretRedactor();
             switch (ParameterSetName)
             {
                 case PointInTimeSet:
                 case GeoBackupSet:
-                    RestoreAzureSql(redactor);
-                    break;
-                case ResumeSet:
-                    if (ResumedRunbook(OpenStore(StateDirectory)) == AzureSqlRestoreRunbook.Name) RestoreAzureSql(redactor);
-                    else RestoreSqlServer();
+                    Run(new AzureSqlRestoreRunbook(), AzureSqlRequest);
                     break;
                 default:
-                    RestoreSqlServer();
+                    Run(new SqlRestoreRunbook(), SqlServerRequest);
                     break;
             }
         }
 
-        private SqlServerConnectionInfo Connection()
+        /// <summary>-OutputScriptOnly sends nothing and journals nothing: it runs as a -WhatIf run whose steps write their T-SQL.</summary>
+        protected override bool PlanOnly => OutputScriptOnly;
+
+        /// <summary>-OutputScriptOnly writes the scripts themselves, which their view shows whole.</summary>
+        protected override object Shape(object result) =>
+            OutputScriptOnly && result is SqlRestoreResult r
+                ? new SqlRestoreScript { Server = r.Server, Database = r.Database, BackupFile = r.BackupFile, Script = r.Script }
+                : result;
+
+        /// <summary>The Azure SQL verify query connects with a database token when one is given.</summary>
+        protected override Engine.Azure.DrEnvironment? RunEnvironment()
         {
-            if (ServerInstance == null)
-                ThrowTerminatingError(ToErrorRecord(new DrException("ServerInstanceMissing", DrErrorCategory.InvalidArgument,
-                    "Give -ServerInstance (with -Resume too: the password is never journaled, so the connection is given again).") { IsPrecondition = true }));
-            return new SqlServerConnectionInfo
-            {
-                ServerInstance = ServerInstance!,
-                Authentication = Credential != null ? SqlAuthenticationKind.SqlLogin : AccessToken != null ? SqlAuthenticationKind.AccessToken : SqlAuthenticationKind.Integrated,
-                UserName = Credential?.UserName,
-                Password = Credential?.Password,
-                AccessToken = AccessToken == null ? null : new System.Net.NetworkCredential("", AccessToken).Password,
-                TrustServerCertificate = TrustServerCertificate,
-            };
+            var environment = BuildEnvironment();
+            if (DatabaseAccessToken != null) environment.Credential = environment.Credential.WithDatabaseAccessToken(DatabaseAccessToken);
+            return environment;
         }
 
-        private void RestoreSqlServer()
+        /// <summary>A SQL Server run is resumed with its login's password or token given again.</summary>
+        protected override IReadOnlyDictionary<string, object?> ResumeSecrets() =>
+            new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) { ["Credential"] = Credential?.Password, ["AccessToken"] = AccessToken };
+
+        private SqlRestoreRequest SqlServerRequest()
         {
-            var connection = Connection();
-            if (IsResume)
+            NoAppToRestart();
+            return new SqlRestoreRequest
             {
-                Execute((journaled, host, token) => System.Threading.Tasks.Task.FromResult(SqlRestoreRunbook.Create(SqlRestoreRunbook.RequestFromJournal(journaled!, connection))),
-                    new SecretRedactor(), report => SqlRestoreRunbook.Results(report).Cast<object>());
-                return;
-            }
-            var request = new SqlRestoreRequest
-            {
-                Server = connection,
+                Server = new SqlServerConnectionInfo
+                {
+                    ServerInstance = ServerInstance!,
+                    Authentication = Credential != null ? SqlAuthenticationKind.SqlLogin : AccessToken != null ? SqlAuthenticationKind.AccessToken : SqlAuthenticationKind.Integrated,
+                    UserName = Credential?.UserName,
+                    Password = Credential?.Password,
+                    AccessToken = AccessToken == null ? null : new System.Net.NetworkCredential("", AccessToken).Password,
+                    TrustServerCertificate = TrustServerCertificate,
+                    ServerCertificate = ServerCertificate == null ? null : ResolvePath(ServerCertificate),
+                },
                 BackupFile = BackupFile,
                 BackupPath = BackupPath == null ? null : ResolvePath(BackupPath),
                 DatabaseNames = DatabaseName,
@@ -253,46 +262,31 @@ namespace AppServiceDr.Commands
                 CheckDb = CheckDb,
                 OutputScriptOnly = OutputScriptOnly,
                 StatementTimeout = StatementTimeoutSec == 0 ? (TimeSpan?)null : TimeSpan.FromSeconds(StatementTimeoutSec),
-                MaxParallel = MaxParallel,
             };
-            if (OutputScriptOnly)
-            {
-                var scripts = RunEngine((host, token) => new SqlBackupRestorer(host).RestoreAsync(request, token));
-                if (scripts != null) foreach (var r in scripts) WriteObject(r);
-                return;
-            }
-            Execute((_, host, token) => System.Threading.Tasks.Task.FromResult(SqlRestoreRunbook.Create(request)),
-                new SecretRedactor(), report => SqlRestoreRunbook.Results(report).Cast<object>());
         }
 
-        private void RestoreAzureSql(SecretRedactor redactor)
+        private AzureSqlRestoreRequest AzureSqlRequest()
         {
-            var environment = BuildEnvironment();
-            Execute(async (journaled, host, token) =>
+            if (DatabaseName!.Length != 1)
+                ThrowTerminatingError(ToErrorRecord(DrException.Precondition("OneAzureDatabase", DrErrorCategory.InvalidArgument, "An Azure SQL restore takes exactly one -DatabaseName.")));
+            return new AzureSqlRestoreRequest
             {
-                if (DatabaseAccessToken != null) environment.Credential = environment.Credential.WithDatabaseAccessToken(DatabaseAccessToken);
-                if (journaled != null) return AzureSqlRestoreRunbook.ForResume(environment, journaled, redactor);
-                if (DatabaseName!.Length != 1)
-                    throw new DrException("OneAzureDatabase", DrErrorCategory.InvalidArgument, "An Azure SQL restore takes exactly one -DatabaseName.") { IsPrecondition = true };
-                var request = new AzureSqlRestoreRequest
-                {
-                    SubscriptionId = SubscriptionId!,
-                    ResourceGroupName = ResourceGroupName!,
-                    ServerName = ServerName!,
-                    DatabaseName = DatabaseName[0],
-                    PointInTime = ParameterSetName == PointInTimeSet ? PointInTime : (DateTimeOffset?)null,
-                    FromGeoBackup = FromGeoBackup,
-                    DeletionTime = MyInvocation.BoundParameters.ContainsKey(nameof(DeletionTime)) ? DeletionTime : (DateTimeOffset?)null,
-                    TargetDatabaseName = TargetDatabaseName,
-                    TargetResourceGroupName = TargetResourceGroupName,
-                    TargetServerName = TargetServerName,
-                    Swap = Swap,
-                    VerifyQuery = VerifyQuery,
-                    Timeout = TimeSpan.FromMinutes(TimeoutMinutes),
-                    RestartApp = WebAppName == null ? null : new WebAppTarget { SubscriptionId = SubscriptionId!, ResourceGroupName = ResourceGroupName!, Name = WebAppName },
-                };
-                return await AzureSqlRestoreRunbook.CreateAsync(environment, request, redactor, DateTimeOffset.UtcNow, token).ConfigureAwait(false);
-            }, redactor);
+                SubscriptionId = SubscriptionId!,
+                ResourceGroupName = ResourceGroupName!,
+                ServerName = ServerName!,
+                DatabaseName = DatabaseName[0],
+                PointInTime = ParameterSetName == PointInTimeSet ? PointInTime : (DateTimeOffset?)null,
+                FromGeoBackup = FromGeoBackup,
+                DeletionTime = MyInvocation.BoundParameters.ContainsKey(nameof(DeletionTime)) ? DeletionTime : (DateTimeOffset?)null,
+                TargetDatabaseName = TargetDatabaseName,
+                TargetResourceGroupName = TargetResourceGroupName,
+                TargetServerName = TargetServerName,
+                Swap = Swap,
+                VerifyQuery = VerifyQuery,
+                ServerCertificate = ServerCertificate == null ? null : ResolvePath(ServerCertificate),
+                Timeout = TimeSpan.FromMinutes(TimeoutMinutes),
+                RestartApp = RestartTarget(SubscriptionId, ResourceGroupName, WebAppName),
+            };
         }
     }
 }

@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using AppServiceDr.Engine;
 using AppServiceDr.Engine.Shares;
@@ -116,19 +118,11 @@ namespace AppServiceDr.Commands
 
         protected override bool MayAskDataLossQuestion => !Force && (Mirror || IsResume);
 
-        protected override string[] Runbooks => new[] { ShareCopyRunbook.Name };
+        protected override void EndProcessing() => Run(new ShareCopyRunbook(), FromParameters);
 
-        protected override void EndProcessing()
-        {
-            ShareCopyResult? result = null;
-            // Paths belong to the session: resolved here, on the pipeline thread, never by the engine's workers.
-            var fresh = IsResume ? null : FromParameters();
-            Execute((journaled, host, token) =>
-            {
-                var request = fresh ?? ShareCopyRunbook.RequestFromJournal(journaled!, Credential?.GetNetworkCredential());
-                return System.Threading.Tasks.Task.FromResult(ShareCopyRunbook.Create(request, r => result = r));
-            }, new SecretRedactor(), _ => result == null ? new object[0] : new object[] { result });
-        }
+        /// <summary>The credential goes to a resumed run as the engine holds it (a network credential).</summary>
+        protected override IReadOnlyDictionary<string, object?> ResumeSecrets() =>
+            new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) { ["Credential"] = Credential?.GetNetworkCredential() };
 
         private ShareCopyRequest FromParameters() => new ShareCopyRequest
         {

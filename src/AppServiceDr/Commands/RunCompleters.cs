@@ -14,7 +14,8 @@ namespace AppServiceDr.Commands
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            var runbooks = parameterName.Equals("Resume", StringComparison.OrdinalIgnoreCase) ? RunbookCmdlet.RunbooksOf(commandName) : null;
+            var runbooks = parameterName.Equals("Resume", StringComparison.OrdinalIgnoreCase)
+                ? RunbookCatalog.Of(commandName).Select(r => r.Name).ToArray() : null;
             foreach (var run in RunCompletion.Runs(fakeBoundParameters))
             {
                 if (runbooks != null && Array.IndexOf(runbooks, run.Runbook) < 0) continue;

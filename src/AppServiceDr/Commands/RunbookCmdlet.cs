@@ -2,16 +2,15 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
 using AppServiceDr.Engine;
 using AppServiceDr.Engine.Runbooks;
 
 namespace AppServiceDr.Commands
 {
     /// <summary>
-    /// Base of every cmdlet that performs a runbook: -Resume continues a journaled run, -StateDirectory
-    /// says where journals live. Each failed step is written as an error with the step's error id.
+    /// Base of every cmdlet that performs a runbook: -Resume continues a journaled run, -StateDirectory says
+    /// where journals live, -MaxParallel bounds the steps that run at once. Each failed step is written as an
+    /// error with the step's error id; the runbook's typed results are written as they come.
     /// </summary>
     public abstract class RunbookCmdlet : DrCmdlet
     {
@@ -35,92 +34,51 @@ namespace AppServiceDr.Commands
 
         protected bool IsResume => ParameterSetName == ResumeSet;
 
-        /// <summary>The runbooks this cmdlet runs and resumes (the names their journals record).</summary>
-        protected abstract string[] Runbooks { get; }
+        /// <summary>Where the run's Azure calls go; null for runbooks that do not call Azure.</summary>
+        protected virtual Engine.Azure.DrEnvironment? RunEnvironment() => null;
 
-        /// <summary>The runbook of the run named by -Resume, read on the pipeline thread; a run that does not exist,
-        /// or that another cmdlet started, stops the command before anything runs.</summary>
-        protected string ResumedRunbook(RunStore store)
+        /// <summary>The values a resumed run may need again (its secrets are never journaled), by parameter name. The
+        /// engine takes only those its request marks secret. Default: every parameter given.</summary>
+        protected virtual IReadOnlyDictionary<string, object?> ResumeSecrets() =>
+            MyInvocation.BoundParameters.ToDictionary(p => p.Key, p => p.Value is PSObject wrapped ? wrapped.BaseObject : p.Value, StringComparer.OrdinalIgnoreCase)!;
+
+        /// <summary>True when the run only plans (nothing is changed or journaled) although -WhatIf was not given.</summary>
+        protected virtual bool PlanOnly => false;
+
+        /// <summary>What is written for one result (a cmdlet may give it a view of its own).</summary>
+        protected virtual object Shape(object result) => result;
+
+        /// <summary>
+        /// The one way a cmdlet runs its runbook. The request is built here, on the pipeline thread (paths resolve
+        /// against the session), unless -Resume names a run: then the engine finds the runbook by the journal, refuses
+        /// a run another cmdlet started, and rebuilds the request from the journal.
+        /// </summary>
+        protected void Run<TRequest, TResult>(Runbook<TRequest, TResult> runbook, Func<TRequest> request, SecretRedactor? redactor = null)
+            where TRequest : class
+            where TResult : class
         {
-            try
+            if (!PlanOnly) EnsureQuestionsCanBeAnswered();
+            var fresh = IsResume ? null : request();
+            var environment = RunEnvironment();
+            var runner = new RunbookRunner(OpenStore(StateDirectory));
+            var options = new RunOptions { WhatIf = IsWhatIf || PlanOnly, MaxParallel = MaxParallel, Redactor = redactor ?? new SecretRedactor() };
+            var secrets = IsResume ? ResumeSecrets() : null;
+            var command = MyInvocation.MyCommand.Name;
+            var outcome = RunEngine<RunOutcome>(async (host, token) =>
             {
-                return store.Get(Resume).Runbook;
-            }
-            catch (DrException ex)
-            {
-                ThrowTerminatingError(ToErrorRecord(ex.AsPrecondition()));
-                throw;
-            }
-        }
-
-        private void EnsureResumable(RunStore store)
-        {
-            var runbook = ResumedRunbook(store);
-            if (Array.IndexOf(Runbooks, runbook) >= 0) return;
-            var owner = CommandFor(runbook);
-            ThrowTerminatingError(ToErrorRecord(DrException.Precondition("RunOfAnotherCommand", DrErrorCategory.InvalidArgument,
-                $"Run {Resume} is a {runbook} run, which {MyInvocation.MyCommand.Name} does not resume. " +
-                (owner == null ? "This version of the module has no command for it." : $"Resume it with {owner} -Resume {Resume}."), Resume)));
-        }
-
-        /// <summary>The cmdlet of this module that runs <paramref name="runbook"/>, or null.</summary>
-        internal static string? CommandFor(string runbook) =>
-            Catalogue().Where(c => Array.IndexOf(c.Runbooks, runbook) >= 0).Select(c => c.Command).FirstOrDefault();
-
-        /// <summary>The runbooks the cmdlet named <paramref name="command"/> runs and resumes (none for other commands).</summary>
-        internal static string[] RunbooksOf(string command) =>
-            Catalogue().Where(c => string.Equals(c.Command, command, StringComparison.OrdinalIgnoreCase)).Select(c => c.Runbooks).FirstOrDefault() ?? new string[0];
-
-        private static IEnumerable<(string Command, string[] Runbooks)> Catalogue()
-        {
-            foreach (var type in typeof(RunbookCmdlet).Assembly.GetTypes())
-            {
-                if (type.IsAbstract || !typeof(RunbookCmdlet).IsAssignableFrom(type)) continue;
-                var cmdlet = (CmdletAttribute?)Attribute.GetCustomAttribute(type, typeof(CmdletAttribute));
-                if (cmdlet != null) yield return (cmdlet.VerbName + "-" + cmdlet.NounName, ((RunbookCmdlet)Activator.CreateInstance(type)!).Runbooks);
-            }
-        }
-
-        /// <summary>Builds the runbook (fresh, or from the journal of the run named by -Resume: the builder
-        /// gets that run's recorded inputs), runs it, and writes what <paramref name="output"/> makes of the
-        /// report (the report itself by default).</summary>
-        protected void Execute(
-            Func<IReadOnlyDictionary<string, string?>?, IDrHost, CancellationToken, Task<RunbookDefinition>> build,
-            SecretRedactor redactor,
-            Func<RunReport, IEnumerable<object>>? output = null)
-        {
-            EnsureQuestionsCanBeAnswered();
-            var store = OpenStore(StateDirectory);
-            if (IsResume) EnsureResumable(store);
-            var runner = new RunbookRunner(store);
-            var options = new RunOptions { WhatIf = IsWhatIf, MaxParallel = MaxParallel, Redactor = redactor };
-            var report = RunEngine(async (host, token) =>
-            {
-                var inputs = IsResume ? store.GetInputs(Resume) : null;
-                RunbookDefinition runbook;
-                try
-                {
-                    runbook = await build(inputs, host, token).ConfigureAwait(false);
-                }
-                catch (DrException ex)
-                {
-                    // Nothing has started yet, so whatever went wrong, nothing was changed.
-                    throw ex.AsPrecondition();
-                }
-                return IsResume
-                    ? await runner.ResumeAsync(Resume, runbook, host, options, token).ConfigureAwait(false)
-                    : await runner.RunAsync(runbook, host, options, token).ConfigureAwait(false);
+                var context = new RunContext(host, options, environment);
+                return fresh != null
+                    ? await runner.RunAsync(runbook, fresh, context, token).ConfigureAwait(false)
+                    : await runner.ResumeAsync(Resume, command, secrets!, context, token).ConfigureAwait(false);
             });
-            if (report == null) return;
-            foreach (var step in report.Steps)
-                if (step.Outcome == StepOutcome.Failed)
-                    WriteDrError(new DrException(step.ErrorId ?? "StepFailed", step.ErrorCategory ?? DrErrorCategory.InvalidOperation,
-                        report.JournalPath == null
-                            ? $"Step '{step.StepId}' failed: {step.Error}"
-                            : $"Step '{step.StepId}' of run {report.RunId} failed: {step.Error} When the cause is fixed, continue with -Resume {report.RunId}.",
-                        step.StepId));
-            if (output == null) WriteObject(report);
-            else foreach (var item in output(report)) WriteObject(item);
+            if (outcome == null) return;
+            foreach (var step in outcome.Report.Steps.Where(s => s.Outcome == StepOutcome.Failed))
+                WriteDrError(new DrException(step.ErrorId ?? "StepFailed", step.ErrorCategory ?? DrErrorCategory.InvalidOperation,
+                    outcome.Report.JournalPath == null
+                        ? $"Step '{step.StepId}' failed: {step.Error}"
+                        : $"Step '{step.StepId}' of run {outcome.Report.RunId} failed: {step.Error} When the cause is fixed, continue with -Resume {outcome.Report.RunId}.",
+                    step.StepId));
+            foreach (var result in outcome.Results) WriteObject(Shape(result));
         }
     }
 }

@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -5,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Steps;
 using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Tests.Support;
 using AppServiceDr.Fabric.Core;
@@ -68,29 +70,33 @@ namespace AppServiceDr.Engine.Tests.AppService
 
         private static PackageRollbackRequest Request(Uri? packageUri = null, string? version = null, string site = "portal", TimeSpan? timeout = null) => new PackageRollbackRequest
         {
-            SubscriptionId = FabricFixture.Subscription,
-            ResourceGroupName = "rg-app",
-            WebAppName = site,
+            App = new WebAppTarget
+            {
+                SubscriptionId = FabricFixture.Subscription,
+                ResourceGroupName = "rg-app",
+                Name = site,
+                HealthPollInterval = TimeSpan.FromMilliseconds(50),
+                HealthTimeout = timeout ?? TimeSpan.FromSeconds(30),
+            },
             PackageUri = packageUri,
             Version = version,
-            HealthPollInterval = TimeSpan.FromMilliseconds(50),
-            HealthTimeout = timeout ?? TimeSpan.FromSeconds(30),
         };
 
-        private async Task<RunReport> RunAsync(PackageRollbackRequest request, IDrHost? host = null, bool whatIf = false)
-        {
-            var redactor = new SecretRedactor();
-            var runbook = await PackageRollbackRunbook.CreateAsync(_fabric.Environment, request, redactor, CancellationToken.None);
-            return await new RunbookRunner(new RunStore(_state.Path)).RunAsync(runbook, host ?? _host, new RunOptions { WhatIf = whatIf, Redactor = redactor });
-        }
+        private readonly SecretRedactor _redactor = new SecretRedactor();
 
-        private async Task<RunReport> ResumeAsync(string runId, Uri? packageUri)
-        {
-            var store = new RunStore(_state.Path);
-            var redactor = new SecretRedactor();
-            var runbook = PackageRollbackRunbook.ForResume(_fabric.Environment, store.GetInputs(runId), packageUri, redactor);
-            return await new RunbookRunner(store).ResumeAsync(runId, runbook, _host, new RunOptions { Redactor = redactor });
-        }
+        private RunContext Context(IDrHost? host = null, bool whatIf = false) =>
+            new RunContext(host ?? _host, new RunOptions { WhatIf = whatIf, Redactor = _redactor }, _fabric.Environment);
+
+        private async Task<RunReport> RunAsync(PackageRollbackRequest request, IDrHost? host = null, bool whatIf = false) =>
+            Outcomes.Keep(await new RunbookRunner(new RunStore(_state.Path)).RunAsync(new PackageRollbackRunbook(), request, Context(host, whatIf)));
+
+        private Task<RunOutcome> ResumeOnlyAsync(string runId, Uri? packageUri) =>
+            new RunbookRunner(new RunStore(_state.Path)).ResumeAsync(runId, "Invoke-DeploymentRollback",
+                new Dictionary<string, object?> { ["PackageUri"] = packageUri }, Context());
+
+        private async Task<RunReport> ResumeAsync(string runId, Uri? packageUri) => Outcomes.Keep(await ResumeOnlyAsync(runId, packageUri));
+
+        private static IReadOnlyList<PackageRollbackResult> Results(RunReport report) => Outcomes.Of<PackageRollbackResult>(report);
 
         private int Puts() => _fabric.Server.Log.CountSucceeded("PUT", "/config/appsettings");
         private int Restarts() => _fabric.Server.Log.CountSucceeded("POST", "/restart");
@@ -122,7 +128,7 @@ namespace AppServiceDr.Engine.Tests.AppService
             Assert.Equal(200, status);
             Assert.Contains("Running package: " + Target, body);
 
-            var result = PackageRollbackRunbook.Results(report).Single();
+            var result = Results(report).Single();
             Assert.Equal("portal", result.WebAppName);
             Assert.Equal(PackageRollbackAction.RolledBack, result.Action);
             Assert.Equal(Shown(Current), result.PreviousPackage);
@@ -139,9 +145,9 @@ namespace AppServiceDr.Engine.Tests.AppService
             var restart = report.Steps.Single(s => s.StepId == "restart:portal");
             Assert.Equal(StepOutcome.Succeeded, restart.Outcome);
             Assert.True(restart.StartedAt >= report.Steps.Single(s => s.StepId == "package:portal").EndedAt);
-            var inputs = new RunStore(_state.Path).GetInputs(report.RunId);
-            Assert.Equal(Folder + "AppRequestPortal-1.33.0.zip", inputs["PackageUri"]);
-            Assert.Equal("True", inputs["PackageUriHasQuery"]);
+            var inputs = new RunStore(_state.Path).Get(report.RunId).Inputs;
+            Assert.Equal(Folder + "AppRequestPortal-1.33.0.zip", inputs["PackageLocation"]);
+            Assert.Equal("True", inputs["PackageHasQuery"]);
             AssertNoSecretLeaked(report);
         }
 
@@ -159,11 +165,11 @@ namespace AppServiceDr.Engine.Tests.AppService
             Assert.Equal(1, Puts());
             Assert.Equal(1, Restarts());
             Assert.Contains("Running package: " + expected, (await Probe("portal")).Body);
-            var result = PackageRollbackRunbook.Results(report).Single();
+            var result = Results(report).Single();
             Assert.Equal(PackageRollbackAction.RolledBack, result.Action);
             Assert.Equal(Shown(Current), result.PreviousPackage);
             Assert.Equal(Shown(expected), result.Package);
-            Assert.Equal(Shown(expected), new RunStore(_state.Path).GetInputs(report.RunId)["TargetPackage"]);
+            Assert.Equal(Shown(expected), new RunStore(_state.Path).Get(report.RunId).Inputs["TargetPackage"]);
             AssertNoSecretLeaked(report);
         }
 
@@ -178,7 +184,7 @@ namespace AppServiceDr.Engine.Tests.AppService
             Assert.True(report.Status == RunStatus.Succeeded, Describe(report));
             AssertOthersUnchanged(before, "bare");
             Assert.Equal(Target, Settings("bare").Single(p => p.Key == Package).Value);
-            var result = PackageRollbackRunbook.Results(report).Single();
+            var result = Results(report).Single();
             Assert.Equal(PackageRollbackAction.RolledBack, result.Action);
             Assert.Null(result.PreviousPackage);
             Assert.Contains(_host.Questions, q => q.StartsWith($"bare: Set {Package} from (not set) to {Shown(Target)}", StringComparison.Ordinal));
@@ -199,23 +205,20 @@ namespace AppServiceDr.Engine.Tests.AppService
                 new KeyValuePair<string, string>("ConnectionStrings__Orders", DbConnection),
                 new KeyValuePair<string, string>("Orders__ApiToken", Jwt),
                 new KeyValuePair<string, string>("Smtp__Password", "mail-pass-771"));
-            var redactor = new SecretRedactor();
-            var runbook = await PackageRollbackRunbook.CreateAsync(_fabric.Environment, Request(version: "1.9.0", site: "funcapp"), redactor, CancellationToken.None);
-
-            var report = await new RunbookRunner(new RunStore(_state.Path)).RunAsync(runbook, _host, new RunOptions { Redactor = redactor });
+            var report = await RunAsync(Request(version: "1.9.0", site: "funcapp"));
 
             Assert.True(report.Status == RunStatus.Succeeded, Describe(report));
-            var result = PackageRollbackRunbook.Results(report).Single();
+            var result = Results(report).Single();
             Assert.Equal(Functions + "2.0.0.zip", result.PreviousPackage);
             Assert.Equal(Functions + "1.9.0.zip", result.Package);
             Assert.Contains(Functions + "1.9.0.zip", ReportExporter.ToMarkdown(report));
             Assert.Contains(Functions + "1.9.0.zip", File.ReadAllText(report.JournalPath!));
             Assert.Contains(_host.Questions, q => q.Contains(Functions + "1.9.0.zip", StringComparison.Ordinal));
             foreach (var ordinary in new[] { "java", "true", "westus", "~4", "Production", "orders.postgres.example.test" })
-                Assert.Equal("runtime " + ordinary, redactor.Redact("runtime " + ordinary));
+                Assert.Equal("runtime " + ordinary, _redactor.Redact("runtime " + ordinary));
             var secrets = new[] { Password, DbConnection, Jwt, "mail-pass-771" };
             foreach (var secret in new[] { StorageValue, ClientSecretValue, InsightsValue }.Concat(secrets))
-                Assert.DoesNotContain(secret, redactor.Redact("value: " + secret));
+                Assert.DoesNotContain(secret, _redactor.Redact("value: " + secret));
             AssertNoSecretLeaked(report, extra: secrets, queryShown: false);
         }
 
@@ -233,7 +236,7 @@ namespace AppServiceDr.Engine.Tests.AppService
             Assert.Equal(1, Puts());
             Assert.Equal(1, Restarts());
             Assert.All(again.Steps, s => Assert.Equal(StepOutcome.AlreadyDone, s.Outcome));
-            var result = PackageRollbackRunbook.Results(again).Single();
+            var result = Results(again).Single();
             Assert.Equal(PackageRollbackAction.AlreadyCurrent, result.Action);
             Assert.Equal(result.Package, result.PreviousPackage);
             Assert.Equal("https://portal.web.fabric.test/", result.HealthUrl);
@@ -254,7 +257,7 @@ namespace AppServiceDr.Engine.Tests.AppService
             Assert.Equal(before, Settings());
             Assert.Contains($"portal: Set {Package} from {Shown(Current)} to {Shown(Target)} (other 4 settings kept)", host.Questions);
             Assert.Contains(host.Questions, q => q.StartsWith("portal: Restart the app", StringComparison.Ordinal));
-            var result = PackageRollbackRunbook.Results(report).Single();
+            var result = Results(report).Single();
             Assert.Equal(PackageRollbackAction.Skipped, result.Action);
             Assert.Equal(Shown(Current), result.PreviousPackage);
             Assert.Equal(Shown(Target), result.Package);
@@ -338,7 +341,7 @@ namespace AppServiceDr.Engine.Tests.AppService
             Assert.Equal(Target, Settings().Single(p => p.Key == Package).Value);
             AssertOthersUnchanged(before);
             Assert.Single(report.Steps.Single(s => s.StepId == "package:portal").Changes);
-            Assert.Equal(PackageRollbackAction.RolledBack, PackageRollbackRunbook.Results(report).Single().Action);
+            Assert.Equal(PackageRollbackAction.RolledBack, Results(report).Single().Action);
             AssertNoSecretLeaked(report);
         }
 
@@ -367,10 +370,10 @@ namespace AppServiceDr.Engine.Tests.AppService
             _fabric.Server.Faults.Clear();
             if (!byVersion)
             {
-                var refused = Assert.Throws<DrException>(() => PackageRollbackRunbook.ForResume(_fabric.Environment, new RunStore(_state.Path).GetInputs(first.RunId), null, new SecretRedactor()));
+                var refused = await Assert.ThrowsAsync<DrException>(() => ResumeOnlyAsync(first.RunId, null));
                 Assert.Equal("ResumeNeedsPackageUri", refused.ErrorId);
                 Assert.True(refused.IsPrecondition);
-                var other = Assert.Throws<DrException>(() => PackageRollbackRunbook.ForResume(_fabric.Environment, new RunStore(_state.Path).GetInputs(first.RunId), new Uri(Current), new SecretRedactor()));
+                var other = await Assert.ThrowsAsync<DrException>(() => ResumeOnlyAsync(first.RunId, new Uri(Current)));
                 Assert.Equal("ResumePackageUriDiffers", other.ErrorId);
             }
 
@@ -384,7 +387,7 @@ namespace AppServiceDr.Engine.Tests.AppService
             Assert.Equal(2, package.Attempts);
             Assert.Equal(StepOutcome.Succeeded, package.Outcome);
             Assert.Single(package.Changes);
-            var result = PackageRollbackRunbook.Results(resumed).Single();
+            var result = Results(resumed).Single();
             Assert.Equal(PackageRollbackAction.RolledBack, result.Action);
             Assert.Equal(Shown(Current), result.PreviousPackage);
             Assert.Equal(Shown(expected), result.Package);
@@ -411,7 +414,7 @@ namespace AppServiceDr.Engine.Tests.AppService
             Assert.Equal(1, Puts());
             Assert.Equal(1, Restarts());
             Assert.Equal(Target, Settings().Single(p => p.Key == Package).Value);
-            Assert.Equal(Shown(Current), PackageRollbackRunbook.Results(resumed).Single().PreviousPackage);
+            Assert.Equal(Shown(Current), Results(resumed).Single().PreviousPackage);
             AssertNoSecretLeaked(resumed);
         }
 
@@ -427,7 +430,7 @@ namespace AppServiceDr.Engine.Tests.AppService
             Assert.Equal("WebAppNotHealthy", restart.ErrorId);
             Assert.Contains("https://portal.web.fabric.test/", restart.Error);
             Assert.Contains("503", restart.Error);
-            var result = PackageRollbackRunbook.Results(report).Single();
+            var result = Results(report).Single();
             Assert.Equal(PackageRollbackAction.Failed, result.Action);
             Assert.Equal("WebAppNotHealthy", result.ErrorId);
             Assert.Contains("https://portal.web.fabric.test/", result.Error);
@@ -439,7 +442,7 @@ namespace AppServiceDr.Engine.Tests.AppService
 
         private static PackageRollbackRequest WithSubscription(PackageRollbackRequest request, string subscription)
         {
-            request.SubscriptionId = subscription;
+            request.App.SubscriptionId = subscription;
             return request;
         }
 
@@ -455,7 +458,7 @@ namespace AppServiceDr.Engine.Tests.AppService
         /// <paramref name="queryShown"/>, a package query must have been shown by its marker.</summary>
         private void AssertNoSecretLeaked(RunReport report, RecordingHost? host = null, IEnumerable<string>? extra = null, bool queryShown = true)
         {
-            var results = PackageRollbackRunbook.Results(report).Select(r => string.Join("|",
+            var results = Results(report).Select(r => string.Join("|",
                 r.WebAppName, r.PreviousPackage, r.Package, r.HealthUrl, r.Plan, r.ErrorId, r.Error, r.RunId));
             var produced = string.Join("\n", new[]
             {

@@ -1,5 +1,6 @@
 using System.Linq;
 using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Steps;
 
 namespace AppServiceDr.Engine.Tests.AppService
 {

@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.Linq;
 using System.Net.Http;
@@ -49,8 +50,8 @@ namespace AppServiceDr.Engine.Tests.AzureSql
 
         private async Task<RunReport> RunAsync(AzureSqlRestoreRequest request, bool whatIf = false, RecordingHost? host = null)
         {
-            var runbook = await AzureSqlRestoreRunbook.CreateAsync(_fabric.Environment, request, new SecretRedactor(), DateTimeOffset.UtcNow, CancellationToken.None);
-            return await new RunbookRunner(new RunStore(_state.Path)).RunAsync(runbook, host ?? new RecordingHost(), new RunOptions { WhatIf = whatIf });
+            var context = new RunContext(host ?? new RecordingHost(), new RunOptions { WhatIf = whatIf }, _fabric.Environment);
+            return Outcomes.Keep(await new RunbookRunner(new RunStore(_state.Path)).RunAsync(new AzureSqlRestoreRunbook(), request, context));
         }
 
         private ArmResourceView? Db(string server, string name) => _fabric.Server.Query(s =>
@@ -71,7 +72,7 @@ namespace AppServiceDr.Engine.Tests.AzureSql
             var report = await RunAsync(Pitr(point));
 
             Assert.Equal(RunStatus.Succeeded, report.Status);
-            var target = report.Steps.Single().Outputs["RestoredDatabase"];
+            var target = Outcomes.Of<AzureSqlRestoreResult>(report).Single().RestoredDatabaseName;
             Assert.StartsWith("AppRequestPortal-restored-", target);
             Assert.Equal("PointInTimeRestore", Db(West, target)!.CreateMode);
             Assert.InRange(report.DataLossWindow!.Value, TimeSpan.FromHours(2), TimeSpan.FromHours(2.5));
@@ -97,11 +98,13 @@ namespace AppServiceDr.Engine.Tests.AzureSql
             var report = await RunAsync(Pitr(DateTimeOffset.UtcNow.AddMinutes(-30), swap: true));
 
             Assert.Equal(RunStatus.Succeeded, report.Status);
-            var old = report.Steps.Single(s => s.StepId == "swap").Outputs["OldDatabase"];
+            var result = Outcomes.Of<AzureSqlRestoreResult>(report).Single();
+            Assert.True(result.Swapped);
+            var old = result.OldDatabaseName!;
             Assert.StartsWith("AppRequestPortal-old-", old);
             Assert.Equal("PointInTimeRestore", Db(West, "AppRequestPortal")!.CreateMode);
             Assert.NotNull(Db(West, old));
-            Assert.Null(Db(West, report.Steps.Single(s => s.StepId == "restore").Outputs["RestoredDatabase"]));
+            Assert.Null(Db(West, result.RestoredDatabaseName));
             Assert.Equal(2, _fabric.Server.Log.CountSucceeded("POST", "/move"));
         }
 
@@ -186,8 +189,7 @@ namespace AppServiceDr.Engine.Tests.AzureSql
 
             var store = new RunStore(_state.Path);
             // Rebuilt from the journal: no pre-flight that would trip over the database this run itself created.
-            var runbook = AzureSqlRestoreRunbook.ForResume(_fabric.Environment, store.GetInputs(first.RunId), new SecretRedactor());
-            var resumed = await new RunbookRunner(store).ResumeAsync(first.RunId, runbook, new RecordingHost());
+            var resumed = await Outcomes.ResumeAsync(store, first, new RunContext(new RecordingHost(), new RunOptions(), _fabric.Environment));
 
             Assert.Equal(RunStatus.Succeeded, resumed.Status);
             Assert.Equal(2, _fabric.Server.Log.CountSucceeded("POST", "/move"));
@@ -210,8 +212,9 @@ namespace AppServiceDr.Engine.Tests.AzureSql
             Assert.True(report.Status == RunStatus.Succeeded, string.Join("; ", report.Steps.Select(s => $"{s.StepId} {s.ErrorId} {s.Error}")));
             var sent = _fabric.Server.Log.Entries.Single(e => e.Succeeded && e.Method == "PUT" && e.Path.Contains("/databases/Orders-restored-", StringComparison.Ordinal));
             Assert.Contains("\"restorePointInTime\":\"" + shown + "\"", sent.Body);
-            Assert.Equal(shown, report.Inputs["PointInTime"]);          // journaled as sent, so a resumed run sends it again unchanged
-            Assert.Equal(shown, report.Inputs["DataAsOf"]);
+            // Journaled to the tick, so a resumed run sends the same point again.
+            Assert.Equal(earliest, DateTimeOffset.Parse(report.Inputs["PointInTime"]!, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(earliest, DateTimeOffset.Parse(report.Inputs["DataAsOf"]!, System.Globalization.CultureInfo.InvariantCulture));
         }
 
         [Fact]
@@ -226,8 +229,7 @@ namespace AppServiceDr.Engine.Tests.AzureSql
             _fabric.Server.Control(s => s.Arm.Remove(West + "/databases/AppRequestPortal"));
 
             var store = new RunStore(_state.Path);
-            var runbook = AzureSqlRestoreRunbook.ForResume(_fabric.Environment, store.GetInputs(first.RunId), new SecretRedactor());
-            var resumed = await new RunbookRunner(store).ResumeAsync(first.RunId, runbook, new RecordingHost());
+            var resumed = await Outcomes.ResumeAsync(store, first, new RunContext(new RecordingHost(), new RunOptions(), _fabric.Environment));
 
             Assert.Equal(RunStatus.Succeeded, resumed.Status);
             var swap = resumed.Steps.Single(s => s.StepId == "swap");

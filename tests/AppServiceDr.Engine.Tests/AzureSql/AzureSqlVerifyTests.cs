@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.IO;
 using System.Linq;
@@ -61,8 +62,8 @@ namespace AppServiceDr.Engine.Tests.AzureSql
 
         private async Task<RunReport> RunAsync(AzureSqlRestoreRequest request, bool whatIf = false, RecordingHost? host = null)
         {
-            var runbook = await AzureSqlRestoreRunbook.CreateAsync(_fabric.Environment, request, new SecretRedactor(), DateTimeOffset.UtcNow, CancellationToken.None);
-            return await new RunbookRunner(new RunStore(_state.Path)).RunAsync(runbook, host ?? new RecordingHost(), new RunOptions { WhatIf = whatIf });
+            var context = new RunContext(host ?? new RecordingHost(), new RunOptions { WhatIf = whatIf }, _fabric.Environment);
+            return Outcomes.Keep(await new RunbookRunner(new RunStore(_state.Path)).RunAsync(new AzureSqlRestoreRunbook(), request, context));
         }
 
         private bool Exists(string database) => _fabric.Server.Query(s => s.Arm.Find(West + "/databases/" + database) != null);
@@ -80,13 +81,12 @@ namespace AppServiceDr.Engine.Tests.AzureSql
 
             Assert.Equal(RunStatus.Succeeded, report.Status);
             Assert.Equal(new[] { "restore", "verify", "swap" }, report.Steps.Select(s => s.StepId));
-            var verify = report.Steps.Single(s => s.StepId == "verify");
-            Assert.Contains("42", verify.Outputs["VerifyResult"]);
+            Assert.Contains("42", Outcomes.Of<AzureSqlRestoreResult>(report).Single().Verification);
             var login = Assert.Single(_tds.Logins);
             Assert.True(login.Succeeded);
             // Over TLS for the whole session, the certificate checked against the one the request names (kept for a resume).
             Assert.Equal(SessionEncryption.Session, Assert.Single(_tds.Sessions).Encryption);
-            Assert.Equal(TestPki.ServerCertificateFile, new RunStore(_state.Path).GetInputs(report.RunId)["ServerCertificate"]);
+            Assert.Equal(TestPki.ServerCertificateFile, new RunStore(_state.Path).Get(report.RunId).Inputs["ServerCertificate"]);
             Assert.Equal(SimAuthentication.AccessToken, login.Authentication);
             Assert.Equal(Principal, login.Principal);
             Assert.Equal(Restored, login.Database);
@@ -97,7 +97,7 @@ namespace AppServiceDr.Engine.Tests.AzureSql
             Assert.True(Exists("AppRequestPortal"));
             Assert.False(Exists(Restored));
             Assert.Equal(Query, report.Inputs["VerifyQuery"]);
-            Assert.Equal(Query, new RunStore(_state.Path).GetInputs(report.RunId)["VerifyQuery"]);
+            Assert.Equal(Query, new RunStore(_state.Path).Get(report.RunId).Inputs["VerifyQuery"]);
         }
 
         [Theory]
@@ -123,8 +123,7 @@ namespace AppServiceDr.Engine.Tests.AzureSql
             // The copy gets the missing data (say, a late import); the journaled run picks up at the verify step.
             _restoredCopy.Answer(Query, new TdsColumn("", TdsColumnType.Int), 17);
             var store = new RunStore(_state.Path);
-            var runbook = AzureSqlRestoreRunbook.ForResume(_fabric.Environment, store.GetInputs(first.RunId), new SecretRedactor());
-            var resumed = await new RunbookRunner(store).ResumeAsync(first.RunId, runbook, new RecordingHost());
+            var resumed = await Outcomes.ResumeAsync(store, first, new RunContext(new RecordingHost(), new RunOptions(), _fabric.Environment));
 
             Assert.Equal(RunStatus.Succeeded, resumed.Status);
             Assert.Equal(2, Moves());

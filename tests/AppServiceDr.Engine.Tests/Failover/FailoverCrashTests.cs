@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.IO;
 using System.Linq;
@@ -61,8 +62,9 @@ namespace AppServiceDr.Engine.Tests.Failover
             var startedBeforeCrash = Succeeded("POST", "/failover");
 
             var environment = FailoverRunbookCommand.Environment(_fabric.Server.Port, _fabric.Server.Certificate);
-            var runbook = RegionFailoverRunbook.ForResume(environment, store.GetInputs(crashed.RunId), new SecretRedactor());
-            var resumed = await new RunbookRunner(store).ResumeAsync(crashed.RunId, runbook, new RecordingHost());
+            var outcome = await new RunbookRunner(store).ResumeAsync(crashed.RunId, new RegionFailoverRunbook().Command,
+                new System.Collections.Generic.Dictionary<string, object?>(), new RunContext(new RecordingHost(), new RunOptions(), environment));
+            var resumed = outcome.Report;
 
             var evidence = string.Join("\n", _fabric.Server.Log.Entries.Select(e => $"{e.Method} {e.Path} {e.Status} {e.Fault}"));
             Assert.True(resumed.Status == RunStatus.Succeeded, string.Join("; ", resumed.Steps.Select(s => $"{s.StepId} {s.Outcome} {s.Error}")) + "\n" + evidence);

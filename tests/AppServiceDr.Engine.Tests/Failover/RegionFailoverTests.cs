@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -5,8 +6,10 @@ using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Steps;
 using AppServiceDr.Engine.Failover;
 using AppServiceDr.Engine.Runbooks;
+using AppServiceDr.Engine.Storage;
 using AppServiceDr.Engine.Tests.Support;
 using AppServiceDr.Fabric.Core;
 using AppServiceDr.Fabric.Network;
@@ -58,10 +61,13 @@ namespace AppServiceDr.Engine.Tests.Failover
 
         private RunbookRunner Runner() => new RunbookRunner(new RunStore(_state.Path));
 
+        private Task<RunReport> ResumeAsync(RunReport earlier) =>
+            Outcomes.ResumeAsync(new RunStore(_state.Path), earlier, new RunContext(new RecordingHost(), new RunOptions(), _fabric.Environment));
+
         private async Task<RunReport> RunAsync(RegionFailoverRequest request, IDrHost? host = null, bool whatIf = false)
         {
-            var runbook = await RegionFailoverRunbook.CreateAsync(_fabric.Environment, request, new SecretRedactor(), CancellationToken.None);
-            return await Runner().RunAsync(runbook, host ?? new RecordingHost(), new RunOptions { WhatIf = whatIf });
+            var context = new RunContext(host ?? new RecordingHost(), new RunOptions { WhatIf = whatIf }, _fabric.Environment);
+            return Outcomes.Keep(await Runner().RunAsync(new RegionFailoverRunbook(), request, context));
         }
 
         private string PrimaryServer() => _fabric.Server.Query(s => s.Store<SqlStore>().FailoverGroups.Single().PrimaryServerId);
@@ -98,7 +104,7 @@ namespace AppServiceDr.Engine.Tests.Failover
             Assert.Equal(1, Succeeded("POST", "/storageAccounts/stapprequest/failover"));
             Assert.Equal(1, Succeeded("PATCH", "/trafficManagerProfiles/"));
             Assert.Equal(1, Succeeded("POST", "/sites/app-east/restart"));
-            Assert.Equal("Planned", Step(report, "storage-failover").Outputs["FailoverType"]);
+            Assert.Equal("Planned", Step(report, "storage-failover").Published<StorageAccountFailover.StorageFailoverOutcome>()!.FailoverType);
             // Planned failovers of both tiers synchronise the secondary first: nothing is lost.
             Assert.Equal(TimeSpan.Zero, report.DataLossWindow);
             // SQL and storage do not depend on each other: they ran at the same time.
@@ -164,7 +170,7 @@ namespace AppServiceDr.Engine.Tests.Failover
             Assert.Equal(1, Succeeded("POST", "/forceFailoverAllowDataLoss"));
             Assert.Equal(0, Succeeded("POST", "/failoverGroups/apprequest-fog/failover"));
             Assert.Equal(("eastus", "Standard_LRS"), Storage());          // unplanned: geo-redundancy is gone
-            Assert.Equal("Unplanned", Step(report, "storage-failover").Outputs["FailoverType"]);
+            Assert.Equal("Unplanned", Step(report, "storage-failover").Published<StorageAccountFailover.StorageFailoverOutcome>()!.FailoverType);
             Assert.Contains("locally redundant", Step(report, "storage-failover").Note);
             Assert.Contains(host.Warnings, w => w.Contains("locally redundant"));
             Assert.Contains(host.Warnings, w => w.Contains("forced over"));
@@ -181,7 +187,7 @@ namespace AppServiceDr.Engine.Tests.Failover
             var report = await RunAsync(Request(allowDataLoss: true, tryPlanned: true, storage: false));
 
             Assert.Equal(RunStatus.Succeeded, report.Status);
-            Assert.Equal("Forced", Step(report, "sql-failover").Outputs["Mode"]);
+            Assert.Equal("Forced", Outcomes.Of<RegionFailoverResult>(report).Single().SqlMode);
             var posts = _fabric.Server.Log.Entries.Where(e => e.Method == "POST" && e.Path.Contains("/failoverGroups/")).Select(e => e.Path.Substring(e.Path.LastIndexOf('/') + 1)).ToList();
             Assert.Equal(new[] { "failover", "forceFailoverAllowDataLoss" }, posts);
             Assert.Equal(East, PrimaryServer());
@@ -202,10 +208,10 @@ namespace AppServiceDr.Engine.Tests.Failover
             _fabric.Server.Faults.SetRegionOutage("westus", true);
 
             var store = new RunStore(_state.Path);
-            var resumed = await Runner().ResumeAsync(failed.RunId, RegionFailoverRunbook.ForResume(_fabric.Environment, store.GetInputs(failed.RunId), new SecretRedactor()), new RecordingHost());
+            var resumed = await ResumeAsync(failed);
 
             Assert.Equal(RunStatus.Succeeded, resumed.Status);
-            Assert.Equal("Forced", Step(resumed, "sql-failover").Outputs["Mode"]);
+            Assert.Equal("Forced", Outcomes.Of<RegionFailoverResult>(resumed).Single().SqlMode);
             Assert.Equal(1, Succeeded("POST", "/failoverGroups/apprequest-fog/failover"));
             Assert.Equal(1, Succeeded("POST", "/forceFailoverAllowDataLoss"));
             Assert.Equal(East, PrimaryServer());
@@ -217,7 +223,7 @@ namespace AppServiceDr.Engine.Tests.Failover
             var report = await RunAsync(Request(allowDataLoss: true, tryPlanned: true, storage: false), new RecordingHost(shouldContinue: (_, _) => false));
 
             Assert.Equal(RunStatus.Succeeded, report.Status);
-            Assert.Equal("Planned", Step(report, "sql-failover").Outputs["Mode"]);
+            Assert.Equal("Planned", Outcomes.Of<RegionFailoverResult>(report).Single().SqlMode);
             Assert.Equal(0, Succeeded("POST", "/forceFailoverAllowDataLoss"));
             Assert.Equal(TimeSpan.Zero, Step(report, "sql-failover").DataLossWindow);
         }
@@ -306,7 +312,7 @@ namespace AppServiceDr.Engine.Tests.Failover
             Assert.Equal(1, Succeeded("POST", "/failoverGroups/apprequest-fog/failover"));
             Assert.Equal(0, Succeeded("POST", "/forceFailoverAllowDataLoss"));
             Assert.Single(Step(report, "sql-failover").Changes);
-            Assert.Equal("Planned", Step(report, "sql-failover").Outputs["Mode"]);
+            Assert.Equal("Planned", Outcomes.Of<RegionFailoverResult>(report).Single().SqlMode);
         }
 
         [Fact]
@@ -327,15 +333,14 @@ namespace AppServiceDr.Engine.Tests.Failover
             _fabric.Server.Faults.Add(PatchFails());
 
             var store = new RunStore(_state.Path);
-            var resumedBook = RegionFailoverRunbook.ForResume(_fabric.Environment, store.GetInputs(failed.RunId), new SecretRedactor());
-            var halfway = await Runner().ResumeAsync(failed.RunId, resumedBook, new RecordingHost());
+            var halfway = await ResumeAsync(failed);
 
             Assert.Equal(RunStatus.Failed, halfway.Status);
             Assert.Equal(StepOutcome.Succeeded, Step(halfway, "sql-failover").Outcome);
             Assert.Equal("traffic-manager", halfway.Steps.Single(s => s.Outcome == StepOutcome.Failed).StepId);
             _fabric.Server.Faults.Clear();
 
-            var done = await Runner().ResumeAsync(failed.RunId, RegionFailoverRunbook.ForResume(_fabric.Environment, store.GetInputs(failed.RunId), new SecretRedactor()), new RecordingHost());
+            var done = await ResumeAsync(failed);
 
             Assert.Equal(RunStatus.Succeeded, done.Status);
             Assert.Equal(3, done.Attempts);

@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -8,6 +9,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Steps;
 using AppServiceDr.Engine.Failover;
 using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Tests.Support;
@@ -86,18 +88,17 @@ namespace AppServiceDr.Engine.Tests.Failover
         {
             SubscriptionId = Sub, SourceResourceGroupName = "rg-west", SourceServerName = "sql-west", DatabaseName = "AppRequestPortal",
             TargetResourceGroupName = "rg-east", TargetLocation = "eastus", TemplateFile = _files.Combine("azuredeploy.json"),
-            TemplateParameters = new Dictionary<string, object?> { ["environmentName"] = "dr", ["sqlAdminPassword"] = Secure(Password) },
             TargetServerName = "sql-east",
             App = new WebAppTarget { SubscriptionId = Sub, ResourceGroupName = "rg-east", Name = "app-east", HealthTimeout = TimeSpan.FromSeconds(60), HealthPollInterval = TimeSpan.FromMilliseconds(50) },
             SpaApplicationId = AppId, RedirectPath = "/auth",
             DnsZoneName = "contoso.com", DnsZoneResourceGroupName = "rg-net", DnsRecordName = "portal", DnsTtl = 300,
             Timeout = TimeSpan.FromSeconds(60),
-        };
+        }.WithParameters(new Dictionary<string, object?> { ["environmentName"] = "dr", ["sqlAdminPassword"] = Secure(Password) });
 
         private async Task<RunReport> RunAsync(RegionRebuildRequest request, RecordingHost? host = null, bool whatIf = false)
         {
-            var runbook = await RegionRebuildRunbook.CreateAsync(_fabric.Environment, request, new SecretRedactor(), CancellationToken.None);
-            return await new RunbookRunner(new RunStore(_state.Path)).RunAsync(runbook, host ?? new RecordingHost(), new RunOptions { WhatIf = whatIf });
+            var context = new RunContext(host ?? new RecordingHost(), new RunOptions { WhatIf = whatIf }, _fabric.Environment);
+            return Outcomes.Keep(await new RunbookRunner(new RunStore(_state.Path)).RunAsync(new RegionRebuildRunbook(), request, context));
         }
 
         private async Task<string> ArmGetAsync(string pathAndQuery)
@@ -127,7 +128,6 @@ namespace AppServiceDr.Engine.Tests.Failover
             Assert.True(Step(report, "geo-restore").StartedAt < Step(report, "deploy-template").EndedAt);
             Assert.Equal(new[] { "https://app-west.web.fabric.test/auth", "http://localhost:5173/auth", "https://app-east.web.fabric.test/auth" }, SpaRedirectUris());
             var dns = Step(report, "dns");
-            Assert.Equal("300", dns.Outputs["TtlSeconds"]);
             Assert.Contains("TTL 300 s", dns.Note);
             Assert.Contains("\"cname\":\"app-east.web.fabric.test\"", await ArmGetAsync(Zone + "/CNAME/portal?api-version=2018-05-01"));
             Assert.Equal(StepOutcome.Succeeded, Step(report, "restart:app-east").Outcome);
@@ -195,9 +195,9 @@ namespace AppServiceDr.Engine.Tests.Failover
 
             File.WriteAllText(_files.Combine("azuredeploy.json"), Template());
             var store = new RunStore(_state.Path);
-            var secure = new Dictionary<string, object?> { ["sqlAdminPassword"] = Secure(Password) };
-            var resumed = await new RunbookRunner(store).ResumeAsync(failed.RunId,
-                RegionRebuildRunbook.ForResume(_fabric.Environment, store.GetInputs(failed.RunId), secure, new SecretRedactor()), new RecordingHost());
+            var secure = new RegionRebuildRequest().WithParameters(new Dictionary<string, object?> { ["sqlAdminPassword"] = Secure(Password) }).SecureTemplateParameters;
+            var resumed = await Outcomes.ResumeAsync(store, failed, new RunContext(new RecordingHost(), new RunOptions(), _fabric.Environment),
+                new Dictionary<string, object?> { ["TemplateParameter"] = secure });
 
             Assert.True(resumed.Status == RunStatus.Succeeded, string.Join(" | ", resumed.Steps.Select(s => $"{s.StepId}:{s.Outcome}:{s.Error}")));
             Assert.Equal(1, _fabric.Server.Log.Entries.Count(e => e.Succeeded && e.Method == "PUT" && e.Path.EndsWith("/resourcegroups/rg-east", StringComparison.OrdinalIgnoreCase)));

@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -5,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Steps;
 using AppServiceDr.Engine.KeyVault;
 using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Tests.Support;
@@ -78,10 +80,12 @@ namespace AppServiceDr.Engine.Tests.KeyVault
 
         private async Task<RunReport> RunAsync(SecretRecoveryRequest request, WebAppTarget? app = null, IDrHost? host = null, bool whatIf = false, SecretRedactor? redactor = null)
         {
-            redactor ??= new SecretRedactor();
-            var runbook = await KeyVaultRecoveryRunbook.CreateAsync(_fabric.Environment, request, app, redactor, CancellationToken.None);
-            return await new RunbookRunner(new RunStore(_state.Path)).RunAsync(runbook, host ?? _host, new RunOptions { WhatIf = whatIf, Redactor = redactor });
+            request.App = app;
+            var context = new RunContext(host ?? _host, new RunOptions { WhatIf = whatIf, Redactor = redactor ?? new SecretRedactor() }, _fabric.Environment);
+            return Outcomes.Keep(await new RunbookRunner(new RunStore(_state.Path)).RunAsync(new KeyVaultRecoveryRunbook(), request, context));
         }
+
+        private static IReadOnlyList<SecretRecoveryResult> Results(RunReport report) => Outcomes.Of<SecretRecoveryResult>(report);
 
         private int Recovers() => _fabric.Server.Log.CountSucceeded("POST", "/recover");
 
@@ -93,7 +97,7 @@ namespace AppServiceDr.Engine.Tests.KeyVault
             var report = await RunAsync(Request("AzureAdClientSecret"));
 
             Assert.Equal(RunStatus.Succeeded, report.Status);
-            var result = KeyVaultRecoveryRunbook.Results(report).Single();
+            var result = Results(report).Single();
             Assert.Equal(SecretRecoveryAction.Recovered, result.Action);
             Assert.NotNull(result.DeletedOn);
             Assert.NotNull(result.ScheduledPurgeDate);
@@ -104,7 +108,7 @@ namespace AppServiceDr.Engine.Tests.KeyVault
 
             var before = _fabric.Server.Log.Entries.Count;
             var again = await RunAsync(Request("AzureAdClientSecret"));
-            Assert.Equal(SecretRecoveryAction.AlreadyActive, KeyVaultRecoveryRunbook.Results(again).Single().Action);
+            Assert.Equal(SecretRecoveryAction.AlreadyActive, Results(again).Single().Action);
             Assert.Equal(StepOutcome.AlreadyDone, again.Steps.Single().Outcome);
             Assert.Equal(before, _fabric.Server.Log.Entries.Count);
         }
@@ -154,7 +158,7 @@ namespace AppServiceDr.Engine.Tests.KeyVault
             var report = await RunAsync(request);
 
             Assert.Equal(RunStatus.Succeeded, report.Status);
-            Assert.Equal(SecretRecoveryAction.Restored, KeyVaultRecoveryRunbook.Results(report).Single().Action);
+            Assert.Equal(SecretRecoveryAction.Restored, Results(report).Single().Action);
             Assert.Equal(StorageValue, (await Client().GetSecretAsync("StorageConnectionString")).Value.Value);
         }
 
@@ -168,7 +172,7 @@ namespace AppServiceDr.Engine.Tests.KeyVault
             var report = await RunAsync(request);
 
             Assert.Equal(RunStatus.Succeeded, report.Status);
-            Assert.Equal(SecretRecoveryAction.Recreated, KeyVaultRecoveryRunbook.Results(report).Single().Action);
+            Assert.Equal(SecretRecoveryAction.Recreated, Results(report).Single().Action);
             Assert.Equal(NewValue, (await Client().GetSecretAsync("AzureAdClientSecret")).Value.Value);
             AssertNoSecretLeaked(report);
         }
@@ -185,7 +189,7 @@ namespace AppServiceDr.Engine.Tests.KeyVault
             var report = await RunAsync(Request("*Connection*", "AzureAdClientSecret"));
 
             Assert.Equal(RunStatus.Failed, report.Status);
-            var results = KeyVaultRecoveryRunbook.Results(report).ToDictionary(r => r.Name);
+            var results = Results(report).ToDictionary(r => r.Name);
             Assert.Equal(3, results.Count);
             Assert.Equal(SecretRecoveryAction.Failed, results["AzureAdClientSecret"].Action);
             Assert.Equal(DrErrorCategory.PermissionDenied, report.Steps.Single(s => s.StepId == "secret:AzureAdClientSecret").ErrorCategory);
@@ -225,7 +229,7 @@ namespace AppServiceDr.Engine.Tests.KeyVault
             Assert.Equal(RunStatus.WhatIf, report.Status);
             Assert.Equal(before, _fabric.Server.Log.Entries.Count);
             Assert.Null(report.JournalPath);
-            var results = KeyVaultRecoveryRunbook.Results(report);
+            var results = Results(report);
             Assert.Equal(new[] { "AzureAdClientSecret", "SqlConnectionString", "StorageConnectionString" }, results.Select(r => r.Name).OrderBy(n => n));
             Assert.Equal(SecretRecoveryAction.Skipped, results.Single(r => r.Name == "AzureAdClientSecret").Action);
             Assert.NotNull(results.Single(r => r.Name == "AzureAdClientSecret").ScheduledPurgeDate);
@@ -250,7 +254,7 @@ namespace AppServiceDr.Engine.Tests.KeyVault
             Assert.Equal(200, (await Probe("portal")).Status);
             var restart = report.Steps.Single(s => s.StepId == "restart:portal");
             Assert.True(restart.StartedAt >= report.Steps.Single(s => s.StepId == "secret:AzureAdClientSecret").EndedAt);
-            Assert.NotNull(restart.Outputs["TimeToHealthySeconds"]);
+            Assert.True(restart.Published<WebAppRestartOutcome>()!.TimeToHealthy > TimeSpan.Zero);
             Assert.NotNull(report.TimeToRecovery);
         }
 
@@ -285,14 +289,16 @@ namespace AppServiceDr.Engine.Tests.KeyVault
 
             var store = new RunStore(_state.Path);
             var redactor = new SecretRedactor();
+            var context = new RunContext(_host, new RunOptions { Redactor = redactor }, _fabric.Environment);
+            const string Command = "Invoke-KeyVaultSecretRecovery";
             // The value is never journaled, so a resume without it is refused before anything runs.
-            var missing = Assert.Throws<DrException>(() => KeyVaultRecoveryRunbook.FromJournal(_fabric.Environment, store.GetInputs(first.RunId), null, redactor));
-            Assert.Equal("ResumeNeedsNewValue", missing.ErrorId);
-            var runbook = KeyVaultRecoveryRunbook.FromJournal(_fabric.Environment, store.GetInputs(first.RunId), Secure(NewValue), redactor);
-            var resumed = await new RunbookRunner(store).ResumeAsync(first.RunId, runbook, _host, new RunOptions { Redactor = redactor });
+            var missing = await Assert.ThrowsAsync<DrException>(() => new RunbookRunner(store).ResumeAsync(first.RunId, Command, new Dictionary<string, object?>(), context));
+            Assert.Equal("ResumeNeedsSecret", missing.ErrorId);
+            Assert.Equal("NewValue", missing.Target);
+            var resumed = Outcomes.Keep(await new RunbookRunner(store).ResumeAsync(first.RunId, Command, new Dictionary<string, object?> { ["NewValue"] = Secure(NewValue) }, context));
 
             Assert.Equal(RunStatus.Succeeded, resumed.Status);
-            Assert.Equal(SecretRecoveryAction.Recreated, KeyVaultRecoveryRunbook.Results(resumed).Single().Action);
+            Assert.Equal(SecretRecoveryAction.Recreated, Results(resumed).Single().Action);
             Assert.Equal(NewValue, (await Client().GetSecretAsync("AzureAdClientSecret")).Value.Value);
             Assert.Equal(1, _fabric.Server.Log.CountSucceeded("PUT", "/secrets/AzureAdClientSecret"));
             AssertNoSecretLeaked(resumed);
@@ -327,7 +333,7 @@ namespace AppServiceDr.Engine.Tests.KeyVault
                 ReportExporter.ToJson(report),
                 ReportExporter.ToMarkdown(report),
                 string.Join("\n", _host.AllText()),
-                string.Join("\n", KeyVaultRecoveryRunbook.Results(report).Select(r => r.Plan + r.Error)),
+                string.Join("\n", Results(report).Select(r => r.Plan + r.Error)),
             });
             foreach (var value in new[] { NewValue, ClientSecretValue, StorageValue, FabricFixture.Token })
                 Assert.DoesNotContain(value, produced);

@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.Collections.Concurrent;
 using System.IO;
@@ -22,8 +23,16 @@ namespace AppServiceDr.Engine.Tests.Runbooks
 
         public void Dispose() => _state.Dispose();
 
+        /// <summary>A request with one ordinary input and one secret.</summary>
+        private sealed class TestRequest
+        {
+            public string Target { get; set; } = "db1";
+            [Secret("Password")]
+            public string? Password { get; set; }
+        }
+
         private static RunbookDefinition Runbook(params RunbookStep[] steps) =>
-            new RunbookDefinition("Test", new[] { new RunInput("Target", "db1"), new RunInput("Password", "hunter2-secret", isSecret: true) }, steps);
+            new RunbookDefinition("Test", new TestRequest { Password = "hunter2-secret" }, steps);
 
         private static RunbookStep Step(string id, Func<StepContext, Task<StepResult>> action, params string[] dependsOn) =>
             new RunbookStep(id, "do " + id, action, dependsOn);
@@ -273,9 +282,9 @@ namespace AppServiceDr.Engine.Tests.Runbooks
         {
             var done = await _runner.RunAsync(Runbook(Done("a")), new RecordingHost());
 
-            var other = new RunbookDefinition("Test", new[] { new RunInput("Target", "db2") }, new[] { Done("a") });
+            var other = new RunbookDefinition("Test", new TestRequest { Target = "db2", Password = "hunter2-secret" }, new[] { Done("a") });
             Assert.Equal("ResumeInputsDiffer", (await Assert.ThrowsAsync<DrException>(() => _runner.ResumeAsync(done.RunId, other, new RecordingHost()))).ErrorId);
-            var renamed = new RunbookDefinition("Other", new[] { new RunInput("Target", "db1") }, new[] { Done("a") });
+            var renamed = new RunbookDefinition("Other", new TestRequest { Password = "hunter2-secret" }, new[] { Done("a") });
             Assert.Equal("RunbookMismatch", (await Assert.ThrowsAsync<DrException>(() => _runner.ResumeAsync(done.RunId, renamed, new RecordingHost()))).ErrorId);
             var moreSteps = Runbook(Done("a"), Done("b"));
             Assert.Equal("ResumeStepsDiffer", (await Assert.ThrowsAsync<DrException>(() => _runner.ResumeAsync(done.RunId, moreSteps, new RecordingHost()))).ErrorId);

@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
@@ -21,24 +22,29 @@ namespace AppServiceDr.Engine.Tests.Shares
 
         private ShareCopyRequest Request() => new ShareCopyRequest { Source = _tree.Source, Destination = _tree.Destination, Verify = ShareVerifyMode.Copied };
 
+        private Task<RunOutcome<ShareCopyResult>> RunAsync(ShareCopyRequest request, bool whatIf = false) =>
+            new RunbookRunner(new RunStore(_state.Path)).RunAsync(new ShareCopyRunbook(), request,
+                new RunContext(whatIf ? RecordingHost.WhatIf() : new RecordingHost(), new RunOptions { WhatIf = whatIf }));
+
         [Fact]
         public async Task The_copy_is_journaled_and_a_second_run_only_compares()
         {
             _tree.AddFile("site1/wwwroot/index.html", 2000);
             _tree.AddFile("site2/wwwroot/app.dll", 70_000, seed: 3);
             _tree.AddDir("site3/empty");
-            var runner = new RunbookRunner(new RunStore(_state.Path));
-            ShareCopyResult? result = null;
-
-            var first = await runner.RunAsync(ShareCopyRunbook.Create(Request(), r => result = r), new RecordingHost());
+            var outcome = await RunAsync(Request());
+            var first = outcome.Report;
+            var result = outcome.TypedResults.Single();
 
             Assert.Equal(RunStatus.Succeeded, first.Status);
             _tree.AssertIdentical();
             Assert.Equal(2, result!.Files.Copied);
-            Assert.Equal("1", first.Steps.Single().Outputs["ExitCode"]);
+            Assert.Equal(1, result.ExitCode);
             Assert.Contains("copied 2 file(s)", first.Steps.Single().Changes.Single());
 
-            var second = await runner.RunAsync(ShareCopyRunbook.Create(Request(), r => result = r), new RecordingHost());
+            outcome = await RunAsync(Request());
+            var second = outcome.Report;
+            result = outcome.TypedResults.Single();
 
             Assert.Equal(StepOutcome.AlreadyDone, second.Steps.Single().Outcome);
             Assert.Equal(0, result!.Files.Copied);
@@ -47,13 +53,13 @@ namespace AppServiceDr.Engine.Tests.Shares
         }
 
         [Fact]
-        public void Bad_input_is_refused_before_a_run_is_journaled_or_anything_written()
+        public async Task Bad_input_is_refused_before_a_run_is_journaled_or_anything_written()
         {
             _tree.AddFile("a.txt", 100);
             var inside = new ShareCopyRequest { Source = _tree.Source, Destination = Path.Combine(_tree.Source, "restore") };
-            Assert.Equal("FileShareDestinationInsideSource", Assert.Throws<DrException>(() => ShareCopyRunbook.Create(inside, _ => { })).ErrorId);
+            Assert.Equal("FileShareDestinationInsideSource", (await Assert.ThrowsAsync<DrException>(() => RunAsync(inside))).ErrorId);
             var missing = new ShareCopyRequest { Source = Path.Combine(_tree.Root, "nope"), Destination = _tree.Destination };
-            var e = Assert.Throws<DrException>(() => ShareCopyRunbook.Create(missing, _ => { }));
+            var e = await Assert.ThrowsAsync<DrException>(() => RunAsync(missing));
             Assert.Equal("FileShareSourceNotFound", e.ErrorId);
             Assert.True(e.IsPrecondition);
             Assert.False(Directory.Exists(_tree.Destination));
@@ -65,16 +71,14 @@ namespace AppServiceDr.Engine.Tests.Shares
         public async Task A_failed_copy_resumes_from_the_journal_and_completes()
         {
             _tree.AddFile("a.txt", 100);
-            var runner = new RunbookRunner(new RunStore(_state.Path));
             // The destination cannot be created (a file stands where its parent folder should be): the step fails.
             var blocked = Path.Combine(_tree.Root, "blocked");
             File.WriteAllText(blocked, "");
-            var first = await runner.RunAsync(ShareCopyRunbook.Create(new ShareCopyRequest { Source = _tree.Source, Destination = Path.Combine(blocked, "dst") }, _ => { }), new RecordingHost());
+            var first = (await RunAsync(new ShareCopyRequest { Source = _tree.Source, Destination = Path.Combine(blocked, "dst") })).Report;
             Assert.Equal(RunStatus.Failed, first.Status);
 
             File.Delete(blocked);
-            var inputs = new RunStore(_state.Path).GetInputs(first.RunId);
-            var resumed = await runner.ResumeAsync(first.RunId, ShareCopyRunbook.Create(ShareCopyRunbook.RequestFromJournal(inputs, null), _ => { }), new RecordingHost());
+            var resumed = await Outcomes.ResumeAsync(new RunStore(_state.Path), first, new RunContext(new RecordingHost()));
 
             Assert.Equal(RunStatus.Succeeded, resumed.Status);
             Assert.True(File.Exists(Path.Combine(blocked, "dst", "a.txt")));
@@ -84,9 +88,9 @@ namespace AppServiceDr.Engine.Tests.Shares
         public async Task WhatIf_writes_nothing_and_reports_the_plan()
         {
             _tree.AddFile("site1/index.html", 500);
-            ShareCopyResult? result = null;
-
-            var report = await new RunbookRunner(new RunStore(_state.Path)).RunAsync(ShareCopyRunbook.Create(Request(), r => result = r), RecordingHost.WhatIf(), new RunOptions { WhatIf = true });
+            var outcome = await RunAsync(Request(), whatIf: true);
+            var report = outcome.Report;
+            var result = outcome.TypedResults.Single();
 
             Assert.Equal(RunStatus.WhatIf, report.Status);
             Assert.True(result!.IsPlan);

@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.IO;
 using System.Linq;

@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.Linq;
 using System.Threading.Tasks;
@@ -101,14 +102,14 @@ namespace AppServiceDr.Engine.Tests.Sql
         {
             _f.AddBackup("hosting_full.bak", "appservice_hosting");
 
-            var result = (await new SqlBackupRestorer(_host).RestoreAsync(new SqlRestoreRequest
+            var result = (await SqlRuns.RestoreAsync(new SqlRestoreRequest
             {
                 Server = TokenInfo(Token),
                 BackupFile = SimServerFixture.BackupFolder + @"\hosting_full.bak",
                 DatabaseNames = new[] { "appservice_hosting" },
-            }, default)).Single();
+            }, _host)).Single();
 
-            Assert.Null(result.Error);
+            Assert.Null(result.ErrorId);
             Assert.Equal(SqlRestoreAction.Restored, result.Action);
             Assert.Equal("ONLINE", result.FinalState);
             Assert.NotEmpty(_f.Server.Statements);
@@ -124,12 +125,12 @@ namespace AppServiceDr.Engine.Tests.Sql
             using var state = new Support.TempDirectory();
             var options = new RunOptions();
 
-            var report = await new RunbookRunner(new RunStore(state.Path)).RunAsync(SqlRestoreRunbook.Create(new SqlRestoreRequest
+            var report = (await new RunbookRunner(new RunStore(state.Path)).RunAsync(new SqlRestoreRunbook(), new SqlRestoreRequest
             {
                 Server = TokenInfo(Token),
                 BackupFile = SimServerFixture.BackupFolder + @"\hosting_full.bak",
                 DatabaseNames = new[] { "appservice_hosting" },
-            }), _host, options);
+            }, new RunContext(_host, options))).Report;
 
             Assert.Equal(RunStatus.Succeeded, report.Status);
             Assert.DoesNotContain(Token, options.Redactor.Redact("driver said: " + Token));
@@ -140,21 +141,21 @@ namespace AppServiceDr.Engine.Tests.Sql
         {
             _f.AddBackup("hosting_full.bak", "appservice_hosting");
 
-            var result = (await new SqlBackupRestorer(_host).RestoreAsync(new SqlRestoreRequest
+            var refused = await Assert.ThrowsAsync<DrException>(() => SqlRuns.RestoreAsync(new SqlRestoreRequest
             {
                 Server = TokenInfo(WrongToken),
                 BackupFile = SimServerFixture.BackupFolder + @"\hosting_full.bak",
                 DatabaseNames = new[] { "appservice_hosting" },
-            }, default)).Single();
+            }, _host));
 
-            Assert.Equal("LoginFailed", result.Error!.ErrorId);
-            Assert.Equal(DrErrorCategory.AuthenticationError, result.Error.Category);
-            Assert.Contains("18456", result.Error.Message);
+            Assert.Equal("LoginFailed", refused.ErrorId);
+            Assert.Equal(DrErrorCategory.AuthenticationError, refused.Category);
+            Assert.Contains("18456", refused.Message);
             Assert.Empty(_f.Server.Statements);
             var login = Assert.Single(_f.Server.Logins);
             Assert.Equal(AccessTokenRefusal.Unknown, login.TokenRefusal);
             Assert.Equal(string.Empty, login.Principal);
-            var everything = _host.AllText().Concat(new[] { result.Error.ToString(), result.Script }).ToList();
+            var everything = _host.AllText().Concat(new[] { refused.ToString() }).ToList();
             Assert.DoesNotContain(everything, t => t.Contains(WrongToken) || t.Contains(Token));
         }
     }

@@ -1,10 +1,13 @@
+using AppServiceDr.Testing;
 using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Sql;
+using AppServiceDr.Engine.Tests.Support;
 using AppServiceDr.TdsServer;
 
 namespace AppServiceDr.Engine.Tests.Sql
@@ -35,7 +38,20 @@ namespace AppServiceDr.Engine.Tests.Sql
         };
 
         private async Task<SqlRestoreResult> RestoreOneAsync(SqlRestoreRequest request, CancellationToken cancel = default) =>
-            (await new SqlBackupRestorer(_host).RestoreAsync(request, cancel)).Single();
+            (await RestoreAsync(request, _host, cancel)).Single();
+
+        private async Task<IReadOnlyList<SqlRestoreResult>> RestoreAsync(SqlRestoreRequest request, IDrHost? host = null, CancellationToken cancel = default)
+        {
+            var outcome = await SqlRuns.RunAsync(request, host ?? _host, cancel);
+            _reports[request] = outcome.Report;
+            return outcome.TypedResults;
+        }
+
+        private readonly Dictionary<SqlRestoreRequest, RunReport> _reports = new Dictionary<SqlRestoreRequest, RunReport>();
+
+        /// <summary>The category of the failure the runbook recorded for a result's database.</summary>
+        private DrErrorCategory? CategoryOf(SqlRestoreResult result) =>
+            _reports.Values.SelectMany(r => r.Steps).Last(s => s.StepId == "database:" + result.Database).ErrorCategory;
 
         /// <summary>A .bak file in the local folder, also known to the server under the same path.</summary>
         private string LocalBackup(string fileName, string database, DateTime writtenUtc)
@@ -70,7 +86,7 @@ namespace AppServiceDr.Engine.Tests.Sql
                 return both.Task.WaitAsync(TimeSpan.FromSeconds(60));
             };
 
-            var results = await new SqlBackupRestorer(_host).RestoreAsync(new SqlRestoreRequest { Server = _f.Connection(), BackupPath = _folder });
+            var results = await RestoreAsync(new SqlRestoreRequest { Server = _f.Connection(), BackupPath = _folder });
 
             Assert.Equal(new[] { Hosting, Metering }, results.Select(r => r.Database));
             Assert.All(results, r =>
@@ -93,7 +109,7 @@ namespace AppServiceDr.Engine.Tests.Sql
             Assert.All(restores, s => Assert.Equal(StatementOutcome.Completed, s.Outcome));
 
             // Progress per database: its own activity, percentages only going up.
-            var byActivity = _host.ProgressRecords.Where(p => !p.Completed).GroupBy(p => p.ActivityId).ToList();
+            var byActivity = RestoreProgress().Where(p => !p.Completed).GroupBy(p => p.ActivityId).ToList();
             Assert.Equal(2, byActivity.Count);
             Assert.All(byActivity, g =>
             {
@@ -111,8 +127,8 @@ namespace AppServiceDr.Engine.Tests.Sql
 
             var result = await RestoreOneAsync(FileRequest(HostingBak));
 
-            Assert.Equal("DatabaseFileConflict", result.Error!.ErrorId);
-            Assert.Contains("squatter", result.Error.Message);
+            Assert.Equal("DatabaseFileConflict", result.ErrorId);
+            Assert.Contains("squatter", result.Error);
             Assert.Equal(StatementOutcome.Failed, _f.StatementsStartingWith("RESTORE DATABASE").Single().Outcome);
             Assert.Null(_f.Server.Catalog.FindDatabase(Hosting));
         }
@@ -186,11 +202,10 @@ namespace AppServiceDr.Engine.Tests.Sql
             var result = await RestoreOneAsync(FileRequest(HostingBak));
 
             Assert.Equal(SqlRestoreAction.Failed, result.Action);
-            Assert.Equal("DatabaseExists", result.Error!.ErrorId);
-            Assert.Equal(DrErrorCategory.ResourceExists, result.Error.Category);
-            Assert.True(result.Error.IsPrecondition);
-            Assert.Equal(Hosting, result.Error.Target);
-            Assert.Contains("WithReplace", result.Error.Message);
+            Assert.Equal("DatabaseExists", result.ErrorId);
+            Assert.Equal(DrErrorCategory.ResourceExists, CategoryOf(result));
+            Assert.Contains(Hosting, result.Error);
+            Assert.Contains("WithReplace", result.Error);
             Assert.Empty(ChangingStatements());
             Assert.All(_f.Server.Statements, s => Assert.Matches("^(SELECT|RESTORE HEADERONLY)", s.Text));
             Assert.Empty(_host.Questions);
@@ -236,10 +251,9 @@ namespace AppServiceDr.Engine.Tests.Sql
 
             var result = await RestoreOneAsync(FileRequest(HostingBak, replace: true));
 
-            Assert.Equal("BackupFileCorrupt", result.Error!.ErrorId);
-            Assert.Equal(DrErrorCategory.InvalidData, result.Error.Category);
-            Assert.False(result.Error.IsPrecondition);
-            Assert.Contains("3203", result.Error.Message);
+            Assert.Equal("BackupFileCorrupt", result.ErrorId);
+            Assert.Equal(DrErrorCategory.InvalidData, CategoryOf(result));
+            Assert.Contains("3203", result.Error);
             Assert.Equal(new[] { "SINGLE_USER", "RESTORE", "MULTI_USER" },
                 ChangingStatements().Select(s => s.Contains("SINGLE_USER") ? "SINGLE_USER" : s.Contains("MULTI_USER") ? "MULTI_USER" : "RESTORE"));
             Assert.Equal(StatementOutcome.Failed, _f.StatementsStartingWith("RESTORE DATABASE").Single().Outcome);
@@ -255,8 +269,7 @@ namespace AppServiceDr.Engine.Tests.Sql
 
             var result = await RestoreOneAsync(FileRequest(HostingBak, replace: true));
 
-            Assert.Equal(DrErrorCategory.ConnectionError, result.Error!.Category);
-            Assert.False(result.Error.IsPrecondition);
+            Assert.Equal(DrErrorCategory.ConnectionError, CategoryOf(result));
             var restore = _f.StatementsStartingWith("RESTORE DATABASE").Single();
             var multi = _f.StatementsStartingWith("ALTER DATABASE [appservice_hosting] SET MULTI_USER").Single();
             Assert.NotEqual(restore.ConnectionId, multi.ConnectionId);
@@ -271,7 +284,7 @@ namespace AppServiceDr.Engine.Tests.Sql
             _f.AddBackup("hosting_full.bak", Hosting);
             var host = new RecordingHost(shouldContinue: (_, _) => false);
 
-            var result = (await new SqlBackupRestorer(host).RestoreAsync(FileRequest(HostingBak, replace: true))).Single();
+            var result = (await RestoreAsync(FileRequest(HostingBak, replace: true), host)).Single();
 
             Assert.Equal(SqlRestoreAction.Skipped, result.Action);
             Assert.Empty(ChangingStatements());
@@ -284,11 +297,10 @@ namespace AppServiceDr.Engine.Tests.Sql
             var missing = SimServerFixture.BackupFolder + @"\nope.bak";
             var result = await RestoreOneAsync(FileRequest(missing));
 
-            Assert.Equal("BackupFileNotFound", result.Error!.ErrorId);
-            Assert.Equal(DrErrorCategory.ObjectNotFound, result.Error.Category);
-            Assert.Equal(missing, result.Error.Target);
-            Assert.Contains(missing, result.Error.Message);
-            Assert.True(result.Error.IsPrecondition);
+            Assert.Equal("BackupFileNotFound", result.ErrorId);
+            Assert.Equal(DrErrorCategory.ObjectNotFound, CategoryOf(result));
+            Assert.Contains(missing, result.Error);
+            Assert.Contains(missing, result.Error);
             Assert.Empty(ChangingStatements());
         }
 
@@ -300,9 +312,9 @@ namespace AppServiceDr.Engine.Tests.Sql
 
             var result = await RestoreOneAsync(FileRequest(SimServerFixture.BackupFolder + @"\metering_full.bak", replace: true));
 
-            Assert.Equal("BackupOfDifferentDatabase", result.Error!.ErrorId);
-            Assert.Equal(DrErrorCategory.InvalidData, result.Error.Category);
-            Assert.Contains(Metering, result.Error.Message);
+            Assert.Equal("BackupOfDifferentDatabase", result.ErrorId);
+            Assert.Equal(DrErrorCategory.InvalidData, CategoryOf(result));
+            Assert.Contains(Metering, result.Error);
             Assert.Empty(ChangingStatements());
             Assert.Empty(_host.Questions);
         }
@@ -312,21 +324,21 @@ namespace AppServiceDr.Engine.Tests.Sql
         {
             _f.AddBackup("hosting_full.bak", Hosting);
             var request = FileRequest(HostingBak);
-            var result = await RestoreOneAsync(new SqlRestoreRequest
+            var e = await Assert.ThrowsAsync<DrException>(() => RestoreAsync(new SqlRestoreRequest
             {
                 Server = _f.Connection(password: "Wrong'Secret-991"),
                 BackupFile = request.BackupFile,
                 DatabaseNames = request.DatabaseNames,
-            });
+            }));
 
-            Assert.Equal("LoginFailed", result.Error!.ErrorId);
-            Assert.Equal(DrErrorCategory.AuthenticationError, result.Error.Category);
-            Assert.True(result.Error.IsPrecondition);
-            Assert.Contains("18456", result.Error.Message);
-            Assert.Contains(SimServerFixture.User, result.Error.Message);
+            Assert.Equal("LoginFailed", e.ErrorId);
+            Assert.Equal(DrErrorCategory.AuthenticationError, e.Category);
+            Assert.True(e.IsPrecondition);
+            Assert.Contains("18456", e.Message);
+            Assert.Contains(SimServerFixture.User, e.Message);
             Assert.Equal(1, _f.Server.LoginAttempts);
             Assert.Empty(_f.Server.Statements);
-            var everything = _host.AllText().Concat(new[] { result.Error.ToString(), result.Script }).ToList();
+            var everything = _host.AllText().Concat(new[] { e.ToString() }).ToList();
             Assert.DoesNotContain(everything, t => t.Contains("Wrong'Secret-991") || t.Contains(SimServerFixture.Password));
         }
 
@@ -339,8 +351,10 @@ namespace AppServiceDr.Engine.Tests.Sql
             using var cts = new CancellationTokenSource();
             var host = new CancellingHost(cts);
 
-            var restorer = new SqlBackupRestorer(host);
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => restorer.RestoreAsync(FileRequest(HostingBak, replace: true), cts.Token));
+            var cancelled = await SqlRuns.RunAsync(FileRequest(HostingBak, replace: true), host, cts.Token);
+
+            Assert.Equal(RunStatus.Cancelled, cancelled.Report.Status);
+            Assert.Equal("Cancelled", cancelled.Report.Steps.Single().ErrorId);
 
             var restore = _f.StatementsStartingWith("RESTORE DATABASE").Single();
             Assert.Equal(StatementOutcome.Cancelled, restore.Outcome);
@@ -361,7 +375,7 @@ namespace AppServiceDr.Engine.Tests.Sql
 
             public void Progress(DrProgress progress)
             {
-                if (progress.PercentComplete > 0 && !progress.Completed) _cts.Cancel();
+                if (progress.PercentComplete > 0 && !progress.Completed && progress.Activity.StartsWith("Restoring database", StringComparison.Ordinal)) _cts.Cancel();
             }
 
             public void Verbose(string message) { }
@@ -423,6 +437,10 @@ namespace AppServiceDr.Engine.Tests.Sql
             Assert.Contains("DECLARE @database sysname = N'dr]; DROP DATABASE x; --''o';", result.Script);
         }
 
+        /// <summary>The progress records of the restores themselves (the run and its steps have bars of their own).</summary>
+        private List<DrProgress> RestoreProgress() =>
+            _host.ProgressRecords.Where(p => p.Activity.StartsWith("Restoring database", StringComparison.Ordinal)).ToList();
+
         [Fact]
         public async Task Progress_arrives_per_database_in_increasing_order()
         {
@@ -430,7 +448,7 @@ namespace AppServiceDr.Engine.Tests.Sql
             var result = await RestoreOneAsync(FileRequest(HostingBak));
 
             Assert.Null(result.Error);
-            var records = _host.ProgressRecords.ToList();
+            var records = RestoreProgress();
             var percents = records.Where(p => !p.Completed).Select(p => p.PercentComplete).ToList();
             Assert.Equal(Enumerable.Range(1, 20).Select(i => i * 5), percents);
             Assert.All(records, p => Assert.Equal("Restoring database 'appservice_hosting'", p.Activity));
@@ -451,7 +469,7 @@ namespace AppServiceDr.Engine.Tests.Sql
 
             Assert.Equal(SqlRestoreAction.Verified, ok.Action);
             Assert.Null(ok.Error);
-            Assert.Equal("BackupFileCorrupt", bad.Error!.ErrorId);
+            Assert.Equal("BackupFileCorrupt", bad.ErrorId);
             Assert.Equal(2, _f.StatementsStartingWith("RESTORE VERIFYONLY FROM DISK = @backupFile WITH CHECKSUM").Count);
             Assert.Empty(_f.StatementsStartingWith("RESTORE DATABASE"));
             Assert.Null(_f.Server.Catalog.FindDatabase(Hosting));
@@ -500,8 +518,8 @@ namespace AppServiceDr.Engine.Tests.Sql
                 DatabaseNames = request.DatabaseNames,
                 StatementTimeout = TimeSpan.FromSeconds(2),
             });
-            Assert.Equal("StatementTimeout", result.Error!.ErrorId);
-            Assert.Equal(DrErrorCategory.OperationTimeout, result.Error.Category);
+            Assert.Equal("StatementTimeout", result.ErrorId);
+            Assert.Equal(DrErrorCategory.OperationTimeout, CategoryOf(result));
             Assert.Equal(StatementOutcome.Cancelled, _f.StatementsStartingWith("RESTORE DATABASE").Single().Outcome);
             Assert.Null(_f.Server.Catalog.FindDatabase(Hosting));
         }
@@ -509,7 +527,7 @@ namespace AppServiceDr.Engine.Tests.Sql
         [Fact]
         public async Task Missing_backup_folder_fails_before_anything_is_sent()
         {
-            var e = await Assert.ThrowsAsync<DrException>(() => new SqlBackupRestorer(_host).RestoreAsync(
+            var e = await Assert.ThrowsAsync<DrException>(() => RestoreAsync(
                 new SqlRestoreRequest { Server = _f.Connection(), BackupPath = Path.Combine(_folder, "absent") }));
             Assert.Equal("BackupPathNotFound", e.ErrorId);
             Assert.True(e.IsPrecondition);
@@ -520,7 +538,7 @@ namespace AppServiceDr.Engine.Tests.Sql
         public async Task Folder_without_a_backup_for_a_database_names_the_pattern()
         {
             LocalBackup("appservice_hosting_1.bak", Hosting, DateTime.UtcNow);
-            var e = await Assert.ThrowsAsync<DrException>(() => new SqlBackupRestorer(_host).RestoreAsync(
+            var e = await Assert.ThrowsAsync<DrException>(() => RestoreAsync(
                 new SqlRestoreRequest { Server = _f.Connection(), BackupPath = _folder }));
             Assert.Equal("NoBackupForDatabase", e.ErrorId);
             Assert.Equal(DrErrorCategory.ObjectNotFound, e.Category);
@@ -533,7 +551,6 @@ namespace AppServiceDr.Engine.Tests.Sql
         [InlineData(" ", "DatabaseNameInvalid")]
         [InlineData("dup", "DatabaseNameDuplicate")]
         [InlineData("two-sources", "BackupSourceInvalid")]
-        [InlineData("parallel", "MaxParallelInvalid")]
         [InlineData("script-no-name", "DatabaseNameRequired")]
         [InlineData("no-password", "CredentialMissing")]
         public async Task Bad_input_is_a_precondition_error(string variant, string errorId)
@@ -544,7 +561,6 @@ namespace AppServiceDr.Engine.Tests.Sql
                 " " => new SqlRestoreRequest { Server = _f.Connection(), BackupFile = HostingBak, DatabaseNames = new[] { " " } },
                 "dup" => new SqlRestoreRequest { Server = _f.Connection(), BackupPath = _folder, DatabaseNames = new[] { "a", "A" } },
                 "two-sources" => new SqlRestoreRequest { Server = _f.Connection(), BackupPath = _folder, BackupFile = HostingBak },
-                "parallel" => new SqlRestoreRequest { Server = _f.Connection(), BackupFile = HostingBak, MaxParallel = 0 },
                 "script-no-name" => new SqlRestoreRequest { Server = _f.Connection(), BackupFile = HostingBak, OutputScriptOnly = true },
                 _ => new SqlRestoreRequest
                 {
@@ -552,7 +568,7 @@ namespace AppServiceDr.Engine.Tests.Sql
                     BackupFile = HostingBak,
                 },
             };
-            var e = await Assert.ThrowsAsync<DrException>(() => new SqlBackupRestorer(_host).RestoreAsync(request));
+            var e = await Assert.ThrowsAsync<DrException>(() => RestoreAsync(request));
             Assert.Equal(errorId, e.ErrorId);
             Assert.True(e.IsPrecondition);
             Assert.Equal(0, _f.Server.LoginAttempts);

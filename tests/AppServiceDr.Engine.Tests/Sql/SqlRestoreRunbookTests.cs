@@ -1,4 +1,6 @@
+using AppServiceDr.Testing;
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
@@ -49,19 +51,22 @@ namespace AppServiceDr.Engine.Tests.Sql
             Backup(Hosting);
             Backup(Metering);
 
-            var report = await new RunbookRunner(new RunStore(_state.Path)).RunAsync(SqlRestoreRunbook.Create(Request()), new RecordingHost());
+            var outcome = await new RunbookRunner(new RunStore(_state.Path)).RunAsync(new SqlRestoreRunbook(), Request(), new RunContext(new RecordingHost()));
+            var report = outcome.Report;
 
             Assert.Equal(RunStatus.Succeeded, report.Status);
             Assert.Equal(new[] { "database:" + Hosting, "database:" + Metering }, report.Steps.Select(s => s.StepId));
-            var results = SqlRestoreRunbook.Results(report);
+            var results = outcome.TypedResults;
             Assert.All(results, r => Assert.Equal(SqlRestoreAction.Restored, r.Action));
             Assert.All(results, r => Assert.Equal("ONLINE", r.FinalState));
             Assert.All(results, r => Assert.True(r.CheckDb!.Clean));
             Assert.All(results, r => Assert.Contains("RESTORE DATABASE", r.Script));
             Assert.DoesNotContain(SimServerFixture.Password, File.ReadAllText(report.JournalPath!));
-            Assert.Null(report.Inputs["Password"]);
+            // The credential is named as given but never recorded; -Resume asks for it again.
+            Assert.True(report.Inputs.ContainsKey("Credential"));
+            Assert.Null(report.Inputs["Credential"]);
             // The certificate to trust is journaled with the run, so a resume connects the same way.
-            Assert.Equal(TestPki.ServerCertificateFile, report.Inputs["ServerCertificate"]);
+            Assert.Equal(TestPki.ServerCertificateFile, report.Inputs["Server.ServerCertificate"]);
         }
 
         [Fact]
@@ -72,18 +77,20 @@ namespace AppServiceDr.Engine.Tests.Sql
             metering.FailAtPercent = 40;
             var runner = new RunbookRunner(new RunStore(_state.Path));
 
-            var first = await runner.RunAsync(SqlRestoreRunbook.Create(Request()), new RecordingHost());
+            var first = (await runner.RunAsync(new SqlRestoreRunbook(), Request(), new RunContext(new RecordingHost()))).Report;
             Assert.Equal(RunStatus.Failed, first.Status);
             Assert.Equal(StepOutcome.Failed, first.Steps.Single(s => s.StepId == "database:" + Metering).Outcome);
             Assert.Equal(1, Restores(Hosting));
 
             metering.FailAtPercent = null;
-            var resumed = await runner.ResumeAsync(first.RunId, SqlRestoreRunbook.Create(Request()), new RecordingHost());
+            var resumed = await runner.ResumeAsync(first.RunId, "Restore-AppServiceDatabase",
+                new Dictionary<string, object?> { ["Credential"] = TestSecrets.Secure(SimServerFixture.Password) }, new RunContext(new RecordingHost()));
 
-            Assert.Equal(RunStatus.Succeeded, resumed.Status);
+            Assert.Equal(RunStatus.Succeeded, resumed.Report.Status);
             Assert.Equal(1, Restores(Hosting));
             Assert.Equal(2, Restores(Metering));
-            Assert.All(SqlRestoreRunbook.Results(resumed), r => Assert.Equal("ONLINE", r.FinalState));
+            Assert.Equal(2, resumed.Results.Count);
+            Assert.All(resumed.Results.Cast<SqlRestoreResult>(), r => Assert.Equal("ONLINE", r.FinalState));
         }
 
         [Fact]
@@ -94,7 +101,7 @@ namespace AppServiceDr.Engine.Tests.Sql
             _f.AddDatabase(Hosting);
             var host = RecordingHost.WhatIf();
 
-            var report = await new RunbookRunner(new RunStore(_state.Path)).RunAsync(SqlRestoreRunbook.Create(Request(replace: true)), host, new RunOptions { WhatIf = true });
+            var report = (await new RunbookRunner(new RunStore(_state.Path)).RunAsync(new SqlRestoreRunbook(), Request(replace: true), new RunContext(host, new RunOptions { WhatIf = true }))).Report;
 
             Assert.Equal(RunStatus.WhatIf, report.Status);
             Assert.Empty(_f.StatementsStartingWith("RESTORE DATABASE"));
@@ -104,10 +111,10 @@ namespace AppServiceDr.Engine.Tests.Sql
         }
 
         [Fact]
-        public void A_missing_backup_is_refused_when_the_runbook_is_built()
+        public async Task A_missing_backup_is_refused_before_the_server_is_contacted()
         {
             Backup(Hosting);
-            var e = Assert.Throws<DrException>(() => SqlRestoreRunbook.Create(Request()));
+            var e = await Assert.ThrowsAsync<DrException>(() => new RunbookRunner(new RunStore(_state.Path)).RunAsync(new SqlRestoreRunbook(), Request(), new RunContext(new RecordingHost())));
             Assert.Equal("NoBackupForDatabase", e.ErrorId);
             Assert.Empty(_f.Server.Statements);
         }

@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -35,7 +36,7 @@ namespace AppServiceDr.Engine.Tests.Sql
         private async Task<SqlRestoreResult> VerifyBackupAsync(SqlServerConnectionInfo server)
         {
             _f.AddBackup("hosting_full.bak", Hosting);
-            var results = await new SqlBackupRestorer(_host).RestoreAsync(new SqlRestoreRequest { Server = server, BackupFile = HostingBak, VerifyOnly = true });
+            var results = await SqlRuns.RestoreAsync(new SqlRestoreRequest { Server = server, BackupFile = HostingBak, VerifyOnly = true }, _host);
             return results.Single();
         }
 
@@ -75,13 +76,15 @@ namespace AppServiceDr.Engine.Tests.Sql
             return Assert.Single(_f.Server.Sessions);
         }
 
-        private void AssertRefusedOnce(SqlRestoreResult result, string errorId)
+        /// <summary>The run is refused before its first step, by the connection its pre-flight opens.</summary>
+        private async Task AssertRefusedOnce(SqlServerConnectionInfo server, string errorId)
         {
-            Assert.Equal(SqlRestoreAction.Failed, result.Action);
-            Assert.Equal(errorId, result.Error!.ErrorId);
-            Assert.Equal(DrErrorCategory.SecurityError, result.Error.Category);
-            Assert.Equal(_f.Server.DataSource, result.Error.Target);
-            Assert.Contains(_f.Server.DataSource, result.Error.Message);
+            var refused = await Assert.ThrowsAsync<DrException>(() => VerifyBackupAsync(server));
+            Assert.Equal(errorId, refused.ErrorId);
+            Assert.True(refused.IsPrecondition);
+            Assert.Equal(DrErrorCategory.SecurityError, refused.Category);
+            Assert.Equal(_f.Server.DataSource, refused.Target);
+            Assert.Contains(_f.Server.DataSource, refused.Message);
             // One connection, refused before LOGIN7: no retry, no second connection to read the state afterwards.
             Assert.Single(_f.Server.Sessions);
             Assert.Equal(0, _f.Server.LoginAttempts);
@@ -154,9 +157,7 @@ namespace AppServiceDr.Engine.Tests.Sql
         {
             _f.Server.Encryption = SimEncryption.Unsupported;
 
-            var result = await VerifyBackupAsync(_f.Connection());
-
-            AssertRefusedOnce(result, "EncryptionNotSupported");
+            await AssertRefusedOnce(_f.Connection(), "EncryptionNotSupported");
             Assert.Equal(SessionEncryption.None, _f.Server.Sessions[0].Encryption);
         }
 
@@ -164,18 +165,14 @@ namespace AppServiceDr.Engine.Tests.Sql
         public async Task A_certificate_this_machine_does_not_trust_is_refused_as_ServerCertificateNotTrusted()
         {
             // Nothing pinned: the tests' own authority is in no trust store, so validation fails.
-            var result = await VerifyBackupAsync(Connection(serverCertificate: null));
-
-            AssertRefusedOnce(result, "ServerCertificateNotTrusted");
+            await AssertRefusedOnce(Connection(serverCertificate: null), "ServerCertificateNotTrusted");
         }
 
         [Fact]
         public async Task A_pinned_certificate_that_is_not_the_one_the_server_presents_is_refused()
         {
             // The authority that issued the server's certificate is not the server's certificate: a pin is exact.
-            var result = await VerifyBackupAsync(Connection(serverCertificate: TestPki.AuthorityFile));
-
-            AssertRefusedOnce(result, "ServerCertificateNotTrusted");
+            await AssertRefusedOnce(Connection(serverCertificate: TestPki.AuthorityFile), "ServerCertificateNotTrusted");
         }
 
         [Fact]

@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -142,10 +143,10 @@ namespace AppServiceDr.Engine.Tests.Sql
             }
 
             // The engine restores the seeded backup.
-            var result = (await new SqlBackupRestorer(new RecordingHost()).RestoreAsync(new SqlRestoreRequest
+            var result = (await SqlRuns.RestoreAsync(new SqlRestoreRequest
             {
                 Server = EngineConnection(c), BackupFile = HostingBak, DatabaseNames = new[] { Hosting },
-            })).Single();
+            }, new RecordingHost())).Single();
             Assert.Equal(SqlRestoreAction.Restored, result.Action);
 
             // statements.jsonl: one object per statement, with its parameters and how it ended.
@@ -180,7 +181,7 @@ namespace AppServiceDr.Engine.Tests.Sql
             var catalogBefore = File.ReadAllText(c.Catalog);
             var request = new SqlRestoreRequest { Server = EngineConnection(c), BackupFile = HostingBak, DatabaseNames = new[] { Hosting } };
 
-            var report = await new RunbookRunner(new RunStore(_temp.Combine("runs"))).RunAsync(SqlRestoreRunbook.Create(request), RecordingHost.WhatIf(), new RunOptions { WhatIf = true });
+            var report = (await SqlRuns.RunAsync(request, RecordingHost.WhatIf(), options: new RunOptions { WhatIf = true })).Report;
 
             Assert.NotEqual(RunStatus.Failed, report.Status);
             var texts = Lines(c.Statements).Select(s => s.GetProperty("text").GetString()!).ToList();

@@ -1,3 +1,4 @@
+using AppServiceDr.Testing;
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -5,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Steps;
 using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Storage;
 using AppServiceDr.Engine.Tests.Support;
@@ -84,16 +86,14 @@ namespace AppServiceDr.Engine.Tests.Storage
         private async Task<RunReport> RunAsync(StorageRecoveryRequest request, IDrHost? host = null, bool whatIf = false, SecretRedactor? redactor = null)
         {
             redactor ??= new SecretRedactor();
-            var runbook = await StorageRecoveryRunbook.CreateAsync(_fabric.Environment, request, redactor, CancellationToken.None);
-            return await new RunbookRunner(new RunStore(_state.Path)).RunAsync(runbook, host ?? _host, new RunOptions { WhatIf = whatIf, Redactor = redactor });
+            var context = new RunContext(host ?? _host, new RunOptions { WhatIf = whatIf, Redactor = redactor }, _fabric.Environment);
+            return Outcomes.Keep(await new RunbookRunner(new RunStore(_state.Path)).RunAsync(new StorageRecoveryRunbook(), request, context));
         }
 
         private async Task<RunReport> ResumeAsync(string runId, IDrHost? host = null)
         {
             var store = new RunStore(_state.Path);
-            var redactor = new SecretRedactor();
-            var runbook = StorageRecoveryRunbook.ForResume(_fabric.Environment, store.GetInputs(runId), redactor);
-            return await new RunbookRunner(store).ResumeAsync(runId, runbook, host ?? _host, new RunOptions { Redactor = redactor });
+            return await Outcomes.ResumeAsync(store, store.Get(runId), new RunContext(host ?? _host, new RunOptions(), _fabric.Environment));
         }
 
         /// <summary>Where the account's data is primary now (properties.primaryLocation, which a failover moves) and its sku.</summary>
@@ -126,11 +126,12 @@ namespace AppServiceDr.Engine.Tests.Storage
         {
             _fabric.Server.Faults.SetRegionOutage("westus", true);
             Assert.Equal(503, await HealthAsync());
-            var runbook = await StorageRecoveryRunbook.CreateAsync(_fabric.Environment, Failover(), new SecretRedactor(), CancellationToken.None);
-            Assert.True(StorageRecoveryRunbook.LosesData(runbook));
-            Assert.Equal("Unplanned", StorageRecoveryRunbook.FailoverType(runbook));
+            var request = Failover();
+            var report = await RunAsync(request);
 
-            var report = await new RunbookRunner(new RunStore(_state.Path)).RunAsync(runbook, _host);
+            // The pre-flight decided on an unplanned failover, which loses the writes not yet synced.
+            Assert.True(StorageRecoveryRunbook.LosesData(request));
+            Assert.Equal("Unplanned", request.FailoverType);
 
             Assert.True(report.Status == RunStatus.Succeeded, Describe(report));
             Assert.Equal(1, Failovers());
@@ -139,7 +140,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.Equal(200, await HealthAsync());
             Assert.Contains(_host.Questions, q => q.StartsWith("continue? Unplanned storage failover", StringComparison.Ordinal) && q.Contains("Standard_LRS"));
             Assert.Contains(_host.Warnings, w => w.Contains("locally redundant"));
-            var result = StorageRecoveryRunbook.Results(report).Single();
+            var result = Outcomes.Of<StorageRecoveryResult>(report).Single();
             Assert.Equal(StorageRecoveryAction.FailedOver, result.Action);
             Assert.Equal("stapp", result.StorageAccountName);
             Assert.Equal("eastus", result.PrimaryLocation);
@@ -164,23 +165,22 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.Equal(RunStatus.Incomplete, report.Status);
             Assert.Equal(0, Mutations());
             Assert.Equal(("westus", "Standard_GRS"), State());
-            Assert.Equal(StorageRecoveryAction.Skipped, StorageRecoveryRunbook.Results(report).Single().Action);
+            Assert.Equal(StorageRecoveryAction.Skipped, Outcomes.Of<StorageRecoveryResult>(report).Single().Action);
         }
 
         [Fact]
         public async Task A_planned_failover_swaps_the_regions_keeps_geo_redundancy_and_loses_nothing()
         {
-            var runbook = await StorageRecoveryRunbook.CreateAsync(_fabric.Environment, Failover(planned: true), new SecretRedactor(), CancellationToken.None);
-            Assert.False(StorageRecoveryRunbook.LosesData(runbook));
-
-            var report = await new RunbookRunner(new RunStore(_state.Path)).RunAsync(runbook, _host);
+            var request = Failover(planned: true);
+            var report = await RunAsync(request);
+            Assert.False(StorageRecoveryRunbook.LosesData(request));
 
             Assert.True(report.Status == RunStatus.Succeeded, Describe(report));
             Assert.Equal(1, Failovers());
             Assert.Equal(("eastus", "Standard_GRS"), State());
-            Assert.Equal("Planned", report.Steps[0].Outputs["FailoverType"]);
+            Assert.Equal("Planned", report.Steps[0].Published<StorageAccountFailover.StorageFailoverOutcome>()!.FailoverType);
             Assert.DoesNotContain(_host.Questions, q => q.StartsWith("continue?", StringComparison.Ordinal));
-            var result = StorageRecoveryRunbook.Results(report).Single();
+            var result = Outcomes.Of<StorageRecoveryResult>(report).Single();
             Assert.Equal(StorageRecoveryAction.FailedOver, result.Action);
             Assert.Equal(TimeSpan.Zero, result.DataLossWindow);
             Assert.Equal(TimeSpan.Zero, report.DataLossWindow);
@@ -193,7 +193,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.True(again.Status == RunStatus.Succeeded, Describe(again));
             Assert.All(again.Steps, s => Assert.Equal(StepOutcome.AlreadyDone, s.Outcome));
             Assert.Equal(before, Mutations());
-            var repeated = StorageRecoveryRunbook.Results(again).Single();
+            var repeated = Outcomes.Of<StorageRecoveryResult>(again).Single();
             Assert.Equal(StorageRecoveryAction.AlreadyPrimary, repeated.Action);
             Assert.Equal("eastus", repeated.PrimaryLocation);
             Assert.Equal(_lastSync, repeated.LastSyncTime);          // read and reported even when nothing changes
@@ -209,7 +209,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             var account = _fabric.Server.Query(s => s.Arm.Find(Account)!.ToJson());
             Assert.Equal("westus", account["location"]!.GetValue<string>());
             Assert.Equal("eastus", account["properties"]!["primaryLocation"]!.GetValue<string>());
-            Assert.Equal("eastus", report.Steps[0].Outputs["PrimaryLocation"]);
+            Assert.Equal("eastus", Outcomes.Of<StorageRecoveryResult>(report).Single().PrimaryLocation);
             Assert.Equal(StepOutcome.Succeeded, report.Steps[1].Outcome);
             Assert.Equal(1, Restarts());
         }
@@ -227,7 +227,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.All(again.Steps, s => Assert.Equal(StepOutcome.AlreadyDone, s.Outcome));
             Assert.Equal(before, Mutations());
             Assert.Equal(1, Failovers());
-            var result = StorageRecoveryRunbook.Results(again).Single();
+            var result = Outcomes.Of<StorageRecoveryResult>(again).Single();
             Assert.Equal(StorageRecoveryAction.AlreadyPrimary, result.Action);
             Assert.Equal("eastus", result.PrimaryLocation);
         }
@@ -246,7 +246,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.Equal(1, Failovers());
             Assert.Equal(("eastus", "Standard_GRS"), State());
             Assert.Single(report.Steps[0].Changes);
-            Assert.Equal(StorageRecoveryAction.FailedOver, StorageRecoveryRunbook.Results(report).Single().Action);
+            Assert.Equal(StorageRecoveryAction.FailedOver, Outcomes.Of<StorageRecoveryResult>(report).Single().Action);
         }
 
         [Fact]
@@ -256,16 +256,16 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.True(first.Status == RunStatus.Succeeded, Describe(first));
             var before = Mutations();
 
-            var runbook = await StorageRecoveryRunbook.CreateAsync(_fabric.Environment, Failover(), new SecretRedactor(), CancellationToken.None);
-            Assert.False(StorageRecoveryRunbook.LosesData(runbook));
-            Assert.Equal("None", StorageRecoveryRunbook.FailoverType(runbook));
-            var again = await new RunbookRunner(new RunStore(_state.Path)).RunAsync(runbook, _host);
+            var request = Failover();
+            var again = await RunAsync(request);
+            Assert.False(StorageRecoveryRunbook.LosesData(request));
+            Assert.Equal("None", request.FailoverType);
 
             Assert.True(again.Status == RunStatus.Succeeded, Describe(again));
             Assert.Equal(before, Mutations());
             Assert.Equal(1, Failovers());
             Assert.Equal(1, Restarts());
-            var result = StorageRecoveryRunbook.Results(again).Single();
+            var result = Outcomes.Of<StorageRecoveryResult>(again).Single();
             Assert.Equal(StorageRecoveryAction.AlreadyPrimary, result.Action);
             Assert.Equal("eastus", result.PrimaryLocation);
             Assert.Null(result.DataLossWindow);
@@ -329,7 +329,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.Equal(("westus", "Standard_GRS"), State());
             Assert.Contains(host.Questions, q => q.StartsWith("stapp: Unplanned failover of storage account stapp to eastus", StringComparison.Ordinal));
             Assert.Contains(host.Questions, q => q.StartsWith("portal: Restart", StringComparison.Ordinal));
-            var result = StorageRecoveryRunbook.Results(report).Single();
+            var result = Outcomes.Of<StorageRecoveryResult>(report).Single();
             Assert.Equal(StorageRecoveryAction.Skipped, result.Action);
             Assert.Equal(_lastSync, result.LastSyncTime);
         }
@@ -364,7 +364,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.Equal(1, Failovers());
             Assert.Equal(("eastus", "Standard_GRS"), State());          // a second planned failover would have swung it back
             Assert.Single(report.Steps[0].Changes);
-            Assert.Equal(StorageRecoveryAction.FailedOver, StorageRecoveryRunbook.Results(report).Single().Action);
+            Assert.Equal(StorageRecoveryAction.FailedOver, Outcomes.Of<StorageRecoveryResult>(report).Single().Action);
         }
 
         [Fact]
@@ -398,7 +398,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.Equal(2, failover.Attempts);
             Assert.Equal(StepOutcome.Succeeded, failover.Outcome);
             Assert.Single(failover.Changes);
-            var result = StorageRecoveryRunbook.Results(resumed).Single();
+            var result = Outcomes.Of<StorageRecoveryResult>(resumed).Single();
             Assert.Equal(StorageRecoveryAction.FailedOver, result.Action);
             Assert.Equal(resumed.StartedAt - _lastSync, result.DataLossWindow);
         }
@@ -413,10 +413,9 @@ namespace AppServiceDr.Engine.Tests.Storage
             _fabric.Server.Control(s => s.Arm.Remove(Account));
             Assert.Equal(503, await HealthAsync());
             var redactor = new SecretRedactor();
-            var runbook = await StorageRecoveryRunbook.CreateAsync(_fabric.Environment, NewAccount(), redactor, CancellationToken.None);
-            Assert.False(StorageRecoveryRunbook.LosesData(runbook));
-
-            var report = await new RunbookRunner(new RunStore(_state.Path)).RunAsync(runbook, _host, new RunOptions { Redactor = redactor });
+            var request = NewAccount();
+            var report = await RunAsync(request, redactor: redactor);
+            Assert.False(StorageRecoveryRunbook.LosesData(request));
 
             Assert.True(report.Status == RunStatus.Succeeded, Describe(report));
             Assert.Equal(new[] { "create:stappnew", "secret:" + Secret, "restart:portal" }, report.Steps.Select(s => s.StepId));
@@ -432,7 +431,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.Equal(1, SecretSets());
             Assert.Equal(1, Restarts());
             Assert.Equal(200, await HealthAsync());
-            var result = StorageRecoveryRunbook.Results(report).Single();
+            var result = Outcomes.Of<StorageRecoveryResult>(report).Single();
             Assert.Equal(StorageRecoveryAction.Created, result.Action);
             Assert.Equal("stappnew", result.StorageAccountName);
             Assert.Equal("eastus2", result.PrimaryLocation);
@@ -453,7 +452,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.Equal(1, Creates());
             Assert.Equal(1, SecretSets());
             Assert.Equal(1, Restarts());
-            Assert.Equal(StorageRecoveryAction.AlreadyPrimary, StorageRecoveryRunbook.Results(again).Single().Action);
+            Assert.Equal(StorageRecoveryAction.AlreadyPrimary, Outcomes.Of<StorageRecoveryResult>(again).Single().Action);
             AssertNoSecretLeaked(again, keys.Concat(new[] { stored }));
         }
 
@@ -473,7 +472,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.Contains(host.Questions, q => q.StartsWith("stappnew: Create storage account stappnew (Standard_GRS", StringComparison.Ordinal) && q.Contains(" in westus,"));
             Assert.Contains(host.Questions, q => q.StartsWith($"kv1/{Secret}: Set secret '{Secret}'", StringComparison.Ordinal));
             Assert.Contains(host.Questions, q => q.StartsWith("portal: Restart", StringComparison.Ordinal));
-            Assert.Equal(StorageRecoveryAction.Skipped, StorageRecoveryRunbook.Results(report).Single().Action);
+            Assert.Equal(StorageRecoveryAction.Skipped, Outcomes.Of<StorageRecoveryResult>(report).Single().Action);
             AssertNoSecretLeaked(report, Keys("stapp").Concat(new[] { _oldConnection }), host);
         }
 
@@ -507,7 +506,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.Equal(StepOutcome.Succeeded, first.Steps[0].Outcome);
             Assert.Equal(StepOutcome.Failed, first.Steps[1].Outcome);
             Assert.Equal(0, Restarts());
-            Assert.Equal(StorageRecoveryAction.Failed, StorageRecoveryRunbook.Results(first).Single().Action);
+            Assert.Equal(StorageRecoveryAction.Failed, Outcomes.Of<StorageRecoveryResult>(first).Single().Action);
             _fabric.Server.Faults.Clear();
 
             var resumed = await ResumeAsync(first.RunId);
@@ -518,7 +517,7 @@ namespace AppServiceDr.Engine.Tests.Storage
             Assert.Equal(1, SecretSets());
             Assert.Equal(1, Restarts());
             Assert.Equal(200, await HealthAsync());
-            Assert.Equal(StorageRecoveryAction.Created, StorageRecoveryRunbook.Results(resumed).Single().Action);
+            Assert.Equal(StorageRecoveryAction.Created, Outcomes.Of<StorageRecoveryResult>(resumed).Single().Action);
             AssertNoSecretLeaked(resumed, Keys("stappnew"));
         }
 
@@ -553,7 +552,7 @@ namespace AppServiceDr.Engine.Tests.Storage
         /// and connection strings.</summary>
         private void AssertNoSecretLeaked(RunReport report, IEnumerable<string> secrets, RecordingHost? host = null)
         {
-            var results = StorageRecoveryRunbook.Results(report).Select(r => string.Join("|",
+            var results = Outcomes.Of<StorageRecoveryResult>(report).Select(r => string.Join("|",
                 r.StorageAccountName, r.PrimaryLocation, r.SecretName, r.WebAppName, r.ErrorId, r.Error, r.RunId));
             var produced = string.Join("\n", new[]
             {

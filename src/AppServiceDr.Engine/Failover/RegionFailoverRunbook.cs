@@ -5,13 +5,13 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Steps;
 using AppServiceDr.Engine.Azure;
 using AppServiceDr.Engine.AzureSql;
 using AppServiceDr.Engine.Runbooks;
 using AppServiceDr.Engine.Storage;
 using global::Azure.Core;
-using static AppServiceDr.Engine.Failover.ArmJson;
+using static AppServiceDr.Engine.Azure.ArmJson;
 
 namespace AppServiceDr.Engine.Failover
 {
@@ -40,6 +40,16 @@ namespace AppServiceDr.Engine.Failover
         public WebAppTarget? SecondaryApp { get; set; }
         /// <summary>How long one failover operation may take.</summary>
         public TimeSpan Timeout { get; set; } = TimeSpan.FromHours(1);
+
+        /// <summary>Filled by the pre-flight: the group's partner (the primary until the failover) and both regions.</summary>
+        public string PrimaryServerId { get; set; } = "";
+        public string PrimaryLocation { get; set; } = "";
+        public string SecondaryLocation { get; set; } = "";
+        /// <summary>Filled by the pre-flight: where the storage account is to be primary and the failover that gets it there.</summary>
+        public string? StorageTargetLocation { get; set; }
+        public string? StorageFailoverType { get; set; }
+        /// <summary>Filled by the pre-flight: the Traffic Manager endpoint to activate, and its type.</summary>
+        public string? TrafficManagerEndpointType { get; set; }
     }
 
     /// <summary>
@@ -48,46 +58,46 @@ namespace AppServiceDr.Engine.Failover
     /// make its Traffic Manager endpoint the active priority. Every check runs before any change; every step
     /// looks at the world first, so a repeated run changes nothing.
     /// </summary>
-    public static class RegionFailoverRunbook
+    public sealed class RegionFailoverRunbook : Runbook<RegionFailoverRequest, RegionFailoverResult>
     {
-        public const string Name = "RegionFailover";
         internal const string SqlApi = AzureSqlRestoreRunbook.ApiVersion;
         internal const string TrafficManagerApi = "2022-04-01";
         private const string SqlStep = "sql-failover";
         private const string StorageStep = "storage-failover";
         private const string TrafficStep = "traffic-manager";
-        private const string ChangedOutput = "Changed";
 
-        /// <summary>What the pre-flight found; journaled with the inputs so a resumed run rebuilds the same steps.</summary>
-        private sealed class FailoverPlan
+        public override string Name => "RegionFailover";
+        public override string Command => "Invoke-RegionFailover";
+
+        /// <summary>What the SQL failover step publishes: how the group was switched (null: it was primary already).</summary>
+        private sealed class SqlFailoverOutcome
         {
-            public string PrimaryServerId { get; set; } = "";
-            public string PrimaryLocation { get; set; } = "";
-            public string SecondaryLocation { get; set; } = "";
-            public string? StorageTargetLocation { get; set; }
-            public string? StorageFailoverType { get; set; }
-            public string? TrafficManagerEndpointName { get; set; }
-            public string? TrafficManagerEndpointType { get; set; }
+            public string? Mode { get; set; }
+        }
+
+        /// <summary>What the Traffic Manager step publishes.</summary>
+        private sealed class TrafficOutcome
+        {
+            public string ActiveEndpoint { get; set; } = "";
         }
 
         /// <summary>Checks everything the failover needs (all problems are reported together, nothing is
-        /// changed) and builds the runbook.</summary>
-        public static async Task<RunbookDefinition> CreateAsync(DrEnvironment environment, RegionFailoverRequest request, SecretRedactor redactor, CancellationToken ct)
+        /// changed) and completes the request with what it found.</summary>
+        protected internal override async Task PreflightAsync(RunContext run, RegionFailoverRequest request, CancellationToken ct)
         {
             Validate(request);
-            var azure = new AzureConnection(environment, redactor);
+            var azure = run.Azure;
             var preflight = new Preflight();
-            var plan = new FailoverPlan();
 
             await preflight.CheckAsync(async () =>
             {
                 var group = await azure.Arm.GetAsync(GroupId(request), SqlApi, ct).ConfigureAwait(false)
                     ?? throw DrException.Precondition("FailoverGroupNotFound", DrErrorCategory.ObjectNotFound,
                         $"Failover group '{request.FailoverGroupName}' was not found on server '{request.ServerName}' in resource group '{request.ResourceGroupName}'.", request.FailoverGroupName);
-                plan.SecondaryLocation = Text(group, "location") ?? "";
+                request.SecondaryLocation = Text(group, "location") ?? "";
                 var partner = group.GetProperty("properties").GetProperty("partnerServers").EnumerateArray().FirstOrDefault();
-                plan.PrimaryServerId = partner.ValueKind == JsonValueKind.Object ? Text(partner, "id") ?? "" : "";
-                plan.PrimaryLocation = partner.ValueKind == JsonValueKind.Object ? Text(partner, "location") ?? "" : "";
+                request.PrimaryServerId = partner.ValueKind == JsonValueKind.Object ? Text(partner, "id") ?? "" : "";
+                request.PrimaryLocation = partner.ValueKind == JsonValueKind.Object ? Text(partner, "location") ?? "" : "";
             }).ConfigureAwait(false);
 
             if (request.StorageAccountName != null)
@@ -96,18 +106,18 @@ namespace AppServiceDr.Engine.Failover
                     var account = await StorageAccountFailover.GetAsync(azure.Arm, AccountId(request), ct).ConfigureAwait(false)
                         ?? throw DrException.Precondition("StorageAccountNotFound", DrErrorCategory.ObjectNotFound,
                             $"Storage account '{request.StorageAccountName}' was not found in resource group '{StorageGroup(request)}'.", request.StorageAccountName);
-                    if (plan.SecondaryLocation.Length > 0 && SameRegion(StorageAccountFailover.PrimaryLocation(account), plan.SecondaryLocation))
+                    if (request.SecondaryLocation.Length > 0 && SameRegion(StorageAccountFailover.PrimaryLocation(account), request.SecondaryLocation))
                     {
                         // An earlier failover already made the SQL secondary's region the account's primary.
-                        plan.StorageTargetLocation = plan.SecondaryLocation;
-                        plan.StorageFailoverType = StorageAccountFailover.NoFailover;
+                        request.StorageTargetLocation = request.SecondaryLocation;
+                        request.StorageFailoverType = StorageAccountFailover.NoFailover;
                         return;
                     }
-                    (plan.StorageTargetLocation, plan.StorageFailoverType) = StorageAccountFailover.Decide(account, request.StorageAccountName, planned: null);
+                    (request.StorageTargetLocation, request.StorageFailoverType) = StorageAccountFailover.Decide(account, request.StorageAccountName, planned: null);
                 }).ConfigureAwait(false);
 
             if (request.SecondaryApp != null)
-                await preflight.CheckAsync(() => new WebAppRestartService(environment, redactor).GetHealthUrlAsync(request.SecondaryApp, ct)).ConfigureAwait(false);
+                await preflight.CheckAsync(() => new WebApps(azure).GetHealthUrlAsync(request.SecondaryApp, ct)).ConfigureAwait(false);
 
             if (request.TrafficManagerProfileName != null)
                 await preflight.CheckAsync(async () =>
@@ -125,102 +135,58 @@ namespace AppServiceDr.Engine.Failover
                                 ? $"Profile '{request.TrafficManagerProfileName}' has no endpoint '{request.TrafficManagerEndpointName}'."
                                 : $"Profile '{request.TrafficManagerProfileName}' has no endpoint targeting the secondary app; name it with -TrafficManagerEndpointName.",
                             request.TrafficManagerProfileName);
-                    plan.TrafficManagerEndpointName = Text(endpoint, "name");
-                    plan.TrafficManagerEndpointType = Text(endpoint, "type");
+                    request.TrafficManagerEndpointName = Text(endpoint, "name");
+                    request.TrafficManagerEndpointType = Text(endpoint, "type");
                 }).ConfigureAwait(false);
 
             preflight.ThrowIfAny("RegionFailoverPreflightFailed", "failover");
-            return Build(environment, azure, request, plan, redactor);
         }
 
-        /// <summary>Rebuilds the runbook of a journaled run from its recorded inputs (for -Resume); no pre-flight,
-        /// since the run itself may already have switched roles.</summary>
-        public static RunbookDefinition ForResume(DrEnvironment environment, IReadOnlyDictionary<string, string?> inputs, SecretRedactor redactor)
+        protected internal override IEnumerable<RunbookStep> Steps(RunContext run, RegionFailoverRequest request)
         {
-            string Get(string key) => inputs.Require(key);
-            string? Maybe(string key) => inputs.Optional(key);
-            var request = new RegionFailoverRequest
-            {
-                SubscriptionId = Get("SubscriptionId"),
-                ResourceGroupName = Get("ResourceGroupName"),
-                ServerName = Get("ServerName"),
-                FailoverGroupName = Get("FailoverGroupName"),
-                AllowDataLoss = Get("AllowDataLoss") == "True",
-                TryPlannedBeforeForcedFailover = Get("TryPlannedBeforeForcedFailover") == "True",
-                StorageAccountName = Maybe("StorageAccountName"),
-                StorageAccountResourceGroupName = Maybe("StorageAccountResourceGroupName"),
-                TrafficManagerProfileName = Maybe("TrafficManagerProfileName"),
-                TrafficManagerResourceGroupName = Maybe("TrafficManagerResourceGroupName"),
-                TrafficManagerEndpointName = Maybe("TrafficManagerEndpointName"),
-                SecondaryApp = WebAppTarget.FromInputs(inputs),
-                Timeout = TimeSpan.FromSeconds(double.Parse(Get("TimeoutSeconds"), CultureInfo.InvariantCulture)),
-            };
-            var plan = new FailoverPlan
-            {
-                PrimaryServerId = Get("PrimaryServerId"),
-                PrimaryLocation = Get("PrimaryLocation"),
-                SecondaryLocation = Get("SecondaryLocation"),
-                StorageTargetLocation = Maybe("StorageTargetLocation"),
-                StorageFailoverType = Maybe("StorageFailoverType"),
-                TrafficManagerEndpointName = Maybe("TrafficManagerEndpointName"),
-                TrafficManagerEndpointType = Maybe("TrafficManagerEndpointType"),
-            };
-            return Build(environment, new AzureConnection(environment, redactor), request, plan, redactor);
-        }
-
-        private static RunbookDefinition Build(DrEnvironment environment, AzureConnection azure, RegionFailoverRequest request, FailoverPlan plan, SecretRedactor redactor)
-        {
-            var inputs = new List<RunInput>
-            {
-                new RunInput("SubscriptionId", request.SubscriptionId),
-                new RunInput("ResourceGroupName", request.ResourceGroupName),
-                new RunInput("ServerName", request.ServerName),
-                new RunInput("FailoverGroupName", request.FailoverGroupName),
-                new RunInput("AllowDataLoss", request.AllowDataLoss.ToString()),
-                new RunInput("TryPlannedBeforeForcedFailover", request.TryPlannedBeforeForcedFailover.ToString()),
-                new RunInput("PrimaryServerId", plan.PrimaryServerId),
-                new RunInput("PrimaryLocation", plan.PrimaryLocation),
-                new RunInput("SecondaryLocation", plan.SecondaryLocation),
-                new RunInput("StorageAccountName", request.StorageAccountName),
-                new RunInput("StorageAccountResourceGroupName", request.StorageAccountResourceGroupName),
-                new RunInput("StorageTargetLocation", plan.StorageTargetLocation),
-                new RunInput("StorageFailoverType", plan.StorageFailoverType),
-                new RunInput("TrafficManagerProfileName", request.TrafficManagerProfileName),
-                new RunInput("TrafficManagerResourceGroupName", request.TrafficManagerResourceGroupName),
-                new RunInput("TrafficManagerEndpointName", plan.TrafficManagerEndpointName),
-                new RunInput("TrafficManagerEndpointType", plan.TrafficManagerEndpointType),
-                new RunInput("TimeoutSeconds", request.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)),
-            };
+            var azure = run.Azure;
             var mode = !request.AllowDataLoss ? "planned failover"
                 : request.TryPlannedBeforeForcedFailover ? "planned failover, forced with data loss if that fails"
                 : "forced failover with data loss";
             var steps = new List<RunbookStep>
             {
-                new RunbookStep(SqlStep, $"Fail over SQL failover group {request.FailoverGroupName} to {request.ServerName} in {plan.SecondaryLocation} ({mode})",
+                new RunbookStep(SqlStep, $"Fail over SQL failover group {request.FailoverGroupName} to {request.ServerName} in {request.SecondaryLocation} ({mode})",
                     ctx => SqlFailoverAsync(azure, request, ctx)),
             };
             if (request.StorageAccountName != null)
             {
-                var storage = new StorageAccountFailover(azure, AccountId(request), request.StorageAccountName, plan.StorageTargetLocation!,
+                var storage = new StorageAccountFailover(azure, AccountId(request), request.StorageAccountName, request.StorageTargetLocation!,
                     planned: null, request.Timeout, StorageLossAccounting.SyncLagAtFailover);
-                steps.Add(new RunbookStep(StorageStep, StorageAccountFailover.Plan(request.StorageAccountName, plan.StorageTargetLocation!, plan.StorageFailoverType!),
+                steps.Add(new RunbookStep(StorageStep, StorageAccountFailover.Plan(request.StorageAccountName, request.StorageTargetLocation!, request.StorageFailoverType!),
                     storage.RunAsync));
             }
             var dataTier = steps.Select(s => s.Id).ToArray();
             var lastBeforeTraffic = dataTier;
             if (request.SecondaryApp != null)
             {
-                inputs.AddRange(request.SecondaryApp.ToInputs());
-                var app = request.SecondaryApp;
-                var restart = new WebAppRestartService(environment, redactor);
-                var step = WebAppRestartStep.Create(restart, app, dataTier, ctx => dataTier.All(d => ctx.GetOutput(d, ChangedOutput) == "False"), "in the secondary region");
+                var step = WebAppRestartStep.Create(request.SecondaryApp, dataTier, onlyAfterChange: true, "in the secondary region");
                 steps.Add(step);
                 lastBeforeTraffic = new[] { step.Id };
             }
             if (request.TrafficManagerProfileName != null)
-                steps.Add(new RunbookStep(TrafficStep, $"Make endpoint {plan.TrafficManagerEndpointName} of Traffic Manager profile {request.TrafficManagerProfileName} the active priority",
-                    ctx => TrafficManagerAsync(azure, request, plan.TrafficManagerEndpointName!, ctx), lastBeforeTraffic));
-            return new RunbookDefinition(Name, inputs, steps);
+                steps.Add(new RunbookStep(TrafficStep, $"Make endpoint {request.TrafficManagerEndpointName} of Traffic Manager profile {request.TrafficManagerProfileName} the active priority",
+                    ctx => TrafficManagerAsync(azure, request, request.TrafficManagerEndpointName!, ctx), lastBeforeTraffic));
+            return steps;
+        }
+
+        protected internal override IEnumerable<RegionFailoverResult> Results(RegionFailoverRequest request, RunReport report)
+        {
+            StepReport? Step(string id) => report.Steps.FirstOrDefault(s => s.StepId == id);
+            var storage = Step(StorageStep)?.Published<StorageAccountFailover.StorageFailoverOutcome>();
+            var restart = WebAppRestartStep.Outcome(report);
+            yield return RegionResults.Build(report, RegionFailoverPath.FailoverGroup, request.SecondaryLocation, request.ServerName, r =>
+            {
+                r.SqlMode = Step(SqlStep)?.Published<SqlFailoverOutcome>()?.Mode;
+                r.StorageAccountName = request.StorageAccountName;
+                r.StoragePrimaryLocation = storage?.PrimaryLocation;
+                r.ActiveEndpoint = Step(TrafficStep)?.Published<TrafficOutcome>()?.ActiveEndpoint;
+                r.WebAppName = request.SecondaryApp?.Name;
+            });
         }
 
         // ---------------------------------------------------------------- SQL failover group
@@ -232,7 +198,7 @@ namespace AppServiceDr.Engine.Failover
             var started = ctx.GetCheckpoint("operation");
             if (await IsPrimaryAsync(azure, groupId, ct).ConfigureAwait(false))
             {
-                ctx.SetOutput(ChangedOutput, started == null ? "False" : "True");
+                ctx.Publish(new SqlFailoverOutcome { Mode = started == null ? null : ctx.GetCheckpoint("forced") == "True" ? "Forced" : "Planned" });
                 return started == null
                     ? StepResult.AlreadyDone($"{request.ServerName} is already the primary of {request.FailoverGroupName}.")
                     : StepResult.Done($"{request.ServerName} is the primary of {request.FailoverGroupName}.");
@@ -273,8 +239,7 @@ namespace AppServiceDr.Engine.Failover
             if (!await IsPrimaryAsync(azure, groupId, ct).ConfigureAwait(false))
                 throw new DrException("FailoverGroupNotSwitched", DrErrorCategory.InvalidOperation,
                     $"The failover of {request.FailoverGroupName} completed but {request.ServerName} still reports the Secondary role.", request.FailoverGroupName);
-            ctx.SetOutput(ChangedOutput, "True");
-            ctx.SetOutput("Mode", forced ? "Forced" : "Planned");
+            ctx.Publish(new SqlFailoverOutcome { Mode = forced ? "Forced" : "Planned" });
             if (forced)
             {
                 ctx.Host.Warning($"{request.FailoverGroupName} was forced over to {request.ServerName}: transactions not replicated before the outage are lost (the failover group does not report how many).");
@@ -368,7 +333,7 @@ namespace AppServiceDr.Engine.Failover
             var endpoints = Endpoints(profile).ToList();
             if (IsActivePriority(endpoints, endpointName))
             {
-                ctx.SetOutput("ActiveEndpoint", endpointName);
+                ctx.Publish(new TrafficOutcome { ActiveEndpoint = endpointName });
                 return StepResult.AlreadyDone($"{endpointName} already has the highest priority in {request.TrafficManagerProfileName}.");
             }
             if (!ctx.ShouldProcess(request.TrafficManagerProfileName!, ctx.Step.Plan)) return StepResult.Declined("Traffic Manager not switched.");
@@ -408,7 +373,7 @@ namespace AppServiceDr.Engine.Failover
                 throw new DrException("TrafficManagerNotSwitched", DrErrorCategory.InvalidOperation,
                     $"Traffic Manager profile '{request.TrafficManagerProfileName}' did not keep {endpointName} as its first priority.", request.TrafficManagerProfileName);
             var status = updated.Where(e => IsNamed(e, endpointName)).Select(e => PropertyText(e, "endpointMonitorStatus")).FirstOrDefault();
-            ctx.SetOutput("ActiveEndpoint", endpointName);
+            ctx.Publish(new TrafficOutcome { ActiveEndpoint = endpointName });
             return StepResult.Done($"{endpointName} is the first priority of {request.TrafficManagerProfileName} (monitor status {status ?? "unknown"}).");
         }
 

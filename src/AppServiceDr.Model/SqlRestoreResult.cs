@@ -1,6 +1,6 @@
 using System;
 
-namespace AppServiceDr.Engine.Sql
+namespace AppServiceDr
 {
     /// <summary>What DBCC CHECKDB reported.</summary>
     public sealed class SqlCheckDbOutcome
@@ -31,7 +31,7 @@ namespace AppServiceDr.Engine.Sql
         Failed,
     }
 
-    /// <summary>The outcome for one database.</summary>
+    /// <summary>Restore-AppServiceDatabase (SQL Server): the outcome for one database.</summary>
     public sealed class SqlRestoreResult
     {
         public string Server { get; init; } = string.Empty;
@@ -47,7 +47,22 @@ namespace AppServiceDr.Engine.Sql
         public SqlCheckDbOutcome? CheckDb { get; init; }
         /// <summary>The statements that act on the database, with their parameter values declared; runnable as is.</summary>
         public string Script { get; init; } = string.Empty;
-        /// <summary>Why this database failed; null when it did not.</summary>
-        public DrException? Error { get; init; }
+        /// <summary>Why this database failed (the error id and message); null when it did not.</summary>
+        public string? ErrorId { get; init; }
+        public string? Error { get; init; }
+        /// <summary>The run, for Get-DrRun, Export-DrReport and -Resume; null for a -WhatIf or -OutputScriptOnly run, which writes nothing.</summary>
+        public string? RunId { get; set; }
+    }
+
+    /// <summary>What Restore-AppServiceDatabase -OutputScriptOnly writes: the T-SQL that restores one database,
+    /// to read or run elsewhere. Nothing was sent to the server.</summary>
+    public sealed class SqlRestoreScript
+    {
+        public string Server { get; init; } = string.Empty;
+        public string Database { get; init; } = string.Empty;
+        public string BackupFile { get; init; } = string.Empty;
+        public string Script { get; init; } = string.Empty;
+
+        public override string ToString() => Script;
     }
 }

@@ -1,8 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Threading;
 
-namespace AppServiceDr.Engine.Shares
+namespace AppServiceDr
 {
     /// <summary>One column set of the summary: what happened to directories, files or bytes.</summary>
     public sealed class ShareCopyCounts
@@ -63,9 +62,12 @@ namespace AppServiceDr.Engine.Shares
         public override string ToString() => Action + " " + RelativePath + (Message == null ? "" : " (" + Message + ")");
     }
 
-    /// <summary>The outcome of one copy: the robocopy-style summary, timings and the items worth a look.</summary>
+    /// <summary>Restore-FileShareContent: the outcome of one copy, the robocopy-style summary, timings and the items worth a look.</summary>
     public sealed class ShareCopyResult
     {
+        /// <summary>The run, for Get-DrRun, Export-DrReport and -Resume; null for a -WhatIf run, which writes nothing.</summary>
+        public string? RunId { get; set; }
+
         public string Source { get; init; } = "";
         public string Destination { get; init; } = "";
 
@@ -105,7 +107,7 @@ namespace AppServiceDr.Engine.Shares
         /// <summary>Copied items (or, in a plan, the items that would be copied).</summary>
         public IReadOnlyList<ShareCopyItem> Copied { get; init; } = Array.Empty<ShareCopyItem>();
 
-        /// <summary>True when at least one list stopped at <see cref="ShareCopyRequest.MaxListedItems"/>.</summary>
+        /// <summary>True when at least one list stopped at the request's limit of listed items.</summary>
         public bool ListsTruncated { get; init; }
 
         /// <summary>robocopy's exit code bits: 1 files copied, 2 extras, 4 mismatches, 8 failures, 16 fatal.</summary>
@@ -121,58 +123,6 @@ namespace AppServiceDr.Engine.Shares
                 if (FatalError != null) code |= 16;
                 return code;
             }
-        }
-    }
-
-    /// <summary>Thread-safe counters behind one <see cref="ShareCopyCounts"/>.</summary>
-    internal sealed class CountSet
-    {
-        private long _total, _copied, _skipped, _mismatch, _failed, _extras;
-
-        public void AddTotal(long n) => Interlocked.Add(ref _total, n);
-        public void AddCopied(long n) => Interlocked.Add(ref _copied, n);
-        public void AddSkipped(long n) => Interlocked.Add(ref _skipped, n);
-        public void AddMismatch(long n) => Interlocked.Add(ref _mismatch, n);
-        public void AddFailed(long n) => Interlocked.Add(ref _failed, n);
-        public void AddExtras(long n) => Interlocked.Add(ref _extras, n);
-
-        public long Total => Interlocked.Read(ref _total);
-        public long Copied => Interlocked.Read(ref _copied);
-        public long Skipped => Interlocked.Read(ref _skipped);
-
-        public ShareCopyCounts Snapshot() => new ShareCopyCounts
-        {
-            Total = Interlocked.Read(ref _total),
-            Copied = Interlocked.Read(ref _copied),
-            Skipped = Interlocked.Read(ref _skipped),
-            Mismatch = Interlocked.Read(ref _mismatch),
-            Failed = Interlocked.Read(ref _failed),
-            Extras = Interlocked.Read(ref _extras),
-        };
-    }
-
-    /// <summary>A list that keeps its first N items and remembers that more were offered.</summary>
-    internal sealed class BoundedList
-    {
-        private readonly List<ShareCopyItem> _items = new List<ShareCopyItem>();
-        private readonly int _max;
-
-        public BoundedList(int max) { _max = max; }
-
-        public bool Truncated { get; private set; }
-
-        public void Add(ShareCopyItem item)
-        {
-            lock (_items)
-            {
-                if (_items.Count < _max) _items.Add(item);
-                else Truncated = true;
-            }
-        }
-
-        public IReadOnlyList<ShareCopyItem> ToArray()
-        {
-            lock (_items) return _items.ToArray();
         }
     }
 }

@@ -3,7 +3,9 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
 
-namespace AppServiceDr.Engine.AppService
+using AppServiceDr.Engine.AppService;
+
+namespace AppServiceDr.Engine.Steps
 {
     /// <summary>
     /// Which parts of an app setting are secret, so that only those are masked. Most settings are ordinary

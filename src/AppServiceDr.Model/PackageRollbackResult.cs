@@ -1,25 +1,7 @@
 using System;
 
-namespace AppServiceDr.Engine.AppService
+namespace AppServiceDr
 {
-    /// <summary>Which app to roll back, to which package, and how to tell it is healthy again.</summary>
-    public sealed class PackageRollbackRequest
-    {
-        public string SubscriptionId { get; set; } = "";
-        public string ResourceGroupName { get; set; } = "";
-        public string WebAppName { get; set; } = "";
-        /// <summary>The package to run (absolute https). Exactly one of <see cref="PackageUri"/> and <see cref="Version"/>.</summary>
-        public Uri? PackageUri { get; set; }
-        /// <summary>A version such as "1.33.0": the current WEBSITE_RUN_FROM_PACKAGE URL with the version in its
-        /// file name replaced (".../AppRequestPortal-1.34.0.zip" becomes ".../AppRequestPortal-1.33.0.zip"), its
-        /// query string kept.</summary>
-        public string? Version { get; set; }
-        public string HealthPath { get; set; } = "/";
-        public int[] HealthyStatusCodes { get; set; } = { 200 };
-        public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromMinutes(10);
-        public TimeSpan HealthPollInterval { get; set; } = TimeSpan.FromSeconds(5);
-    }
-
     /// <summary>What a rollback did.</summary>
     public enum PackageRollbackAction
     {
@@ -33,7 +15,8 @@ namespace AppServiceDr.Engine.AppService
         Failed,
     }
 
-    /// <summary>The outcome of one rollback run. Package URLs are shown without their query string (a SAS).</summary>
+    /// <summary>Invoke-DeploymentRollback: the outcome of one rollback run. Package URLs are shown without their query
+    /// string (a SAS).</summary>
     public sealed class PackageRollbackResult
     {
         public string WebAppName { get; set; } = "";
@@ -50,6 +33,7 @@ namespace AppServiceDr.Engine.AppService
         public string? Plan { get; set; }
         public string? ErrorId { get; set; }
         public string? Error { get; set; }
-        public string RunId { get; set; } = "";
+        /// <summary>The run, for Get-DrRun, Export-DrReport and -Resume; null for a -WhatIf run, which writes nothing.</summary>
+        public string? RunId { get; set; }
     }
 }

@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 using AppServiceDr.Engine.Azure;
 using global::Azure.Core;
 
-namespace AppServiceDr.Engine.AppService
+namespace AppServiceDr.Engine.Steps
 {
     /// <summary>
     /// An app's settings as Resource Manager lists them, in their order. Writing them back is a merge: the
@@ -27,18 +27,18 @@ namespace AppServiceDr.Engine.AppService
 
         public int Count => _items.Count;
 
-        /// <summary>Lists the settings of <paramref name="siteId"/>. Their secrets are registered with each
-        /// redactor before this returns.</summary>
-        public static async Task<WebAppSettings> ReadAsync(ArmRestClient arm, string siteId, IEnumerable<SecretRedactor> redactors, CancellationToken ct)
+        /// <summary>Lists the settings of <paramref name="siteId"/>. Their secrets are registered with the redactor
+        /// before this returns.</summary>
+        public static async Task<WebAppSettings> ReadAsync(ArmRestClient arm, string siteId, SecretRedactor redactor, CancellationToken ct)
         {
-            var response = await arm.SendAsync(RequestMethod.Post, siteId + "/config/appsettings/list", WebAppRestartService.ApiVersion, null, ct).ConfigureAwait(false);
+            var response = await arm.SendAsync(RequestMethod.Post, siteId + "/config/appsettings/list", WebApps.ApiVersion, null, ct).ConfigureAwait(false);
             var items = new List<KeyValuePair<string, string?>>();
             if (response.Body is { ValueKind: JsonValueKind.Object } body && body.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object)
             {
                 foreach (var p in properties.EnumerateObject())
                 {
                     var value = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.ValueKind == JsonValueKind.Null ? null : p.Value.GetRawText();
-                    foreach (var r in redactors) r.RegisterAll(SettingSecrets.Of(p.Name, value));
+                    redactor.RegisterAll(SettingSecrets.Of(p.Name, value));
                     items.Add(new KeyValuePair<string, string?>(p.Name, value));
                 }
             }
@@ -73,7 +73,7 @@ namespace AppServiceDr.Engine.AppService
                 if (!found) w.WriteString(name, value);
                 w.WriteEndObject();
             });
-            return arm.SendAsync(RequestMethod.Put, arm.Url(siteId + "/config/appsettings", WebAppRestartService.ApiVersion), body, ct, allowNotFound: false, resendWhenAnswerLost: false);
+            return arm.SendAsync(RequestMethod.Put, arm.Url(siteId + "/config/appsettings", WebApps.ApiVersion), body, ct, allowNotFound: false, resendWhenAnswerLost: false);
         }
     }
 }

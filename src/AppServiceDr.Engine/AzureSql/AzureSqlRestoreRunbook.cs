@@ -5,7 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using AppServiceDr.Engine.AppService;
+using AppServiceDr.Engine.Steps;
 using AppServiceDr.Engine.Azure;
 using AppServiceDr.Engine.Runbooks;
 using global::Azure.Core;
@@ -34,6 +34,12 @@ namespace AppServiceDr.Engine.AzureSql
         public TimeSpan Timeout { get; set; } = TimeSpan.FromHours(2);
         /// <summary>Restart this app after the swap and wait until it is healthy.</summary>
         public WebAppTarget? RestartApp { get; set; }
+        /// <summary>Filled by the pre-flight: the region of the target server.</summary>
+        public string TargetLocation { get; set; } = "";
+        /// <summary>Filled by the pre-flight: the moment the restored data is from (the point in time as sent, or the geo-backup's date).</summary>
+        public DateTimeOffset DataAsOf { get; set; }
+        /// <summary>Filled by the pre-flight when swapping: the name the original is kept under.</summary>
+        public string? OldDatabaseName { get; set; }
         /// <summary>Run against the restored database (Entra ID token of the environment's credential) once it is
         /// Online; it must return a first column that is not NULL, 0 or false, else the run stops before any swap.</summary>
         public string? VerifyQuery { get; set; }
@@ -48,40 +54,65 @@ namespace AppServiceDr.Engine.AzureSql
     /// <summary>
     /// Seed 004 scenario 1 (and the database part of scenario 3) as a runbook: restore an Azure SQL database
     /// to a point in time or from its latest geo-backup under a new name, wait until it is Online, optionally
-    /// swap it in by renaming, and restart the app. Everything that can be checked is checked before any change.
+    /// run a verify query against it, swap it in by renaming, and restart the app. Everything that can be checked
+    /// is checked before any change. Steps: <c>restore</c>, <c>verify</c>, <c>swap</c>, <c>restart:&lt;app&gt;</c>.
     /// </summary>
-    public static class AzureSqlRestoreRunbook
+    public sealed class AzureSqlRestoreRunbook : Runbook<AzureSqlRestoreRequest, AzureSqlRestoreResult>
     {
-        public const string Name = "AzureSqlRestore";
         internal const string ApiVersion = "2023-08-01";
+        private const string RestoreStepId = "restore";
+
+        public override string Name => "AzureSqlRestore";
+        public override string Command => "Restore-AppServiceDatabase";
+
+        /// <summary>What the restore step publishes.</summary>
+        private sealed class RestoreOutcome
+        {
+            public string RestoredDatabase { get; set; } = "";
+            public TimeSpan TimeToOnline { get; set; }
+            public bool Restored { get; set; }
+        }
+
+        /// <summary>What the swap step publishes.</summary>
+        private sealed class SwapOutcome
+        {
+            public string? OldDatabase { get; set; }
+        }
+
+        /// <summary>What the verify step publishes.</summary>
+        internal sealed class VerifyOutcome
+        {
+            public string Result { get; set; } = "";
+        }
 
         /// <summary>Validates the request against the service (source exists, point in time in range, no
-        /// geo-replication when swapping, target name free) and builds the runbook.</summary>
-        public static async Task<RunbookDefinition> CreateAsync(DrEnvironment environment, AzureSqlRestoreRequest request, SecretRedactor redactor, DateTimeOffset now, CancellationToken ct)
+        /// geo-replication when swapping, target name free) and completes it with the target and the restore point.</summary>
+        protected internal override async Task PreflightAsync(RunContext run, AzureSqlRestoreRequest request, CancellationToken ct)
         {
+            var environment = run.Environment ?? throw new InvalidOperationException("An Azure SQL restore needs an Azure environment.");
+            var now = run.Now;
             Validate(request, environment);
-            var azure = new AzureConnection(environment, redactor);
+            var azure = run.Azure;
             var source = Db(request.SubscriptionId, request.ResourceGroupName, request.ServerName, request.DatabaseName);
-            var targetRg = request.TargetResourceGroupName ?? request.ResourceGroupName;
-            var targetServer = request.TargetServerName ?? request.ServerName;
-            var target = request.TargetDatabaseName ?? request.DatabaseName + "-restored-" + now.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
+            var targetRg = request.TargetResourceGroupName ??= request.ResourceGroupName;
+            var targetServer = request.TargetServerName ??= request.ServerName;
+            var target = request.TargetDatabaseName ??= request.DatabaseName + "-restored-" + now.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
             var targetId = Db(request.SubscriptionId, targetRg, targetServer, target);
             var serverPath = ArmPath.Resource(request.SubscriptionId, targetRg, "Microsoft.Sql/servers", targetServer);
 
             var server = await azure.Arm.GetAsync(serverPath, ApiVersion, ct).ConfigureAwait(false)
                 ?? throw DrException.Precondition("TargetServerNotFound", DrErrorCategory.ObjectNotFound, $"Server '{targetServer}' was not found in resource group '{targetRg}'.", targetServer);
-            var location = server.GetProperty("location").GetString()!;
+            request.TargetLocation = server.GetProperty("location").GetString()!;
             if (await azure.Arm.GetAsync(targetId, ApiVersion, ct).ConfigureAwait(false) != null)
                 throw DrException.Precondition("TargetDatabaseExists", DrErrorCategory.ResourceExists,
                     $"Database '{target}' already exists on server '{targetServer}'. Choose another -TargetDatabaseName, or resume the run that created it.", target);
 
-            DateTimeOffset dataAsOf;
             if (request.FromGeoBackup)
             {
                 var recoverable = await azure.Arm.GetAsync(RecoverableId(request), ApiVersion, ct).ConfigureAwait(false)
                     ?? throw DrException.Precondition("GeoBackupNotFound", DrErrorCategory.ObjectNotFound,
                         $"No geo-backup of '{request.DatabaseName}' is listed for server '{request.ServerName}' (recoverableDatabases).", request.DatabaseName);
-                dataAsOf = Date(recoverable, "lastAvailableBackupDate")
+                request.DataAsOf = Date(recoverable, "lastAvailableBackupDate")
                     ?? throw DrException.Precondition("GeoBackupUndated", DrErrorCategory.InvalidData, $"The geo-backup of '{request.DatabaseName}' has no lastAvailableBackupDate.", request.DatabaseName);
             }
             else
@@ -89,87 +120,62 @@ namespace AppServiceDr.Engine.AzureSql
                 var original = await azure.Arm.GetAsync(source, ApiVersion, ct).ConfigureAwait(false)
                     ?? throw DrException.Precondition("DatabaseNotFound", DrErrorCategory.ObjectNotFound, $"Database '{request.DatabaseName}' was not found on server '{request.ServerName}'.", request.DatabaseName);
                 var earliest = Date(original, "earliestRestoreDate");
-                // Checked as it will be sent, so the pre-flight and the service judge the same instant.
+                // Checked as it will be sent, so the pre-flight and the service judge the same instant; journaled so,
+                // so a resumed run sends it again unchanged.
                 var point = ArmText.AsSent(request.PointInTime!.Value);
                 if (point > now)
                     throw DrException.Precondition("PointInTimeInFuture", DrErrorCategory.InvalidArgument, $"The point in time {ArmText.Iso(point)} is in the future (now is {ArmText.Iso(now)}).", point);
                 if (earliest != null && point < earliest)
                     throw DrException.Precondition("PointInTimeTooEarly", DrErrorCategory.InvalidArgument,
                         $"The point in time {ArmText.Iso(point)} is before the earliest restore point of '{request.DatabaseName}', {ArmText.Iso(earliest.Value)}. Choose a time in [{ArmText.Iso(earliest.Value)}, {ArmText.Iso(now)}].", point);
-                dataAsOf = point;
+                request.PointInTime = point;
+                request.DataAsOf = point;
             }
             if (request.Swap)
+            {
                 await RefuseSwapUnderReplicationAsync(azure, request, source, ct).ConfigureAwait(false);
-
-            var plan = new RestorePlan
+                request.OldDatabaseName = request.DatabaseName + "-old-" + now.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
+            }
+            if (request.RestartApp != null)
             {
-                TargetResourceGroupName = targetRg,
-                TargetServerName = targetServer,
-                TargetDatabaseName = target,
-                TargetLocation = location,
-                DataAsOf = dataAsOf,
-                OldDatabaseName = request.DatabaseName + "-old-" + now.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture),
-            };
-            return Build(environment, azure, request, plan, redactor);
+                request.RestartApp.Validate();
+                await new WebApps(azure).GetHealthUrlAsync(request.RestartApp, ct).ConfigureAwait(false);
+            }
         }
 
-        /// <summary>What the pre-flight decided; journaled with the inputs so a resumed run rebuilds the same steps.</summary>
-        private sealed class RestorePlan
+        protected internal override IEnumerable<RunbookStep> Steps(RunContext run, AzureSqlRestoreRequest request)
         {
-            public string TargetResourceGroupName { get; set; } = "";
-            public string TargetServerName { get; set; } = "";
-            public string TargetDatabaseName { get; set; } = "";
-            public string TargetLocation { get; set; } = "";
-            public DateTimeOffset DataAsOf { get; set; }
-            public string OldDatabaseName { get; set; } = "";
+            var target = request.TargetDatabaseName!;
+            var evidence = request.FromGeoBackup
+                ? $"latest geo-backup of {request.DatabaseName} taken {ArmText.Iso(request.DataAsOf)}"
+                : $"point in time {ArmText.Iso(request.DataAsOf)}";
+            var steps = new List<RunbookStep>
+            {
+                RestoreStep(RestoreStepId, request, $"Restore {request.DatabaseName} ({evidence}) as {target} on {request.TargetServerName} and wait until it is Online"),
+            };
+            if (request.VerifyQuery != null)
+            {
+                var serverId = ArmPath.Resource(request.SubscriptionId, request.TargetResourceGroupName!, "Microsoft.Sql/servers", request.TargetServerName!);
+                steps.Add(new RunbookStep("verify", $"Run the verify query on {target}: {request.VerifyQuery}",
+                    ctx => AzureSqlVerification.RunAsync(request, serverId, target, ctx), RestoreStepId));
+            }
+            if (request.Swap)
+                steps.Add(new RunbookStep("swap", $"Rename {request.DatabaseName} to {request.OldDatabaseName}, then {target} to {request.DatabaseName}",
+                    ctx => SwapAsync(request, request.TargetServerName!, target, request.OldDatabaseName!, ctx), steps.Last().Id));
+            if (request.RestartApp != null)
+                steps.Add(WebAppRestartStep.Create(request.RestartApp, new[] { steps.Last().Id }, onlyAfterChange: false));
+            return steps;
         }
 
-        /// <summary>Rebuilds the runbook of a journaled run from what it recorded (for -Resume). No pre-flight:
-        /// the run may itself have created the target already.</summary>
-        public static RunbookDefinition ForResume(DrEnvironment environment, IReadOnlyDictionary<string, string?> inputs, SecretRedactor redactor)
-        {
-            string Get(string key) => inputs.Require(key);
-            string? Maybe(string key) => inputs.Optional(key);
-            var request = new AzureSqlRestoreRequest
-            {
-                SubscriptionId = Get("SubscriptionId"),
-                ResourceGroupName = Get("ResourceGroupName"),
-                ServerName = Get("ServerName"),
-                DatabaseName = Get("DatabaseName"),
-                FromGeoBackup = Get("Source") == "GeoBackup",
-                PointInTime = Maybe("PointInTime") is string p ? ArmText.ParseIso(p) : (DateTimeOffset?)null,
-                DeletionTime = Maybe("DeletionTime") is string d ? ArmText.ParseIso(d) : (DateTimeOffset?)null,
-                TargetResourceGroupName = Get("TargetResourceGroupName"),
-                TargetServerName = Get("TargetServerName"),
-                TargetDatabaseName = Get("TargetDatabaseName"),
-                Swap = Get("Swap") == "True",
-                Timeout = TimeSpan.FromSeconds(double.Parse(Get("TimeoutSeconds"), CultureInfo.InvariantCulture)),
-                RestartApp = WebAppTarget.FromInputs(inputs),
-                VerifyQuery = Maybe("VerifyQuery"),
-                Encrypt = Maybe("Encrypt") != "False",
-                ServerCertificate = Maybe("ServerCertificate"),
-            };
-            var plan = new RestorePlan
-            {
-                TargetResourceGroupName = request.TargetResourceGroupName!,
-                TargetServerName = request.TargetServerName!,
-                TargetDatabaseName = request.TargetDatabaseName!,
-                TargetLocation = Get("TargetLocation"),
-                DataAsOf = ArmText.ParseIso(Get("DataAsOf")),
-                OldDatabaseName = Maybe("OldDatabaseName") ?? "",
-            };
-            Validate(request, environment);
-            return Build(environment, new AzureConnection(environment, redactor), request, plan, redactor);
-        }
-
-        private static RunbookDefinition Build(DrEnvironment environment, AzureConnection azure, AzureSqlRestoreRequest request, RestorePlan plan, SecretRedactor redactor)
+        /// <summary>The restore step: create the copy (point in time, or geo-backup) and wait until it is Online. Also
+        /// the geo-restore step of a region rebuild, whose target server another step creates first.</summary>
+        internal static RunbookStep RestoreStep(string id, AzureSqlRestoreRequest request, string plan, Func<StepContext, Task>? before = null, params string[] dependsOn)
         {
             var source = Db(request.SubscriptionId, request.ResourceGroupName, request.ServerName, request.DatabaseName);
-            var targetId = Db(request.SubscriptionId, plan.TargetResourceGroupName, plan.TargetServerName, plan.TargetDatabaseName);
-            var target = plan.TargetDatabaseName;
+            var targetId = Db(request.SubscriptionId, request.TargetResourceGroupName!, request.TargetServerName!, request.TargetDatabaseName!);
             var createBody = ArmText.Body(w =>
             {
-                w.WriteString("location", plan.TargetLocation);
+                w.WriteString("location", request.TargetLocation);
                 w.WriteStartObject("properties");
                 if (request.FromGeoBackup)
                 {
@@ -184,66 +190,45 @@ namespace AppServiceDr.Engine.AzureSql
                 }
                 w.WriteEndObject();
             });
-            var evidence = request.FromGeoBackup
-                ? $"latest geo-backup of {request.DatabaseName} taken {ArmText.Iso(plan.DataAsOf)}"
-                : $"point in time {ArmText.Iso(plan.DataAsOf)}";
-            var inputs = new List<RunInput>
+            return new RunbookStep(id, plan, async ctx =>
             {
-                new RunInput("SubscriptionId", request.SubscriptionId),
-                new RunInput("ResourceGroupName", request.ResourceGroupName),
-                new RunInput("ServerName", request.ServerName),
-                new RunInput("DatabaseName", request.DatabaseName),
-                new RunInput("Source", request.FromGeoBackup ? "GeoBackup" : "PointInTime"),
-                new RunInput("PointInTime", request.PointInTime.HasValue ? ArmText.Iso(request.PointInTime.Value) : null),
-                new RunInput("DeletionTime", request.DeletionTime.HasValue ? ArmText.Iso(request.DeletionTime.Value) : null),
-                new RunInput("TargetResourceGroupName", plan.TargetResourceGroupName),
-                new RunInput("TargetServerName", plan.TargetServerName),
-                new RunInput("TargetDatabaseName", target),
-                new RunInput("TargetLocation", plan.TargetLocation),
-                new RunInput("DataAsOf", ArmText.Iso(plan.DataAsOf)),
-                new RunInput("Swap", request.Swap.ToString()),
-                new RunInput("OldDatabaseName", request.Swap ? plan.OldDatabaseName : null),
-                new RunInput("TimeoutSeconds", request.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)),
-                new RunInput("VerifyQuery", request.VerifyQuery),
-                new RunInput("Encrypt", request.Encrypt.ToString()),
-                new RunInput("ServerCertificate", request.ServerCertificate),
-            };
-            var steps = new List<RunbookStep>
-            {
-                new RunbookStep("restore", $"Restore {request.DatabaseName} ({evidence}) as {target} on {plan.TargetServerName} and wait until it is Online",
-                    ctx => RestoreAsync(azure, request, targetId, createBody, plan.DataAsOf, ctx)),
-            };
-            if (request.VerifyQuery != null)
-            {
-                var serverId = ArmPath.Resource(request.SubscriptionId, plan.TargetResourceGroupName, "Microsoft.Sql/servers", plan.TargetServerName);
-                steps.Add(new RunbookStep("verify", $"Run the verify query on {target}: {request.VerifyQuery}",
-                    ctx => AzureSqlVerification.RunAsync(azure, request, serverId, target, ctx), "restore"));
-            }
-            if (request.Swap)
-                steps.Add(new RunbookStep("swap", $"Rename {request.DatabaseName} to {plan.OldDatabaseName}, then {target} to {request.DatabaseName}",
-                    ctx => SwapAsync(azure, request, plan.TargetServerName, target, plan.OldDatabaseName, ctx), steps.Last().Id));
-            if (request.RestartApp != null)
-            {
-                inputs.AddRange(request.RestartApp.ToInputs());
-                var restart = new WebAppRestartService(environment, redactor);
-                steps.Add(WebAppRestartStep.Create(restart, request.RestartApp, new[] { steps.Last().Id }));
-            }
-            return new RunbookDefinition(Name, inputs, steps);
+                if (before != null) await before(ctx).ConfigureAwait(false);
+                return await RestoreAsync(request, targetId, createBody, ctx).ConfigureAwait(false);
+            }, dependsOn);
         }
 
-        /// <summary>The restore step for a geo-restore into a server that another step creates (region rebuild).</summary>
-        internal static Task<StepResult> GeoRestoreStepAsync(AzureConnection azure, AzureSqlRestoreRequest request, string location, DateTimeOffset dataAsOf, StepContext ctx)
+        /// <summary>The run's result, read from its report.</summary>
+        protected internal override IEnumerable<AzureSqlRestoreResult> Results(AzureSqlRestoreRequest request, RunReport report)
         {
-            var plan = new RestorePlan
+            var restore = report.Steps.FirstOrDefault(s => s.StepId == RestoreStepId);
+            var restored = restore?.Published<RestoreOutcome>();
+            var swap = report.Steps.FirstOrDefault(s => s.StepId == "swap");
+            var failed = report.Steps.FirstOrDefault(s => s.Outcome == StepOutcome.Failed || s.Outcome == StepOutcome.Cancelled);
+            var swapped = swap?.Outcome == StepOutcome.Succeeded || swap?.Outcome == StepOutcome.AlreadyDone;
+            var action = failed != null ? AzureSqlRestoreAction.Failed
+                : restore?.Outcome == StepOutcome.AlreadyDone ? AzureSqlRestoreAction.AlreadyRestored
+                : restore?.Outcome == StepOutcome.Succeeded ? AzureSqlRestoreAction.Restored
+                : AzureSqlRestoreAction.Skipped;
+            yield return new AzureSqlRestoreResult
             {
-                TargetResourceGroupName = request.TargetResourceGroupName!,
-                TargetServerName = request.TargetServerName!,
-                TargetDatabaseName = request.TargetDatabaseName!,
-                TargetLocation = location,
-                DataAsOf = dataAsOf,
+                ServerName = request.ServerName,
+                DatabaseName = request.DatabaseName,
+                RestoredDatabaseName = request.TargetDatabaseName ?? "",
+                TargetServerName = request.TargetServerName ?? request.ServerName,
+                Source = request.FromGeoBackup ? AzureSqlRestoreSource.GeoBackup : AzureSqlRestoreSource.PointInTime,
+                Action = action,
+                RestorePoint = request.DataAsOf,
+                Swapped = swapped,
+                OldDatabaseName = swapped ? swap!.Published<SwapOutcome>()?.OldDatabase : null,
+                Verification = report.Steps.FirstOrDefault(s => s.StepId == "verify")?.Published<VerifyOutcome>()?.Result,
+                TimeToOnline = restored?.TimeToOnline,
+                DataLossWindow = restore?.DataLossWindow,
+                TimeToHealthy = WebAppRestartStep.Outcome(report)?.TimeToHealthy,
+                Duration = report.Duration ?? TimeSpan.FromTicks(report.Steps.Sum(s => (s.Duration ?? TimeSpan.Zero).Ticks)),
+                ErrorId = failed?.ErrorId,
+                Error = failed?.Error,
+                RunId = report.RunIdOrNull(),
             };
-            var step = Build(azure.Environment, azure, request, plan, azure.Redactor).Steps.Single(s => s.Id == "restore");
-            return step.Action(ctx);
         }
 
         private static string RecoverableId(AzureSqlRestoreRequest r) =>
@@ -281,9 +266,12 @@ namespace AppServiceDr.Engine.AzureSql
                     $"'{request.DatabaseName}' has {v.GetArrayLength()} geo-replication link(s); it cannot be renamed while they exist. Remove the links first, or restore without -Swap and repoint the app.", request.DatabaseName);
         }
 
-        private static async Task<StepResult> RestoreAsync(AzureConnection azure, AzureSqlRestoreRequest request, string targetId, string createBody, DateTimeOffset dataAsOf, StepContext ctx)
+        private static async Task<StepResult> RestoreAsync(AzureSqlRestoreRequest request, string targetId, string createBody, StepContext ctx)
         {
+            var azure = ctx.Azure;
+            var dataAsOf = request.DataAsOf;
             var ct = ctx.CancellationToken;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var existing = await azure.Arm.GetAsync(targetId, ApiVersion, ct).ConfigureAwait(false);
             var operation = ctx.GetCheckpoint("operation");
             if (existing == null && operation == null)
@@ -303,46 +291,51 @@ namespace AppServiceDr.Engine.AzureSql
                 await azure.Arm.WaitAsync(LroHandle.Parse(operation!), request.Timeout, s => ctx.Progress("Restoring: " + s), ct).ConfigureAwait(false);
             }
             await WaitOnlineAsync(azure, targetId, request.Timeout, ctx).ConfigureAwait(false);
+            var already = existing != null && operation == null;
+            ctx.Publish(new RestoreOutcome { RestoredDatabase = Last(targetId), TimeToOnline = clock.Elapsed, Restored = !already });
             var lossEnd = request.DeletionTime ?? DateTimeOffset.UtcNow;
             var window = lossEnd - dataAsOf;
             if (window < TimeSpan.Zero) window = TimeSpan.Zero;
             ctx.ReportDataLoss(window, request.DeletionTime != null
                 ? $"changes between {ArmText.Iso(dataAsOf)} and the deletion at {ArmText.Iso(request.DeletionTime.Value)} are not in the restored copy"
                 : $"the restored copy holds data as of {ArmText.Iso(dataAsOf)}");
-            ctx.SetOutput("RestoredDatabase", Last(targetId));
-            return existing != null && operation == null
+            return already
                 ? StepResult.AlreadyDone($"{Last(targetId)} is Online.")
                 : StepResult.Done($"{Last(targetId)} is Online.");
         }
 
         /// <summary>Done means usable: the database reports status Online.</summary>
-        private static async Task WaitOnlineAsync(AzureConnection azure, string databaseId, TimeSpan timeout, StepContext ctx)
+        private static Task WaitOnlineAsync(AzureConnection azure, string databaseId, TimeSpan timeout, StepContext ctx)
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (true)
-            {
-                var db = await azure.Arm.GetAsync(databaseId, ApiVersion, ctx.CancellationToken).ConfigureAwait(false);
-                var status = db is { } d && d.TryGetProperty("properties", out var p) && p.TryGetProperty("status", out var s) ? s.GetString() : null;
-                if (string.Equals(status, "Online", StringComparison.OrdinalIgnoreCase)) return;
-                if (clock.Elapsed > timeout)
-                    throw new DrException("DatabaseNotOnline", DrErrorCategory.OperationTimeout,
-                        $"{Last(databaseId)} was not Online after {timeout.TotalMinutes:0} min (status: {status ?? "missing"}).", Last(databaseId));
-                ctx.Progress("Waiting for Online: " + (status ?? "not visible yet"));
-                await Task.Delay(azure.Environment.DefaultPollInterval, ctx.CancellationToken).ConfigureAwait(false);
-            }
+            string? status = null;
+            return ctx.WaitAsync($"Waiting for {Last(databaseId)} to be Online", timeout, azure.Environment.DefaultPollInterval,
+                async ct =>
+                {
+                    var db = await azure.Arm.GetAsync(databaseId, ApiVersion, ct).ConfigureAwait(false);
+                    status = db is { } d ? ArmJson.PropertyText(d, "status") : null;
+                    return string.Equals(status, "Online", StringComparison.OrdinalIgnoreCase)
+                        ? WaitProbe<bool>.Done(true)
+                        : WaitProbe<bool>.Pending(status ?? "not visible yet");
+                },
+                elapsed => new DrException("DatabaseNotOnline", DrErrorCategory.OperationTimeout,
+                    $"{Last(databaseId)} was not Online after {timeout.TotalMinutes:0} min (status: {status ?? "missing"}).", Last(databaseId)));
         }
 
         /// <summary>Two renames. Each is decided from what exists now, so a run interrupted between them
         /// finishes the second without repeating the first.</summary>
-        private static async Task<StepResult> SwapAsync(AzureConnection azure, AzureSqlRestoreRequest request, string server, string restored, string oldName, StepContext ctx)
+        private static async Task<StepResult> SwapAsync(AzureSqlRestoreRequest request, string server, string restored, string oldName, StepContext ctx)
         {
+            var azure = ctx.Azure;
             var ct = ctx.CancellationToken;
             string Id(string db) => Db(request.SubscriptionId, request.ResourceGroupName, server, db);
             var originalExists = await azure.Arm.GetAsync(Id(request.DatabaseName), ApiVersion, ct).ConfigureAwait(false) != null;
             var restoredExists = await azure.Arm.GetAsync(Id(restored), ApiVersion, ct).ConfigureAwait(false) != null;
             var oldExists = await azure.Arm.GetAsync(Id(oldName), ApiVersion, ct).ConfigureAwait(false) != null;
             if (originalExists && oldExists && !restoredExists)
+            {
+                ctx.Publish(new SwapOutcome { OldDatabase = oldName });
                 return StepResult.AlreadyDone($"{request.DatabaseName} is the restored copy; the original is {oldName}.");
+            }
             // Under -WhatIf the restore was only planned, so the copy is not there yet: plan the swap all the same.
             if (!restoredExists && !ctx.WhatIf)
                 throw new DrException("RestoredDatabaseMissing", DrErrorCategory.ObjectNotFound, $"{restored} does not exist; nothing to swap in.", restored);
@@ -363,7 +356,7 @@ namespace AppServiceDr.Engine.AzureSql
             await WaitOnlineAsync(azure, Id(request.DatabaseName), request.Timeout, ctx).ConfigureAwait(false);
             if (!kept)
                 return StepResult.Done($"{request.DatabaseName} is now the copy restored as {restored}; there was no original {request.DatabaseName} to keep (it no longer existed when the swap ran).");
-            ctx.SetOutput("OldDatabase", oldName);
+            ctx.Publish(new SwapOutcome { OldDatabase = oldName });
             return StepResult.Done($"{request.DatabaseName} is now the copy restored as {restored}; the original is kept as {oldName}.");
         }
 

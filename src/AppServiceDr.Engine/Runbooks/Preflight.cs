@@ -1,0 +1,35 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+
+namespace AppServiceDr.Engine.Runbooks
+{
+    /// <summary>Runs every pre-flight check of a runbook, keeps every problem, and reports them together before any
+    /// change: one run shows everything that is wrong with its targets, not the first thing only.</summary>
+    internal sealed class Preflight
+    {
+        private readonly List<DrException> _problems = new List<DrException>();
+
+        public async Task CheckAsync(Func<Task> check)
+        {
+            try { await check().ConfigureAwait(false); }
+            catch (DrException ex) { _problems.Add(ex); }
+        }
+
+        /// <summary>One problem is thrown as it is (marked as found before any change); several become one
+        /// <paramref name="errorId"/> listing each with its own id.</summary>
+        public void ThrowIfAny(string errorId, string what)
+        {
+            if (_problems.Count == 1)
+            {
+                var p = _problems[0];
+                throw p.IsPrecondition ? p : DrException.Precondition(p.ErrorId, p.Category, p.Message + " Nothing was changed.", p.Target, p);
+            }
+            if (_problems.Count > 1)
+                throw DrException.Precondition(errorId, _problems[0].Category,
+                    $"The {what} cannot start; nothing was changed. {_problems.Count} problems:" + string.Concat(_problems.Select(p => $"{Environment.NewLine}- [{p.ErrorId}] {p.Message}")),
+                    string.Join(", ", _problems.Select(p => p.ErrorId)));
+        }
+    }
+}
