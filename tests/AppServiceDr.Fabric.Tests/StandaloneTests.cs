@@ -8,6 +8,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using AppServiceDr.Fabric.Core;
+using AppServiceDr.Engine.Tests.Support;
 using AppServiceDr.Fabric.Scenarios;
 
 namespace AppServiceDr.Fabric.Tests;
@@ -17,7 +18,7 @@ public sealed class StandaloneTests
 {
     /// <summary>Starts the standalone fabric with <paramref name="extra"/> arguments, waits for fabric.json, runs
     /// <paramref name="use"/> with its details and certificate, then stops the process and removes its state.</summary>
-    private static async Task WithStandaloneAsync(string[] extra, Func<JsonNode, X509Certificate2, Task> use)
+    private static async Task WithStandaloneAsync(string[] extra, Func<JsonNode, X509Certificate2, Process, Task> use)
     {
         var state = Path.Combine(Path.GetTempPath(), "fabric-" + Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -37,7 +38,7 @@ public sealed class StandaloneTests
             var json = JsonNode.Parse(await File.ReadAllTextAsync(details))!;
             using var certificate = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(state, "fabric.cer")));
             Assert.Equal(json["thumbprintSha256"]!.GetValue<string>(), certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
-            await use(json, certificate);
+            await use(json, certificate, process);
         }
         finally
         {
@@ -52,7 +53,7 @@ public sealed class StandaloneTests
 
     [Fact]
     public Task The_standalone_fabric_publishes_its_connection_details_and_serves_the_admin_api() =>
-        WithStandaloneAsync(Array.Empty<string>(), async (json, certificate) =>
+        WithStandaloneAsync(Array.Empty<string>(), async (json, certificate, _) =>
         {
 
             using var http = new HttpClient(FabricClientHandler.Create(json["port"]!.GetValue<int>(), json["dnsSuffix"]!.GetValue<string>(), certificate));
@@ -69,7 +70,7 @@ public sealed class StandaloneTests
 
     [Fact]
     public Task With_the_secret_deleted_scenario_the_fabric_starts_broken_and_is_reachable_through_its_proxy() =>
-        WithStandaloneAsync(new[] { "--scenario", SecretDeletedScenario.Name }, async (json, certificate) =>
+        WithStandaloneAsync(new[] { "--scenario", SecretDeletedScenario.Name }, async (json, certificate, _) =>
         {
             Assert.Equal(SecretDeletedScenario.Details().ToJsonString(), json["scenario"]!.ToJsonString());
             var thumbprint = certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
@@ -86,5 +87,20 @@ public sealed class StandaloneTests
             var deleted = await http.GetAsync($"https://{SecretDeletedScenario.Vault}.vault.{json["dnsSuffix"]}:{json["port"]}/deletedsecrets/{SecretDeletedScenario.DeletedSecret}?api-version=7.5");
             Assert.Equal(200, (int)deleted.StatusCode);
             Assert.DoesNotContain("\"value\"", await deleted.Content.ReadAsStringAsync());
+        });
+
+    [LinuxFact("SIGTERM is a POSIX signal")]
+    public Task SIGTERM_stops_the_standalone_fabric_with_exit_code_0() =>
+        WithStandaloneAsync(Array.Empty<string>(), async (_, _, process) =>
+        {
+            using (var kill = Process.Start("kill", new[] { "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }))
+            {
+                await kill.WaitForExitAsync();
+            }
+            // A hang guard, not a timing: a fabric that ignores the signal never exits by itself.
+            using var guard = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(guard.Token);
+            Assert.Equal(0, process.ExitCode);
+            Assert.Contains("fabric stopping", await process.StandardOutput.ReadToEndAsync());
         });
 }

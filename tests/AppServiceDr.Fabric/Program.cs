@@ -51,7 +51,8 @@ public static class Program
             e.Cancel = true;
             stop.Cancel();
         };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+        // SIGTERM (what service managers and `kill` send) ends the wait, so the fabric stops as for Ctrl+C.
+        using var terminate = OnTerminate(stop);
         var started = System.Diagnostics.Stopwatch.StartNew();
         await using var server = await FabricServer.StartAsync(options, stop.Token).ConfigureAwait(false);
         Console.WriteLine($"fabric listening on 127.0.0.1:{server.Port} (started in {started.ElapsedMilliseconds} ms)");
@@ -69,6 +70,24 @@ public static class Program
         catch (OperationCanceledException)
         {
         }
+        Console.WriteLine("fabric stopping");
         return 0;
+    }
+
+    /// <summary>Registers SIGTERM to cancel <paramref name="stop"/>; null where the system has no such signal.</summary>
+    private static System.Runtime.InteropServices.PosixSignalRegistration? OnTerminate(CancellationTokenSource stop)
+    {
+        try
+        {
+            return System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return null;
+        }
     }
 }
