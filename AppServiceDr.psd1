@@ -20,6 +20,12 @@
         'Invoke-StorageRecovery'
         'Restore-AppServiceDatabase'
         'Restore-FileShareContent'
+        'Test-SqlPointInTimeRestore'
+        'Test-SqlBackupFile'
+        'Test-KeyVaultRecoverability'
+        'Test-ArmTemplateDeployment'
+        'Test-StorageFailoverReadiness'
+        'Test-FileShareBackup'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()
