@@ -26,6 +26,8 @@
         'Test-ArmTemplateDeployment'
         'Test-StorageFailoverReadiness'
         'Test-FileShareBackup'
+        'Invoke-DrDrill'
+        'Get-DrDrillHistory'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

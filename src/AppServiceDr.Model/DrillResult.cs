@@ -59,7 +59,7 @@ namespace AppServiceDr
         public IReadOnlyList<DrillStepTime> Steps { get; set; } = Array.Empty<DrillStepTime>();
         /// <summary>False when something the drill created is still there (see <see cref="Leftovers"/>); true when it created nothing.</summary>
         public bool CleanedUp { get; set; }
-        /// <summary>What the drill created and could not remove: remove it with -Resume or Remove-DrDrillResource.</summary>
+        /// <summary>What the drill created and could not remove: remove it with -Resume (the drill's cleanup runs again).</summary>
         public IReadOnlyList<string> Leftovers { get; set; } = Array.Empty<string>();
         public DateTimeOffset StartedAt { get; set; }
         /// <summary>The whole drill, from its first start to its end (across resumes).</summary>
@@ -126,20 +126,5 @@ namespace AppServiceDr
         public IReadOnlyList<DrillTestResult> History { get; set; } = Array.Empty<DrillTestResult>();
 
         public override string ToString() => $"{Test} {Target} ({Runs} runs)";
-    }
-
-    /// <summary>Remove-DrDrillResource: one drill leftover and what happened to it.</summary>
-    public sealed class DrillCleanupResult
-    {
-        /// <summary>ResourceGroup, AzureSqlDatabase or SqlServerDatabase.</summary>
-        public string Kind { get; set; } = "";
-        public string Name { get; set; } = "";
-        /// <summary>The drill the leftover belongs to (its drill tag, or its name for a SQL Server database).</summary>
-        public string DrillName { get; set; } = "";
-        /// <summary>Removed, AlreadyGone, Skipped (-WhatIf, declined) or Failed.</summary>
-        public string Action { get; set; } = "";
-        public string? ErrorId { get; set; }
-        public string? Error { get; set; }
-        public string? RunId { get; set; }
     }
 }

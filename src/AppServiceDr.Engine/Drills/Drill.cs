@@ -43,7 +43,7 @@ namespace AppServiceDr.Engine.Drills
         /// <summary>Refuses a drill name that an existing resource already has: a drill touches no production name.</summary>
         public static DrException NameTaken(string kind, string name, string where) =>
             DrException.Precondition("DrillNameInUse", DrErrorCategory.ResourceExists,
-                $"{kind} '{name}' already exists {where}. A drill never works on an existing resource: choose another drill name, or remove a leftover of an earlier drill with Remove-DrDrillResource.", name);
+                $"{kind} '{name}' already exists {where}. A drill never works on an existing resource: choose another drill name, or finish the earlier drill that left it with -Resume <RunId> (Get-DrRun lists the runs).", name);
 
         /// <summary>The tags a drill's Azure resources carry.</summary>
         internal static void WriteTags(Utf8JsonWriter w, string drillName, string test)

@@ -69,7 +69,7 @@ namespace AppServiceDr.Engine.Drills
             }
             catch (DrException ex)
             {
-                Publish(ctx, Drill.Fail("cleanup", $"{kind} {name} could not be removed: {ex.Message} Remove it with -Resume {ctx.RunId} or Remove-DrDrillResource."), name);
+                Publish(ctx, Drill.Fail("cleanup", $"{kind} {name} could not be removed: {ex.Message} Remove it with -Resume {ctx.RunId}; it carries the tag {Drill.Tag}={drillName}."), name);
                 throw;
             }
         }

@@ -68,7 +68,7 @@ namespace AppServiceDr.Engine.Drills
             yield return new RunbookStep("deleted", $"List the soft-deleted secrets of {request.VaultName} and their purge dates", ctx => DeletedAsync(ctx, request));
             if (request.App != null)
                 yield return new RunbookStep("references:" + request.App.Name, $"Check that every Key Vault reference in the settings of {request.App.Name} resolves to a readable secret",
-                    ctx => ReferencesAsync(ctx, request.App));
+                    ctx => ReferencesAsync(ctx, request.App, KeyVaultReference.SameCloudAs(request.VaultUri)));
         }
 
         private static async Task<StepResult> VaultAsync(StepContext ctx, KeyVaultDrillRequest request)
@@ -141,10 +141,10 @@ namespace AppServiceDr.Engine.Drills
             return StepResult.Done(check.Detail);
         }
 
-        private static async Task<StepResult> ReferencesAsync(StepContext ctx, WebAppTarget app)
+        private static async Task<StepResult> ReferencesAsync(StepContext ctx, WebAppTarget app, Func<string, Uri> vaultUri)
         {
             var settings = await WebAppSettings.ReadAsync(ctx.Azure.Arm, app.ResourceId, ctx.Redactor, ctx.CancellationToken).ConfigureAwait(false);
-            var references = KeyVaultReference.Of(settings.Items, ctx.Azure.Environment);
+            var references = KeyVaultReference.Of(settings.Items, vaultUri);
             var outcome = new DrillStepOutcome();
             foreach (var reference in references)
             {

@@ -57,7 +57,7 @@ namespace AppServiceDr.Engine.Drills
             }
             catch (DrException ex)
             {
-                outcome.Checks.Add(Drill.Fail("cleanup", $"{name} could not be dropped: {ex.Message} Drop it with -Resume {ctx.RunId} or Remove-DrDrillResource."));
+                outcome.Checks.Add(Drill.Fail("cleanup", $"{name} could not be dropped: {ex.Message} Drop it with -Resume {ctx.RunId}."));
                 outcome.Leftovers.Add(name);
                 ctx.Publish(outcome);
                 throw;

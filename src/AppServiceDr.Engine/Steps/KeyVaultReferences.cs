@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
-using AppServiceDr.Engine.Azure;
 
 namespace AppServiceDr.Engine.Steps
 {
@@ -29,9 +28,9 @@ namespace AppServiceDr.Engine.Steps
         /// <summary>
         /// The two forms App Service resolves: <c>@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/name/[version])</c>
         /// and <c>@Microsoft.KeyVault(VaultName=v;SecretName=name[;SecretVersion=version])</c>, the latter in the vault
-        /// DNS suffix of <paramref name="environment"/>. Null for a setting that is not a reference, or one that cannot be read.
+        /// DNS suffix <paramref name="vaultUri"/> gives a vault's name. Null for a setting that is not a reference, or one that cannot be read.
         /// </summary>
-        public static KeyVaultReference? TryParse(string setting, string? value, DrEnvironment environment)
+        public static KeyVaultReference? TryParse(string setting, string? value, Func<string, Uri> vaultUri)
         {
             if (value == null) return null;
             var match = Reference.Match(value);
@@ -46,12 +45,16 @@ namespace AppServiceDr.Engine.Steps
                 return new KeyVaultReference(setting, new Uri(uri.GetLeftPart(UriPartial.Authority) + "/"), segments[1], segments.Length > 2 && segments[2].Length > 0 ? segments[2] : null);
             }
             if (parts.TryGetValue("VaultName", out var vault) && parts.TryGetValue("SecretName", out var name))
-                return new KeyVaultReference(setting, environment.VaultUri(vault), name, parts.TryGetValue("SecretVersion", out var v) && v.Length > 0 ? v : null);
+                return new KeyVaultReference(setting, vaultUri(vault), name, parts.TryGetValue("SecretVersion", out var v) && v.Length > 0 ? v : null);
             return null;
         }
 
         /// <summary>Every Key Vault reference among an app's settings, in their order.</summary>
-        public static IReadOnlyList<KeyVaultReference> Of(IEnumerable<KeyValuePair<string, string?>> settings, DrEnvironment environment) =>
-            settings.Select(s => TryParse(s.Key, s.Value, environment)).Where(r => r != null).Select(r => r!).ToList();
+        public static IReadOnlyList<KeyVaultReference> Of(IEnumerable<KeyValuePair<string, string?>> settings, Func<string, Uri> vaultUri) =>
+            settings.Select(s => TryParse(s.Key, s.Value, vaultUri)).Where(r => r != null).Select(r => r!).ToList();
+
+        /// <summary>Vault URIs in the cloud of <paramref name="known"/>: its host with the vault's name as the first label.</summary>
+        public static Func<string, Uri> SameCloudAs(Uri known) => name =>
+            new UriBuilder(known) { Host = name + known.Host.Substring(known.Host.IndexOf('.')), Path = "/" }.Uri;
     }
 }

@@ -19,6 +19,11 @@ namespace AppServiceDr.Commands
         [ValidatePattern("^[0-9a-zA-Z-]{3,24}$")]
         public string VaultName { get; set; } = "";
 
+        /// <summary>The vault's URI, for Azure Stack Hub and other clouds. Default: from -VaultName and -Environment.</summary>
+        [Parameter(ParameterSetName = DrillSet)]
+        [ValidateNotNull]
+        public System.Uri? VaultUri { get; set; }
+
         [Parameter(Mandatory = true, ParameterSetName = DrillSet)]
         [ValidateNotNullOrEmpty]
         public string SubscriptionId { get; set; } = "";
@@ -49,7 +54,7 @@ namespace AppServiceDr.Commands
                 SubscriptionId = SubscriptionId,
                 ResourceGroupName = ResourceGroupName,
                 VaultName = VaultName,
-                VaultUri = BuildEnvironment().VaultUri(VaultName),
+                VaultUri = VaultUri ?? BuildEnvironment().VaultUri(VaultName),
                 ExpiringWithinDays = ExpiringWithinDays,
                 App = WebAppName == null ? null : new WebAppTarget { SubscriptionId = SubscriptionId, ResourceGroupName = WebAppResourceGroupName ?? ResourceGroupName, Name = WebAppName },
             });
