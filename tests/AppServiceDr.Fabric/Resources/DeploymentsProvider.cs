@@ -204,11 +204,13 @@ public sealed class DeploymentsProvider : IFabricProvider
         var properties = request.RequireBody()["properties"] as JsonObject
                          ?? throw FabricError.BadRequest("InvalidDeployment", "The deployment properties are required.");
         var (template, parameters) = TemplateOf(properties);
-        var p = new JsonObject
+        var p = new JsonObject();
+        if (properties["templateLink"] is JsonObject link)
         {
-            ["templateHash"] = TemplateHash(template),
-            ["mode"] = properties["mode"]?.GetValue<string>() ?? "Incremental",
-        };
+            p["templateLink"] = new JsonObject { ["uri"] = link["uri"]?.DeepClone(), ["contentVersion"] = template["contentVersion"]?.DeepClone() ?? "1.0.0.0" };
+        }
+        p["templateHash"] = TemplateHash(template);
+        p["mode"] = properties["mode"]?.GetValue<string>() ?? "Incremental";
         try
         {
             if (!string.Equals(p["mode"]!.GetValue<string>(), "Incremental", StringComparison.OrdinalIgnoreCase))
@@ -267,6 +269,13 @@ public sealed class DeploymentsProvider : IFabricProvider
                 ["name"] = t.Name,
                 ["location"] = ArmStore.NormalizeRegion(t.Location),
             };
+            foreach (var declared in new[] { "tags", "sku", "kind", "properties" })
+            {
+                if (t.Definition[declared] is JsonNode value)
+                {
+                    after[declared] = value.DeepClone();
+                }
+            }
             return (JsonNode?)new JsonObject { ["resourceId"] = t.Id, ["changeType"] = exists ? "Deploy" : "Create", ["after"] = after };
         }).ToArray();
         return FabricResult.Ok(new JsonObject { ["status"] = "Succeeded", ["properties"] = new JsonObject { ["changes"] = new JsonArray(changes) } });
