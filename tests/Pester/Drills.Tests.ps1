@@ -80,6 +80,56 @@ Describe 'Test-StorageFailoverReadiness' {
     }
 }
 
+Describe 'Test-SqlBackupFile' -Skip:($PSVersionTable.PSEdition -eq 'Desktop') {
+    # -ServerCertificate pins the server's certificate, which needs Microsoft.Data.SqlClient (PowerShell 7).
+    BeforeAll {
+        $tds = Start-DrTestTdsServer -Query 'SELECT COUNT(*) FROM dbo.Sites' -Answer 12
+        $sql = @{ ServerInstance = $tds.Server; Credential = $tds.Credential; ServerCertificate = $tds.Certificate }
+    }
+
+    AfterAll {
+        Stop-DrTestTdsServer -Tds $tds
+    }
+
+    It 'proves both App Service backups over TLS: verified, restored under scratch names, checked, queried and dropped' {
+        $state = New-DrTestStateDirectory
+
+        $results = Test-SqlBackupFile $tds.Backups @sql -VerifyQuery 'SELECT COUNT(*) FROM dbo.Sites' -ExpectedResult 12 -StateDirectory $state -Confirm:$false
+
+        @($results) | Should -HaveCount 2
+        foreach ($r in $results) {
+            "$($r.Status)" | Should -Be 'Pass'
+            $r.CleanedUp | Should -BeTrue
+            $r.DrillName | Should -Match '_drill_\d{14}$'
+            $r.Rto | Should -Not -BeNullOrEmpty
+            $r.Rpo | Should -Not -BeNullOrEmpty
+        }
+        $catalog = Get-Content -LiteralPath $tds.Catalog -Raw | ConvertFrom-Json
+        @($catalog.databases | Where-Object { $_.name -like '*_drill_*' }) | Should -BeNullOrEmpty
+        $statements = Get-DrTdsStatement -Tds $tds
+        @($statements | Where-Object { $_.text -like 'DROP DATABASE*' -and $_.outcome -eq 'Completed' }) | Should -HaveCount 2
+        ($results | Out-String -Width 80) -split "`r?`n" | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+        ($results | Out-String) + (Get-Content -LiteralPath (Get-ChildItem -LiteralPath $state -Recurse -File).FullName -Raw) | Should -Not -Match ([regex]::Escape($tds.Credential.GetNetworkCredential().Password))
+    }
+
+    It 'sends only reads under -WhatIf' {
+        $before = @(Get-DrTdsStatement -Tds $tds).Count
+
+        $null = Test-SqlBackupFile $tds.Backups @sql -StateDirectory (New-DrTestStateDirectory) -WhatIf
+
+        $sent = @(Get-DrTdsStatement -Tds $tds | Select-Object -Skip $before)
+        @($sent | Where-Object { $_.text -match '^(RESTORE DATABASE|DROP|ALTER|DBCC)' }) | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a folder without the App Service backups with NoBackupForDatabase before anything is sent' {
+        $empty = Join-Path $TestDrive 'empty'
+        $null = New-Item -ItemType Directory -Path $empty
+        $err = $null
+        try { Test-SqlBackupFile $empty @sql -StateDirectory (New-DrTestStateDirectory) -ErrorAction Stop } catch { $err = $_ }
+        Assert-DrErrorRecord -ErrorRecord $err -ErrorId 'NoBackupForDatabase' -Category ObjectNotFound
+    }
+}
+
 Describe 'Test-KeyVaultRecoverability' {
     It 'reports the vault settings, expiring and deleted secrets, and checks the app references without showing a value' {
         $kv = New-DrTestDrillVault -PurgeProtection $false

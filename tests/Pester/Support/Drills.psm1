@@ -124,4 +124,57 @@ exit ($result.FailedCount + $result.FailedBlocksCount + $result.FailedContainers
     [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output; Results = $results }
 }
 
+function Start-DrTestTdsServer {
+    <#
+    The standalone TDS server (TLS, SQL logins) seeded with App Service backups: one .bak file per database in a
+    folder of its own, registered with the server under the same path, whose restored copies answer -Query with
+    -Answer. Returns the server, its certificate file, a credential, the backup folder and the process.
+    #>
+    param([string]$Query = 'SELECT COUNT(*) FROM dbo.Sites', [int]$Answer = 12)
+    $root = Join-Path ([System.IO.Path]::GetTempPath()) ('dr-tds-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $backups = Join-Path $root 'backups'
+    $state = Join-Path $root 'state'
+    $null = New-Item -ItemType Directory -Path $backups, $state
+    $password = 'Pester!' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+    $entries = foreach ($database in 'appservice_hosting', 'appservice_metering') {
+        $file = Join-Path $backups "$($database)_full.bak"
+        Set-Content -LiteralPath $file -Value "backup of $database"
+        @{ path = $file; database = $database; restoreDurationMs = 200; answers = @(@{ query = $Query; type = 'Int'; values = @($Answer) }) }
+    }
+    $seed = Join-Path $root 'seed.json'
+    Set-Content -LiteralPath $seed -Value (ConvertTo-Json -Depth 10 -InputObject @{ logins = @(@{ name = 'dr_admin'; password = $password }); backups = @($entries) })
+    $dll = Join-Path (Get-DrRepoRoot) 'tests/AppServiceDr.TdsServer/bin/Release/net10.0/AppServiceDr.TdsServer.dll'
+    $process = Start-Process -FilePath dotnet -ArgumentList @("`"$dll`"", '--state', "`"$state`"", '--seed', "`"$seed`"") -PassThru -NoNewWindow `
+        -RedirectStandardOutput (Join-Path $root 'out.log') -RedirectStandardError (Join-Path $root 'err.log')
+    $details = Join-Path $state 'tds.json'
+    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    while (-not (Test-Path -LiteralPath $details)) {
+        if ($process.HasExited) { throw "The TDS server exited: $(Get-Content -LiteralPath (Join-Path $root 'err.log') -Raw)" }
+        if ([DateTime]::UtcNow -gt $deadline) { throw 'The TDS server did not announce itself within 60 seconds.' }
+        Start-Sleep -Milliseconds 100
+    }
+    $tds = Get-Content -LiteralPath $details -Raw | ConvertFrom-Json
+    [pscustomobject]@{
+        Server      = $tds.server
+        Certificate = $tds.serverCertificate
+        Credential  = New-Object System.Management.Automation.PSCredential -ArgumentList 'dr_admin', (ConvertTo-SecureString -String $password -AsPlainText -Force)
+        Backups     = $backups
+        Statements  = $tds.statements
+        Catalog     = $tds.catalog
+        Process     = $process
+    }
+}
+
+function Get-DrTdsStatement {
+    <# The statements the TDS server has ended so far. #>
+    param([Parameter(Mandatory)]$Tds)
+    if (-not (Test-Path -LiteralPath $Tds.Statements)) { return @() }
+    @(Get-Content -LiteralPath $Tds.Statements | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json })
+}
+
+function Stop-DrTestTdsServer {
+    param([Parameter(Mandatory)]$Tds)
+    if (-not $Tds.Process.HasExited) { Stop-Process -Id $Tds.Process.Id -Force; $Tds.Process.WaitForExit() }
+}
+
 Export-ModuleMember -Function *-Dr*
