@@ -20,6 +20,14 @@
         'Invoke-StorageRecovery'
         'Restore-AppServiceDatabase'
         'Restore-FileShareContent'
+        'Test-SqlPointInTimeRestore'
+        'Test-SqlBackupFile'
+        'Test-KeyVaultRecoverability'
+        'Test-ArmTemplateDeployment'
+        'Test-StorageFailoverReadiness'
+        'Test-FileShareBackup'
+        'Invoke-DrDrill'
+        'Get-DrDrillHistory'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -21,3 +21,15 @@ while IFS=$'\t' read -r file source commit; do
   fetched=$((fetched + 1))
 done < "$root/build/azure-api-examples.tsv"
 $print || echo "Azure REST examples in $target ($fetched downloaded)."
+
+# Examples a test suite models apart from the fidelity table (DrillFidelityTests), beside them in azure-api-examples-next.
+next="$root/../shared/azure-api-examples-next"
+while IFS=$'\t' read -r file source commit; do
+  [[ -z "$file" || "$file" == \#* ]] && continue
+  url="https://raw.githubusercontent.com/Azure/azure-rest-api-specs/$commit/$source"
+  if $print; then echo "$file $url"; continue; fi
+  [[ -f "$next/$file" ]] && continue
+  mkdir -p "$(dirname "$next/$file")"
+  curl --fail --silent --show-error --location --retry 3 --output "$next/$file.tmp" "$url"
+  mv "$next/$file.tmp" "$next/$file"
+done < "$root/build/azure-api-examples-next.tsv"

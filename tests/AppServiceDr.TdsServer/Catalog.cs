@@ -97,6 +97,23 @@ namespace AppServiceDr.TdsServer
         {
             lock (_answers) return _answers.TryGetValue(SimQueryAnswer.Normalize(query), out var a) ? a : null;
         }
+
+        /// <summary>Takes every modelled answer of <paramref name="content"/>, as a restore brings the backup's data along.</summary>
+        internal void TakeAnswersOf(SimContent content)
+        {
+            lock (_answers)
+                foreach (var pair in content.Answers) _answers[pair.Key] = pair.Value;
+        }
+    }
+
+    /// <summary>What a backup holds for queries: the answers a database restored from it gives.</summary>
+    public sealed class SimContent
+    {
+        internal Dictionary<string, SimQueryAnswer> Answers { get; } = new Dictionary<string, SimQueryAnswer>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>A database restored from this backup answers <paramref name="query"/> with these rows (as <see cref="SimDatabase.Answer"/>).</summary>
+        public void Answer(string query, TdsColumn column, params object?[] firstColumnValues) =>
+            Answers[SimQueryAnswer.Normalize(query)] = new SimQueryAnswer(new[] { column }, firstColumnValues.Select(v => (IReadOnlyList<object?>)new[] { v }).ToList());
     }
 
     /// <summary>A result set a database gives for a query that <see cref="SimDatabase.Answer"/> modelled.</summary>
@@ -137,6 +154,8 @@ namespace AppServiceDr.TdsServer
         public int? DropConnectionAtPercent { get; set; }
         /// <summary>What DBCC CHECKDB finds in a database restored from this backup.</summary>
         public int ConsistencyErrors { get; set; }
+        /// <summary>The data the backup holds, as the queries a database restored from it answers.</summary>
+        public SimContent Content { get; } = new SimContent();
 
         /// <summary>The two files of a typical database backup, with paths under a Windows data folder.</summary>
         public static SimBackup Typical(string path, string databaseName, string folder = @"C:\Program Files\Microsoft SQL Server\MSSQL15.MSSQLSERVER\MSSQL\DATA") =>

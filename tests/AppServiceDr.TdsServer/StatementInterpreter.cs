@@ -23,6 +23,7 @@ namespace AppServiceDr.TdsServer
         private static readonly Regex RestoreDatabase = new Regex(@"^RESTORE\s+DATABASE\s+(?<db>" + Ident + "|" + Value + @")\s+FROM\s+DISK\s*=\s*(?<disk>" + Value + @")(?:\s+WITH\s+(?<with>.+))?$", Options);
         private static readonly Regex AlterUserAccess = new Regex(@"^ALTER\s+DATABASE\s+(?<db>" + Ident + @")\s+SET\s+(?<mode>SINGLE_USER|MULTI_USER)(?:\s+WITH\s+(?<term>ROLLBACK\s+IMMEDIATE|NO_WAIT))?$", Options);
         private static readonly Regex CheckDb = new Regex(@"^DBCC\s+CHECKDB\s*\(\s*(?<db>" + Ident + "|" + Value + @")\s*\)(?:\s+WITH\s+(?<with>.+))?$", Options);
+        private static readonly Regex DropDatabase = new Regex(@"^DROP\s+DATABASE\s+(?<ifexists>IF\s+EXISTS\s+)?(?<db>" + Ident + ")$", Options);
         private static readonly Regex Use = new Regex(@"^USE\s+(?<db>" + Ident + ")$", Options);
         private static readonly Regex Select = new Regex(@"^SELECT\s+(?<list>.+?)(?:\s+FROM\s+sys\.databases(?:\s+WHERE\s+name\s*=\s*(?<name>" + Value + @"))?(?:\s+ORDER\s+BY\s+name)?)?$", Options);
         private static readonly Regex Alias = new Regex(@"^(?<expr>.+?)(?:\s+AS\s+(?<alias>" + Ident + "))?$", Options);
@@ -163,6 +164,10 @@ namespace AppServiceDr.TdsServer
             else if ((m = Use.Match(sql)).Success)
             {
                 UseDatabase(run, m);
+            }
+            else if ((m = DropDatabase.Match(sql)).Success)
+            {
+                Drop(run, m);
             }
             else if ((m = Select.Match(sql)).Success && TrySelect(run, m))
             {
@@ -567,12 +572,14 @@ namespace AppServiceDr.TdsServer
 
             lock (Catalog.Sync)
             {
-                Catalog.Replace(new SimDatabase(name, targets.ToArray())
+                var restored = new SimDatabase(name, targets.ToArray())
                 {
                     State = noRecovery ? SimDatabaseState.Restoring : SimDatabaseState.Online,
                     RestoredFrom = backup.Path,
                     ConsistencyErrors = backup.ConsistencyErrors,
-                });
+                };
+                restored.TakeAnswersOf(backup.Content);
+                Catalog.Replace(restored);
             }
             long totalPages = 0;
             foreach (var f in targets)
@@ -593,6 +600,32 @@ namespace AppServiceDr.TdsServer
             using (cancel.Register(() => cancelled.TrySetCanceled(cancel)))
             {
                 await (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false)).ConfigureAwait(false);
+            }
+        }
+
+        // ---- DROP DATABASE -----------------------------------------------------------------------------
+
+        /// <summary>DROP DATABASE [x]: 3701 when it does not exist (nothing with IF EXISTS), 3702 while a session other
+        /// than this one is in it, and the connection's own database cannot be dropped either (it is in use).</summary>
+        private void Drop(Run run, Match m)
+        {
+            run.TryName(m.Groups["db"].Value, out var name);
+            lock (Catalog.Sync)
+            {
+                var db = Catalog.FindDatabase(name);
+                if (db == null)
+                {
+                    if (!m.Groups["ifexists"].Success)
+                        run.Fail(new SqlMessage(3701, 11, 1, "Cannot drop the database '" + name + "', because it does not exist or you do not have permission."));
+                    return;
+                }
+                var inUse = db.OtherSessions > 0 || _server.SessionsIn(db.Name).Count > 0;
+                if (inUse)
+                {
+                    run.Fail(new SqlMessage(3702, 16, 4, "Cannot drop database \"" + db.Name + "\" because it is currently in use."));
+                    return;
+                }
+                Catalog.Remove(db.Name);
             }
         }
 

@@ -50,6 +50,21 @@ namespace AppServiceDr.Engine.Azure
             });
         }
 
+        /// <summary>Parameter values as given (strings, numbers, booleans, JSON values, SecureStrings for secure parameters),
+        /// split into those a journal keeps (as JSON) and the secure ones it never keeps (null when there are none).</summary>
+        public static (IDictionary<string, JsonElement> Plain, IDictionary<string, SecureString>? Secure) SplitParameters(IEnumerable<KeyValuePair<string, object?>> values)
+        {
+            var given = values.ToList();
+            var plain = given.Where(p => !(p.Value is SecureString)).ToDictionary(p => p.Key, p => ParameterJson(p.Value), StringComparer.OrdinalIgnoreCase);
+            var secure = given.Where(p => p.Value is SecureString).ToDictionary(p => p.Key, p => (SecureString)p.Value!, StringComparer.OrdinalIgnoreCase);
+            return (plain, secure.Count == 0 ? null : secure);
+        }
+
+        /// <summary>Every parameter a deployment gets: the journaled ones and the secure ones given with the request.</summary>
+        public static IEnumerable<KeyValuePair<string, object?>> JoinParameters(IDictionary<string, JsonElement> plain, IDictionary<string, SecureString>? secure) =>
+            plain.Select(p => new KeyValuePair<string, object?>(p.Key, p.Value))
+                .Concat((secure ?? new Dictionary<string, SecureString>()).Select(p => new KeyValuePair<string, object?>(p.Key, p.Value)));
+
         /// <summary>A parameter value as JSON: SecureString as its text, JsonElement as it is, numbers, booleans, text.</summary>
         public static void WriteValue(Utf8JsonWriter w, object? value)
         {

@@ -49,6 +49,8 @@ namespace AppServiceDr.Engine.AzureSql
         /// <summary>For the verification connection: a certificate file the server must present exactly, for a server
         /// whose certificate the system does not trust (see <see cref="Sql.SqlServerConnectionInfo.ServerCertificate"/>).</summary>
         public string? ServerCertificate { get; set; }
+        /// <summary>Tags the restored database is created with (a drill's copy carries the drill tags); none when null.</summary>
+        public IDictionary<string, string>? Tags { get; set; }
     }
 
     /// <summary>
@@ -66,7 +68,7 @@ namespace AppServiceDr.Engine.AzureSql
         public override string Command => "Restore-AppServiceDatabase";
 
         /// <summary>What the restore step publishes.</summary>
-        private sealed class RestoreOutcome
+        internal sealed class RestoreOutcome
         {
             public string RestoredDatabase { get; set; } = "";
             public TimeSpan TimeToOnline { get; set; }
@@ -176,6 +178,12 @@ namespace AppServiceDr.Engine.AzureSql
             var createBody = ArmText.Body(w =>
             {
                 w.WriteString("location", request.TargetLocation);
+                if (request.Tags != null)
+                {
+                    w.WriteStartObject("tags");
+                    foreach (var tag in request.Tags) w.WriteString(tag.Key, tag.Value);
+                    w.WriteEndObject();
+                }
                 w.WriteStartObject("properties");
                 if (request.FromGeoBackup)
                 {
@@ -231,17 +239,22 @@ namespace AppServiceDr.Engine.AzureSql
             };
         }
 
-        private static string RecoverableId(AzureSqlRestoreRequest r) =>
+        internal static string RecoverableId(AzureSqlRestoreRequest r) =>
             ArmPath.Resource(r.SubscriptionId, r.ResourceGroupName, "Microsoft.Sql/servers/recoverableDatabases", r.ServerName, r.DatabaseName);
+
+        /// <summary>A token handed in is the Resource Manager one; a database refuses it, so a run would restore and
+        /// then fail at the check. Say so before anything starts.</summary>
+        internal static void RequireDatabaseToken(DrEnvironment environment, string database)
+        {
+            if (environment.Credential.Kind == DrCredentialKind.AccessToken && !environment.Credential.HasDatabaseAccessToken)
+                throw DrException.Precondition("VerifyQueryNeedsDatabaseToken", DrErrorCategory.InvalidArgument,
+                    "-VerifyQuery connects to the database, which does not accept the Resource Manager token given with -AccessToken. Give a database token too: -DatabaseAccessToken (Get-AzAccessToken -ResourceUrl "
+                    + environment.SqlDatabaseAudience + " -AsSecureString).Token.", database);
+        }
 
         private static void Validate(AzureSqlRestoreRequest r, DrEnvironment environment)
         {
-            // A token handed in is the Resource Manager one; a database refuses it, so the run would restore and
-            // then fail at the check. Say so before anything starts.
-            if (r.VerifyQuery != null && environment.Credential.Kind == DrCredentialKind.AccessToken && !environment.Credential.HasDatabaseAccessToken)
-                throw DrException.Precondition("VerifyQueryNeedsDatabaseToken", DrErrorCategory.InvalidArgument,
-                    "-VerifyQuery connects to the database, which does not accept the Resource Manager token given with -AccessToken. Give a database token too: -DatabaseAccessToken (Get-AzAccessToken -ResourceUrl "
-                    + environment.SqlDatabaseAudience + " -AsSecureString).Token.", r.DatabaseName);
+            if (r.VerifyQuery != null) RequireDatabaseToken(environment, r.DatabaseName);
             ArmPath.Validate(r.SubscriptionId, r.ResourceGroupName, r.ServerName, r.DatabaseName);
             if (r.FromGeoBackup == r.PointInTime.HasValue)
                 throw DrException.Precondition("RestoreSourceAmbiguous", DrErrorCategory.InvalidArgument, "Give either -PointInTime or -FromGeoBackup.", r.DatabaseName);
@@ -366,11 +379,11 @@ namespace AppServiceDr.Engine.AzureSql
             if (handle != null) await azure.Arm.WaitAsync(handle, TimeSpan.FromMinutes(30), null, ct).ConfigureAwait(false);
         }
 
-        private static string Db(string sub, string rg, string server, string db) => ArmPath.Resource(sub, rg, "Microsoft.Sql/servers/databases", server, db);
+        internal static string Db(string sub, string rg, string server, string db) => ArmPath.Resource(sub, rg, "Microsoft.Sql/servers/databases", server, db);
 
         internal static string Last(string id) => Uri.UnescapeDataString(id.Substring(id.LastIndexOf('/') + 1));
 
-        private static DateTimeOffset? Date(JsonElement resource, string property) =>
+        internal static DateTimeOffset? Date(JsonElement resource, string property) =>
             resource.TryGetProperty("properties", out var p) && p.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String
             && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d : (DateTimeOffset?)null;
     }

@@ -59,11 +59,7 @@ namespace AppServiceDr.Engine.Failover
         /// others are kept as JSON.</summary>
         public RegionRebuildRequest WithParameters(IEnumerable<KeyValuePair<string, object?>> values)
         {
-            var given = values.ToList();
-            TemplateParameters = given.Where(p => !(p.Value is SecureString))
-                .ToDictionary(p => p.Key, p => ArmTemplate.ParameterJson(p.Value), StringComparer.OrdinalIgnoreCase);
-            var secure = given.Where(p => p.Value is SecureString).ToDictionary(p => p.Key, p => (SecureString)p.Value!, StringComparer.OrdinalIgnoreCase);
-            SecureTemplateParameters = secure.Count == 0 ? null : secure;
+            (TemplateParameters, SecureTemplateParameters) = ArmTemplate.SplitParameters(values);
             return this;
         }
 
@@ -370,8 +366,7 @@ namespace AppServiceDr.Engine.Failover
 
         /// <summary>Every parameter the deployment gets: the journaled ones and the secure ones given with the request.</summary>
         private static IEnumerable<KeyValuePair<string, object?>> Parameters(RegionRebuildRequest r) =>
-            r.TemplateParameters.Select(p => new KeyValuePair<string, object?>(p.Key, p.Value))
-                .Concat((r.SecureTemplateParameters ?? new Dictionary<string, SecureString>()).Select(p => new KeyValuePair<string, object?>(p.Key, p.Value)));
+            ArmTemplate.JoinParameters(r.TemplateParameters, r.SecureTemplateParameters);
 
         private static string RecoverableId(RegionRebuildRequest r) =>
             ArmPath.Resource(r.SubscriptionId, r.SourceResourceGroupName, "Microsoft.Sql/servers/recoverableDatabases", r.SourceServerName, r.DatabaseName);

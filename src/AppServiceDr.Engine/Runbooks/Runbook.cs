@@ -46,6 +46,10 @@ namespace AppServiceDr.Engine.Runbooks
         }
 
         public string Id { get; }
+        /// <summary>A cleanup step: it starts once every step it depends on has ended, whatever their outcome (a failed
+        /// or skipped dependency does not skip it), so what a run created is removed even when a step before it failed.
+        /// A run stopped before that (Ctrl+C, a killed process) runs it on -Resume.</summary>
+        public bool RunsAfterFailure { get; init; }
         /// <summary>One line: what the step will do, with its targets. Shown by -WhatIf and in the report.</summary>
         public string Plan { get; }
         public IReadOnlyList<string> DependsOn { get; }

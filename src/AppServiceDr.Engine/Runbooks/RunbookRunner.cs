@@ -283,7 +283,7 @@ namespace AppServiceDr.Engine.Runbooks
                     do
                     {
                         changed = false;
-                        foreach (var s in _runbook.Steps.Where(s => _outcomes[s.Id] == StepOutcome.Pending))
+                        foreach (var s in _runbook.Steps.Where(s => _outcomes[s.Id] == StepOutcome.Pending && !s.RunsAfterFailure))
                         {
                             var blocker = s.DependsOn.FirstOrDefault(d => IsFinalFailure(_outcomes[d]));
                             if (blocker == null) continue;
@@ -303,7 +303,7 @@ namespace AppServiceDr.Engine.Runbooks
                         {
                             if (running.Count >= Math.Max(1, _options.MaxParallel)) break;
                             if (_outcomes[s.Id] != StepOutcome.Pending) continue;
-                            if (!s.DependsOn.All(d => Satisfies(_outcomes[d]))) continue;
+                            if (!s.DependsOn.All(d => s.RunsAfterFailure ? HasEnded(_outcomes[d]) : Satisfies(_outcomes[d]))) continue;
                             _outcomes[s.Id] = StepOutcome.Running;
                             running.Add(RunStepAsync(s), s);
                         }
@@ -324,6 +324,8 @@ namespace AppServiceDr.Engine.Runbooks
                 // Declined by -Confirm: nothing failed, but the runbook did not finish either.
                 return RunStatus.Incomplete;
             }
+
+            private static bool HasEnded(StepOutcome o) => o != StepOutcome.Pending && o != StepOutcome.Running;
 
             private bool IsFinalFailure(StepOutcome o) =>
                 o == StepOutcome.Failed || o == StepOutcome.Cancelled || (!WhatIf && o == StepOutcome.Skipped);

@@ -21,6 +21,10 @@ namespace AppServiceDr.Engine.Runbooks
 
         public abstract Type RequestType { get; }
 
+        /// <summary>The typed results of a journaled run of this runbook, read from its journal and report as the run
+        /// itself reports them (for histories across runs).</summary>
+        internal abstract IReadOnlyList<object> ResultsOf(JournaledRun journaled, RunReport report);
+
         /// <summary>Resumes a journaled run of this runbook (the catalogue found it by the name in the journal).</summary>
         internal abstract Task<RunOutcome> ResumeAsync(RunbookRunner runner, JournaledRun journaled, IReadOnlyDictionary<string, object?> given, RunContext context, CancellationToken ct);
     }
@@ -64,6 +68,9 @@ namespace AppServiceDr.Engine.Runbooks
                 slot.Set(value);
             }
         }
+
+        internal sealed override IReadOnlyList<object> ResultsOf(JournaledRun journaled, RunReport report) =>
+            Results((TRequest)journaled.ReadRequest(typeof(TRequest)), report).Cast<object>().ToList();
 
         internal sealed override async Task<RunOutcome> ResumeAsync(RunbookRunner runner, JournaledRun journaled, IReadOnlyDictionary<string, object?> given, RunContext context, CancellationToken ct)
         {

@@ -775,9 +775,7 @@ namespace AppServiceDr.Engine.Shares
         {
             if (source && UnixNative.IsSupported && UnixNative.TryLStat(path, out var st) && st.Type != UnixNative.TypeRegular)
                 throw new NotRegularFileException(path);
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, System.IO.FileShare.ReadWrite | System.IO.FileShare.Delete, 1024 * 1024, FileOptions.SequentialScan);
-            using var sha = SHA256.Create();
-            return new HashValue(sha.ComputeHash(stream));
+            return new HashValue(FileHash.Sha256(path));
         }
 
         private readonly struct HashValue

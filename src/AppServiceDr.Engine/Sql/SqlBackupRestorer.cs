@@ -109,7 +109,7 @@ namespace AppServiceDr.Engine.Sql
 
         // ---- statements -------------------------------------------------------------------------------
 
-        private static SqlStatement HeaderOnly(string file) =>
+        internal static SqlStatement HeaderOnly(string file) =>
             new SqlStatement("RESTORE HEADERONLY FROM DISK = @backupFile;").Path("@backupFile", file);
 
         private static SqlStatement FileListOnly(string file) =>
@@ -118,7 +118,7 @@ namespace AppServiceDr.Engine.Sql
         private static SqlStatement VerifyOnly(string file) =>
             new SqlStatement("RESTORE VERIFYONLY FROM DISK = @backupFile WITH CHECKSUM;", true).Path("@backupFile", file);
 
-        private static SqlStatement DatabaseState(string database) =>
+        internal static SqlStatement DatabaseState(string database) =>
             new SqlStatement("SELECT name, state_desc, user_access_desc FROM sys.databases WHERE name = @database;").Name("@database", database);
 
         private static readonly SqlStatement DefaultPaths = new SqlStatement(

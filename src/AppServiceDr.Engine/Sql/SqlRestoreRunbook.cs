@@ -108,14 +108,18 @@ namespace AppServiceDr.Engine.Sql
                 return result;
             }).ToList();
 
-        /// <summary>Passes everything to the step's host and notes, in the journal, the moment a restore was approved.</summary>
-        private sealed class ApprovalRecordingHost : IDrHost
+        /// <summary>Passes everything to the step's host and notes, in the journal, the moment a restore was approved.
+        /// For a restore into a copy of the run's own making (a drill's scratch database), the overwrite question a
+        /// resumed restore raises is answered yes: that copy holds nothing anyone could lose.</summary>
+        internal sealed class ApprovalRecordingHost : IDrHost
         {
             private readonly StepContext _ctx;
+            private readonly bool _ownCopy;
 
-            public ApprovalRecordingHost(StepContext ctx)
+            public ApprovalRecordingHost(StepContext ctx, bool ownCopy = false)
             {
                 _ctx = ctx;
+                _ownCopy = ownCopy;
             }
 
             public void Progress(DrProgress progress) => _ctx.Host.Progress(progress);
@@ -129,7 +133,7 @@ namespace AppServiceDr.Engine.Sql
                 return true;
             }
 
-            public bool ShouldContinue(string query, string caption) => _ctx.Host.ShouldContinue(query, caption);
+            public bool ShouldContinue(string query, string caption) => _ownCopy || _ctx.Host.ShouldContinue(query, caption);
         }
     }
 }

@@ -30,11 +30,11 @@ namespace AppServiceDr.Engine.Steps
         internal SecretClient Client => _client;
 
         /// <summary>The secret's value and version, or null when it cannot be read (absent, or being recovered).</summary>
-        public async Task<(string Value, string? Version)?> ReadAsync(string name, CancellationToken ct)
+        public async Task<(string Value, string? Version)?> ReadAsync(string name, CancellationToken ct, string? version = null)
         {
             try
             {
-                var secret = (await _client.GetSecretAsync(name, null, ct).ConfigureAwait(false)).Value;
+                var secret = (await _client.GetSecretAsync(name, version, ct).ConfigureAwait(false)).Value;
                 _redactor.Register(secret.Value);
                 return (secret.Value, secret.Properties.Version);
             }

@@ -27,6 +27,9 @@ namespace AppServiceDr.Engine.Steps
 
         public int Count => _items.Count;
 
+        /// <summary>The settings as read, in their order (their secret values already registered with the redactor).</summary>
+        public IReadOnlyList<KeyValuePair<string, string?>> Items => _items;
+
         /// <summary>Lists the settings of <paramref name="siteId"/>. Their secrets are registered with the redactor
         /// before this returns.</summary>
         public static async Task<WebAppSettings> ReadAsync(ArmRestClient arm, string siteId, SecretRedactor redactor, CancellationToken ct)

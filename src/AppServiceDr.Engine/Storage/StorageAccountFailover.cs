@@ -306,10 +306,10 @@ namespace AppServiceDr.Engine.Storage
             public string? Sku { get; set; }
         }
 
-        private static bool? Bool(JsonElement e, string property) =>
+        internal static bool? Bool(JsonElement e, string property) =>
             e.TryGetProperty(property, out var v) && (v.ValueKind == JsonValueKind.True || v.ValueKind == JsonValueKind.False) ? v.GetBoolean() : (bool?)null;
 
-        private static DateTimeOffset? Date(JsonElement e, string property) =>
+        internal static DateTimeOffset? Date(JsonElement e, string property) =>
             Text(e, property) is string s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d : (DateTimeOffset?)null;
     }
 }

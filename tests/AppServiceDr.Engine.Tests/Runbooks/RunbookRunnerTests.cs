@@ -363,5 +363,23 @@ namespace AppServiceDr.Engine.Tests.Runbooks
                 Environment.SetEnvironmentVariable(RunStore.StateDirectoryVariable, saved);
             }
         }
-    }
+    
+        [Fact]
+        public async Task A_cleanup_step_runs_after_a_failed_step_and_waits_for_every_step_it_follows()
+        {
+            var order = new ConcurrentQueue<string>();
+            var report = await _runner.RunAsync(Runbook(
+                Step("create", _ => { order.Enqueue("create"); return Task.FromResult(StepResult.Done()); }),
+                Step("check", _ => throw new DrException("CheckFailed", DrErrorCategory.InvalidData, "bad copy", "x"), "create"),
+                Step("after-check", _ => { order.Enqueue("after-check"); return Task.FromResult(StepResult.Done()); }, "check"),
+                new RunbookStep("cleanup", "remove what create made", _ => { order.Enqueue("cleanup"); return Task.FromResult(StepResult.Done()); }, "create", "check", "after-check") { RunsAfterFailure = true }),
+                new RecordingHost());
+
+            Assert.Equal(RunStatus.Failed, report.Status);
+            Assert.Equal(StepOutcome.Failed, report.Steps.Single(s => s.StepId == "check").Outcome);
+            Assert.Equal(StepOutcome.Skipped, report.Steps.Single(s => s.StepId == "after-check").Outcome);
+            Assert.Equal(StepOutcome.Succeeded, report.Steps.Single(s => s.StepId == "cleanup").Outcome);
+            Assert.Equal(new[] { "create", "cleanup" }, order.ToArray());
+        }
+}
 }

@@ -94,10 +94,24 @@ namespace AppServiceDr.Engine.Tests.Sql
         public void Unknown_statement_is_a_syntax_error()
         {
             using var c = _f.Open();
-            using var cmd = new SqlCommand("DROP DATABASE appservice_hosting", c);
+            using var cmd = new SqlCommand("TRUNCATE TABLE dbo.Sites", c);
             var e = Assert.Throws<SqlException>(() => cmd.ExecuteNonQuery());
             Assert.Equal(102, e.Number);
             Assert.Equal(StatementOutcome.Failed, _f.Server.Statements.Single().Outcome);
+        }
+
+        [Fact]
+        public void DROP_DATABASE_removes_a_database_no_session_uses_and_refuses_a_missing_or_used_one()
+        {
+            _f.Server.Catalog.AddDatabase(new SimDatabase("scratch_drill_1"));
+            _f.Server.Catalog.AddDatabase(new SimDatabase("held") { OtherSessions = 1 });
+            using var c = _f.Open();
+            new SqlCommand("DROP DATABASE [scratch_drill_1]", c).ExecuteNonQuery();
+            Assert.Null(_f.Server.Catalog.FindDatabase("scratch_drill_1"));
+            Assert.Equal(3701, Assert.Throws<SqlException>(() => new SqlCommand("DROP DATABASE [scratch_drill_1]", c).ExecuteNonQuery()).Number);
+            new SqlCommand("DROP DATABASE IF EXISTS [scratch_drill_1]", c).ExecuteNonQuery();
+            Assert.Equal(3702, Assert.Throws<SqlException>(() => new SqlCommand("DROP DATABASE [held]", c).ExecuteNonQuery()).Number);
+            Assert.NotNull(_f.Server.Catalog.FindDatabase("held"));
         }
 
         [Fact]

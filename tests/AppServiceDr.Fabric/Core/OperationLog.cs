@@ -89,7 +89,8 @@ public sealed class OperationLog
         }
     }
 
-    /// <summary>Whether a request changes state: anything but reads and the POST actions that only read.</summary>
+    /// <summary>Whether a request changes state: anything but reads and the POST actions that only read (a deployment's validate and whatIf
+    /// included: they evaluate the template and change nothing).</summary>
     internal static bool IsMutating(string method, string path)
     {
         if (method == "GET" || method == "HEAD" || method == "OPTIONS")
@@ -103,6 +104,8 @@ public sealed class OperationLog
             return !(last.Equals("list", StringComparison.OrdinalIgnoreCase)
                      || last.Equals("listKeys", StringComparison.OrdinalIgnoreCase)
                      || last.Equals("backup", StringComparison.OrdinalIgnoreCase)
+                     || last.Equals("validate", StringComparison.OrdinalIgnoreCase)
+                     || last.Equals("whatIf", StringComparison.OrdinalIgnoreCase)
                      || last.Equals("token", StringComparison.OrdinalIgnoreCase));
         }
         return true;

@@ -35,6 +35,8 @@ public sealed class DeploymentsProvider : IFabricProvider
         _routes = routes;
         routes.Arm.Map("PUT", Path, Put);
         routes.Arm.Map("GET", Path, Get);
+        routes.Arm.Map("POST", Path + "/validate", Validate);
+        routes.Arm.Map("POST", Path + "/whatIf", WhatIf);
         routes.Admin.Map("PUT", "/_fabric/templates", request =>
         {
             RegisterTemplate(_state, request.Query("uri") ?? throw FabricError.BadRequest("InvalidRequestContent", "The uri query parameter is required."), request.RequireBody());
@@ -89,11 +91,7 @@ public sealed class DeploymentsProvider : IFabricProvider
         {
             throw FabricError.Conflict("DeploymentActive", $"The deployment '{request.Route("name")}' is still active; wait for it to finish.");
         }
-        var template = properties["template"] as JsonObject ?? (properties["templateLink"] != null ? Fetch(properties["templateLink"], "template") : null)
-                       ?? throw FabricError.BadRequest("InvalidDeployment", "The deployment needs a template or a templateLink.");
-        var parameters = properties["parameters"] as JsonObject
-                         ?? (properties["parametersLink"] != null ? Fetch(properties["parametersLink"], "parameters")["parameters"] as JsonObject : null)
-                         ?? new JsonObject();
+        var (template, parameters) = TemplateOf(properties);
 
         var deployment = new ArmResource(id, DeploymentType, null);
         var p = deployment.Properties;
@@ -183,6 +181,104 @@ public sealed class DeploymentsProvider : IFabricProvider
             failure: failure,
             verify: () => deployError);
         return _state.Operations.Accepted(op, request, existing == null ? 201 : 200, deployment.ToJson(), locationHeader: false);
+    }
+
+    private (JsonObject Template, JsonObject Parameters) TemplateOf(JsonObject properties)
+    {
+        var template = properties["template"] as JsonObject ?? (properties["templateLink"] != null ? Fetch(properties["templateLink"], "template") : null)
+                       ?? throw FabricError.BadRequest("InvalidDeployment", "The deployment needs a template or a templateLink.");
+        var parameters = properties["parameters"] as JsonObject
+                         ?? (properties["parametersLink"] != null ? Fetch(properties["parametersLink"], "parameters")["parameters"] as JsonObject : null)
+                         ?? new JsonObject();
+        return (template, parameters);
+    }
+
+    /// <summary>
+    /// The template evaluated as a deployment would evaluate it, without deploying or recording anything: the
+    /// resources it would create, in order. A template that is not valid is refused with 400 InvalidTemplate; one the
+    /// fabric cannot deploy (an unsupported feature or resource type) with 400 InvalidTemplateDeployment.
+    /// </summary>
+    private (ArmResource Group, JsonObject Properties, List<DeploymentTarget> Plan) Preview(FabricRequest request)
+    {
+        var group = Arm.RequireResourceGroup(_state, request.Route("sub"), request.Route("rg"));
+        var properties = request.RequireBody()["properties"] as JsonObject
+                         ?? throw FabricError.BadRequest("InvalidDeployment", "The deployment properties are required.");
+        var (template, parameters) = TemplateOf(properties);
+        var p = new JsonObject();
+        if (properties["templateLink"] is JsonObject link)
+        {
+            p["templateLink"] = new JsonObject { ["uri"] = link["uri"]?.DeepClone(), ["contentVersion"] = template["contentVersion"]?.DeepClone() ?? "1.0.0.0" };
+        }
+        p["templateHash"] = TemplateHash(template);
+        p["mode"] = properties["mode"]?.GetValue<string>() ?? "Incremental";
+        try
+        {
+            if (!string.Equals(p["mode"]!.GetValue<string>(), "Incremental", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new TemplateException($"The deployment mode '{p["mode"]}' is not supported by the fabric; only Incremental is.", unsupported: true);
+            }
+            var expressions = Expressions(template, parameters, request, group, p);
+            var plan = Plan(template, expressions, request.Route("sub"), request.Route("rg"), group.Location!);
+            return (group, p, plan);
+        }
+        catch (TemplateException e) when (!e.Unsupported)
+        {
+            throw FabricError.BadRequest("InvalidTemplate", "Deployment template validation failed: " + e.Message);
+        }
+        catch (TemplateException e)
+        {
+            throw FabricError.BadRequest("InvalidTemplateDeployment", $"The template deployment '{request.Route("name")}' is not valid according to the validation procedure: " + e.Message);
+        }
+    }
+
+    /// <summary>Deployments_ValidateAtResourceGroupScope: 200 with the deployment as it would be (provisioningState
+    /// Succeeded, the providers and validatedResources), or 400; no deployment is made.</summary>
+    private FabricResult Validate(FabricRequest request)
+    {
+        var (_, p, plan) = Preview(request);
+        p["provisioningState"] = "Succeeded";
+        p["timestamp"] = Arm.Iso(_state.Now);
+        p["duration"] = "PT0S";
+        p["correlationId"] = Guid.NewGuid().ToString();
+        p["providers"] = Providers(plan);
+        p["dependencies"] = new JsonArray();
+        p["validatedResources"] = new JsonArray(plan.Select(t => (JsonNode?)new JsonObject { ["id"] = t.Id }).ToArray());
+        return FabricResult.Ok(new JsonObject
+        {
+            ["id"] = Id(request),
+            ["name"] = request.Route("name"),
+            ["type"] = DeploymentType,
+            ["properties"] = p,
+        });
+    }
+
+    /// <summary>Deployments_WhatIf (answered at once with 200, which the specification allows besides 202): each
+    /// resource the template declares, Create when it does not exist, Deploy when it does (it is redeployed; the fabric
+    /// does not compare properties, so it never claims NoChange or Modify).</summary>
+    private FabricResult WhatIf(FabricRequest request)
+    {
+        var (_, _, plan) = Preview(request);
+        var changes = plan.Select(t =>
+        {
+            var exists = _state.Arm.Find(t.Id) != null;
+            var after = new JsonObject
+            {
+                ["apiVersion"] = t.Definition["apiVersion"]?.DeepClone(),
+                ["id"] = t.Id,
+                ["type"] = t.Type,
+                ["name"] = t.Name,
+                ["location"] = ArmStore.NormalizeRegion(t.Location),
+            };
+            foreach (var declared in new[] { "tags", "sku", "kind", "properties" })
+            {
+                if (t.Definition[declared] is JsonNode value)
+                {
+                    after[declared] = value.DeepClone();
+                }
+            }
+            return (JsonNode?)new JsonObject { ["resourceId"] = t.Id, ["changeType"] = exists ? "Deploy" : "Create", ["after"] = after };
+        }).ToArray();
+        return FabricResult.Ok(new JsonObject { ["status"] = "Succeeded", ["properties"] = new JsonObject { ["changes"] = new JsonArray(changes) } });
     }
 
     private static TemplateExpressions Expressions(JsonObject template, JsonObject supplied, FabricRequest request, ArmResource group, JsonObject deploymentProperties)

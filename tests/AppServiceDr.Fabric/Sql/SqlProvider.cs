@@ -219,7 +219,12 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         {
             properties["secondaryType"] = secondaryType;
         }
+        // Databases are tracked resources: they carry the tags they were created with, and none when given none.
         json.Remove("tags");
+        if (db.Tags.Count > 0)
+        {
+            json["tags"] = db.Tags.DeepClone();
+        }
         return json;
     }
 
@@ -300,6 +305,10 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
                 break;
             default:
                 throw FabricError.BadRequest("InvalidDatabaseCreateMode", $"createMode '{mode}' is not modelled; the fabric knows Default, Copy, PointInTimeRestore, Restore, Recovery and Secondary.");
+        }
+        if (body["tags"] is JsonObject tags)
+        {
+            db.Tags = (JsonObject)tags.DeepClone();
         }
         _state.Arm.Add(db);
         var op = _state.Operations.Start(request, "Microsoft.Sql", server.Location, _state.Timings.DatabaseOnlineMs,

@@ -154,6 +154,8 @@ namespace AppServiceDr.TdsServer.Standalone
         public int? FailAtPercent { get; set; }
         public int? DropConnectionAtPercent { get; set; }
         public int ConsistencyErrors { get; set; }
+        /// <summary>What a database restored from this backup answers (as a database's answers).</summary>
+        public List<SeedAnswer> Answers { get; set; } = new List<SeedAnswer>();
 
         internal SimBackup ToBackup()
         {
@@ -165,6 +167,8 @@ namespace AppServiceDr.TdsServer.Standalone
             backup.FailAtPercent = FailAtPercent;
             backup.DropConnectionAtPercent = DropConnectionAtPercent;
             backup.ConsistencyErrors = ConsistencyErrors;
+            foreach (var answer in Answers)
+                backup.Content.Answer(SeedFile.Required(answer.Query, "backups[].answers[].query"), new TdsColumn(answer.Column, answer.Type, 4000), answer.Values.Select(answer.Value).ToArray());
             return backup;
         }
     }
