@@ -330,9 +330,15 @@ function Invoke-DrInterrupted {
         [hashtable]$Arguments = @{},
         [int]$TimeoutSec = 60
     )
+    # The module is imported by the runspace itself: one command, no batch. Stopping a batch lets PowerShell go
+    # on to its next statement on a thread-pool thread, which fails outside any handler once the runspace closes.
+    $state = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+    $state.ImportPSModule([string[]]@(Get-DrPackagedManifest))
+    $runspace = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspace($state)
+    $runspace.Open()
     $ps = [System.Management.Automation.PowerShell]::Create()
+    $ps.Runspace = $runspace
     try {
-        $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-DrPackagedManifest)).AddStatement()
         $null = $ps.AddScript($Command.ToString())
         foreach ($key in $Arguments.Keys) { $null = $ps.AddParameter($key, $Arguments[$key]) }
         $async = $ps.BeginInvoke()
@@ -347,6 +353,7 @@ function Invoke-DrInterrupted {
     }
     finally {
         $ps.Dispose()
+        $runspace.Dispose()
     }
 }
 
