@@ -3,6 +3,11 @@
 # rollback by version and by URL end to end with the restart, its view and pipeline, -WhatIf, strict mode, stop
 # and -Resume, and bad input.
 
+BeforeDiscovery {
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/RunChecks.psm1') -Force
+    $signInFaults = Get-DrSignInFaultCases
+}
+
 BeforeAll {
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/DrTest.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/Seeding.psm1') -Force
@@ -180,14 +185,10 @@ Describe 'Invoke-DeploymentRollback with bad input' {
         @{ Case = 'a healthy status code out of range'; Arguments = @{ Version = '1.33.0'; HealthyStatusCode = 700 }; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData' }
         @{ Case = 'a run id that is not there'; Arguments = @{ Resume = 'no-such-run'; WebAppName = $null; SubscriptionId = $null; ResourceGroupName = $null }; ErrorId = 'RunNotFound'; Category = 'ObjectNotFound'; Target = 'no-such-run' }
     ) {
-        $given = $valid.Clone()
-        foreach ($key in $Arguments.Keys) {
-            if ($null -eq $Arguments[$key]) { $given.Remove($key) } else { $given[$key] = $Arguments[$key] }
-        }
+        $names = @{ '<app>' = $app.Site }
+        $given = Merge-DrArguments -Base $valid -Change $Arguments -Names $names
         $failure = { Invoke-DeploymentRollback @given @signIn -Confirm:$false } | Should -Throw -PassThru
-        $expected = @{ ErrorRecord = $failure; ErrorId = $ErrorId; Category = $Category }
-        if ($PSItem.ContainsKey('Target')) { $expected.TargetObject = $Target -replace '<app>', $app.Site }
-        Assert-DrErrorRecord @expected
+        Assert-DrCaseError -ErrorRecord $failure -Case $PSItem -Names $names
     }
 
     It 'refuses -Version for an app whose package URL names no version' {
@@ -197,24 +198,9 @@ Describe 'Invoke-DeploymentRollback with bad input' {
         Assert-DrErrorRecord -ErrorRecord $failure -ErrorId 'PackageVersionNotFound' -Category InvalidData -TargetObject $plain.Site
     }
 
-    It 'stops at once on a certificate that does not match the pin' {
-        $wrongPin = Get-DrSignIn
-        $wrongPin.TrustedCertificateSha256 = ('AB' * 32)
-        $failure = { Invoke-DeploymentRollback @valid -Version 1.33.0 @wrongPin } | Should -Throw -PassThru
-        Assert-DrErrorRecord -ErrorRecord $failure -ErrorId 'ServerCertificateNotTrusted' -Category SecurityError
-    }
-
-    It 'reports a Resource Manager endpoint nobody answers as unreachable' {
-        $nowhere = Get-DrSignIn
-        $nowhere.ResourceManagerEndpoint = 'https://127.0.0.1:9/'
-        $failure = { Invoke-DeploymentRollback @valid -Version 1.33.0 @nowhere } | Should -Throw -PassThru
-        Assert-DrErrorRecord -ErrorRecord $failure -ErrorId 'ResourceManagerUnreachable' -Category ConnectionError
-    }
-
-    It 'reports a credential that cannot sign in' {
-        $noToken = Get-DrSignIn
-        $noToken.Remove('AccessToken')
-        $failure = { Invoke-DeploymentRollback @valid -Version 1.33.0 -UseManagedIdentity @noToken } | Should -Throw -PassThru
-        Assert-DrErrorRecord -ErrorRecord $failure -ErrorId 'CredentialUnavailable', 'AuthenticationFailed' -Category AuthenticationError
+    It 'refuses <Case>' -ForEach $signInFaults {
+        $faulty = New-DrFaultySignIn -Case $PSItem
+        $failure = { Invoke-DeploymentRollback @valid -Version 1.33.0 @faulty } | Should -Throw -PassThru
+        Assert-DrErrorRecord -ErrorRecord $failure -ErrorId $ErrorId -Category $Category
     }
 }

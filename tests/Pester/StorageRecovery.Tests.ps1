@@ -3,6 +3,11 @@
 # branch (unplanned and planned) and the new-account branch end to end with the restart, their views and
 # pipeline, -WhatIf, strict mode, stop and -Resume, and bad input.
 
+BeforeDiscovery {
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/RunChecks.psm1') -Force
+    $signInFaults = Get-DrSignInFaultCases
+}
+
 BeforeAll {
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/DrTest.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/Seeding.psm1') -Force
@@ -219,36 +224,14 @@ Describe 'Invoke-StorageRecovery with bad input' {
         @{ Case = 'a run id that is not there'; Arguments = @{ Resume = 'no-such-run'; StorageAccountName = $null; SubscriptionId = $null; ResourceGroupName = $null }; ErrorId = 'RunNotFound'; Category = 'ObjectNotFound'; Target = 'no-such-run' }
     ) {
         $names = @{ '<account>' = $incident.Account; '<lrs>' = $lrs; '<taken>' = $taken; '<vault>' = $incident.VaultUri }
-        $given = $valid.Clone()
-        foreach ($key in $Arguments.Keys) {
-            $value = $Arguments[$key]
-            if ($value -is [string] -and $names.ContainsKey($value)) { $value = $names[$value] }
-            if ($null -eq $value) { $given.Remove($key) } else { $given[$key] = $value }
-        }
+        $given = Merge-DrArguments -Base $valid -Change $Arguments -Names $names
         $failure = { Invoke-StorageRecovery @given @signIn -Force -Confirm:$false } | Should -Throw -PassThru
-        $expected = @{ ErrorRecord = $failure; ErrorId = $ErrorId; Category = $Category }
-        if ($PSItem.ContainsKey('Target')) { $expected.TargetObject = if ($names.ContainsKey($Target)) { $names[$Target] } else { $Target } }
-        Assert-DrErrorRecord @expected
+        Assert-DrCaseError -ErrorRecord $failure -Case $PSItem -Names $names
     }
 
-    It 'stops at once on a certificate that does not match the pin' {
-        $wrongPin = Get-DrSignIn
-        $wrongPin.TrustedCertificateSha256 = ('AB' * 32)
-        $failure = { Invoke-StorageRecovery @valid -Force -Confirm:$false @wrongPin } | Should -Throw -PassThru
-        Assert-DrErrorRecord -ErrorRecord $failure -ErrorId 'ServerCertificateNotTrusted' -Category SecurityError
-    }
-
-    It 'reports a Resource Manager endpoint nobody answers as unreachable' {
-        $nowhere = Get-DrSignIn
-        $nowhere.ResourceManagerEndpoint = 'https://127.0.0.1:9/'
-        $failure = { Invoke-StorageRecovery @valid -Force -Confirm:$false @nowhere } | Should -Throw -PassThru
-        Assert-DrErrorRecord -ErrorRecord $failure -ErrorId 'ResourceManagerUnreachable' -Category ConnectionError
-    }
-
-    It 'reports a credential that cannot sign in' {
-        $noToken = Get-DrSignIn
-        $noToken.Remove('AccessToken')
-        $failure = { Invoke-StorageRecovery @valid -Force -Confirm:$false -UseManagedIdentity @noToken } | Should -Throw -PassThru
-        Assert-DrErrorRecord -ErrorRecord $failure -ErrorId 'CredentialUnavailable', 'AuthenticationFailed' -Category AuthenticationError
+    It 'refuses <Case>' -ForEach $signInFaults {
+        $faulty = New-DrFaultySignIn -Case $PSItem
+        $failure = { Invoke-StorageRecovery @valid -Force -Confirm:$false @faulty } | Should -Throw -PassThru
+        Assert-DrErrorRecord -ErrorRecord $failure -ErrorId $ErrorId -Category $Category
     }
 }

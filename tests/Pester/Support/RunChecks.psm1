@@ -123,4 +123,58 @@ function Assert-DrHelp {
     }
 }
 
+function Get-DrSignInFaultCases {
+    <#
+    .SYNOPSIS
+    The sign-in faults every Azure cmdlet must refuse before it changes anything, as -ForEach cases: a certificate
+    that does not match the pin (never retried), a Resource Manager endpoint nobody answers, and a credential that
+    cannot sign in (off Azure there is no managed identity: the identity endpoint does not answer, or something
+    else answers for it; either way it is an authentication error).
+    #>
+    @(
+        @{ Case = 'a certificate that does not match the pin'; Set = @{ TrustedCertificateSha256 = ('AB' * 32) }; Remove = @(); ErrorId = @('ServerCertificateNotTrusted'); Category = 'SecurityError' }
+        @{ Case = 'a Resource Manager endpoint nobody answers'; Set = @{ ResourceManagerEndpoint = 'https://127.0.0.1:9/' }; Remove = @(); ErrorId = @('ResourceManagerUnreachable'); Category = 'ConnectionError' }
+        @{ Case = 'a credential that cannot sign in'; Set = @{ UseManagedIdentity = $true }; Remove = @('AccessToken'); ErrorId = @('CredentialUnavailable', 'AuthenticationFailed'); Category = 'AuthenticationError' }
+    )
+}
+
+function New-DrFaultySignIn {
+    <# The fabric's sign-in parameters with one fault of Get-DrSignInFaultCases applied. #>
+    param([Parameter(Mandatory)][hashtable]$Case)
+    $signIn = Get-DrSignIn
+    foreach ($name in $Case.Remove) { $signIn.Remove($name) }
+    foreach ($name in $Case.Set.Keys) { $signIn[$name] = $Case.Set[$name] }
+    $signIn
+}
+
+function Resolve-DrPlaceholder {
+    <# A value of a -ForEach case with its placeholder ('<app>', known only once the suite has seeded) replaced. #>
+    param($Value, [hashtable]$Names = @{})
+    if ($Value -is [string] -and $Names.ContainsKey($Value)) { return $Names[$Value] }
+    $Value
+}
+
+function Merge-DrArguments {
+    <#
+    .SYNOPSIS
+    The parameters of one bad-input case: -Base with -Change applied (a $null value removes the parameter,
+    placeholders are replaced from -Names).
+    #>
+    param([Parameter(Mandatory)][hashtable]$Base, [Parameter(Mandatory)][hashtable]$Change, [hashtable]$Names = @{})
+    $given = $Base.Clone()
+    foreach ($key in $Change.Keys) {
+        $value = Resolve-DrPlaceholder -Value $Change[$key] -Names $Names
+        if ($null -eq $value) { $given.Remove($key) } else { $given[$key] = $value }
+    }
+    $given
+}
+
+function Assert-DrCaseError {
+    <# Assert-DrErrorRecord for one bad-input case: its ErrorId, Category and, when the case names one, Target. #>
+    param([Parameter(Mandatory)]$ErrorRecord, [Parameter(Mandatory)][hashtable]$Case, [hashtable]$Names = @{})
+    $expected = @{ ErrorRecord = $ErrorRecord; ErrorId = $Case.ErrorId; Category = $Case.Category }
+    if ($Case.ContainsKey('Target')) { $expected.TargetObject = Resolve-DrPlaceholder -Value $Case.Target -Names $Names }
+    Assert-DrErrorRecord @expected
+}
+
 Export-ModuleMember -Function *-Dr*
