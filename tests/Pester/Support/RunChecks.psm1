@@ -91,7 +91,7 @@ function Invoke-DrStrict {
     try {
         $null = $ps.AddScript('Set-StrictMode -Version Latest').AddStatement()
         $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-DrPackagedManifest)).AddStatement()
-        $null = $ps.AddScript('param($Script, $Arguments) $output = @(& ([scriptblock]::Create($Script)) @Arguments); [pscustomobject]@{ Output = $output; Text = ($output | Out-String -Width 80); Formatted = ($output | Format-List -Property * | Out-String -Width 80) }')
+        $null = $ps.AddScript('param($Script, $Arguments) $output = @(& ([scriptblock]::Create($Script)) @Arguments); [pscustomobject]@{ Output = $output; Text = ($output | Out-String -Width 80) }')
         $null = $ps.AddParameter('Script', $Script.ToString()).AddParameter('Arguments', $Arguments)
         $answer = @($ps.Invoke())
         [pscustomobject]@{
