@@ -130,7 +130,7 @@ function New-DrTestHighAvailability {
     primary in -PrimaryRegion, an app in each region on its region's database, and a priority-routed Traffic
     Manager profile in front of both apps (the primary first).
     #>
-    param([string]$PrimaryRegion = 'northeurope', [string]$SecondaryRegion = 'westeurope', [string]$Database = 'AppRequestPortal')
+    param([string]$PrimaryRegion = 'northeurope', [string]$SecondaryRegion = 'westeurope', [string]$Database = 'AppRequestPortal', [hashtable]$Names = @{})
     $sub = Get-DrTestSubscription
     $id = [guid]::NewGuid().ToString('N').Substring(0, 8)
     $setup = [pscustomobject]@{
@@ -153,6 +153,8 @@ function New-DrTestHighAvailability {
         StorageId        = $null
         ProfileId        = $null
     }
+    # Names of one's own (those of the help examples, say) replace the generated ones.
+    foreach ($key in $Names.Keys) { $setup.$key = $Names[$key] }
     $setup.PrimaryServerId = New-DrTestSqlServer -ResourceGroupName $setup.PrimaryGroup -Name $setup.PrimaryServer -Location $PrimaryRegion
     $setup.SecondaryServerId = New-DrTestSqlServer -ResourceGroupName $setup.SecondaryGroup -Name $setup.SecondaryServer -Location $SecondaryRegion
     $primaryDb = New-DrTestSqlDatabase -ResourceGroupName $setup.PrimaryGroup -ServerName $setup.PrimaryServer -Name $Database
