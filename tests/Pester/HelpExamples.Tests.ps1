@@ -1,5 +1,5 @@
 #Requires -Version 5.1
-# Every example of docs/cmdlets/*.md: it parses and binds to one parameter set of the cmdlets it calls, and it runs
+# Every example of the help pages in docs/cmdlets: it parses and binds to one parameter set of the cmdlets it calls, and it runs
 # against the fabric (or the TDS server, or real folders) with the resources it names seeded under those names;
 # an example marked "(Windows)" in its title (a UNC share, a drive letter) is only parsed and bound. An example
 # that breaks fails the suite.
@@ -13,14 +13,16 @@
 
 BeforeDiscovery {
     $docs = Join-Path $PSScriptRoot '../../docs/cmdlets'
+    $fence = [string]::new([char]96, 3)
     $examples = foreach ($page in Get-ChildItem -LiteralPath $docs -Filter '*.md' | Sort-Object Name) {
         $command = $page.BaseName
         $text = [System.IO.File]::ReadAllText($page.FullName) -replace "`r`n", "`n"
         $section = [regex]::Match($text, '(?ms)^## EXAMPLES\n(.*?)^## PARAMETERS').Groups[1].Value
         foreach ($example in [regex]::Matches($section, '(?ms)^### Example (\d+): ([^\n]*)\n(.*?)(?=^### |\z)')) {
-            $blocks = [regex]::Matches($example.Groups[3].Value, '(?ms)^```powershell\n(.*?)^```')
+            $blocks = [regex]::Matches($example.Groups[3].Value, '(?ms)^' + $fence + 'powershell\n(.*?)^' + $fence)
             for ($i = 0; $i -lt $blocks.Count; $i++) {
-                $id = "$command #$($example.Groups[1].Value)" + $(if ($blocks.Count -gt 1) { ".$($i + 1)" } else { '' })
+                $id = '{0} #{1}' -f $command, $example.Groups[1].Value
+                if ($blocks.Count -gt 1) { $id += '.' + ($i + 1) }
                 @{ Id = $id; Command = $command; Title = $example.Groups[2].Value.Trim(); Code = $blocks[$i].Groups[1].Value; Windows = $example.Groups[2].Value -match '\(Windows\)' }
             }
         }
@@ -46,12 +48,9 @@ BeforeAll {
     # The TDS server, started by the first example that needs one.
     $shared = @{ Tds = $null }
 
-    function Get-ExampleNames {
-        # The names the examples use, as Resource Manager paths.
-        @{
-            Site  = "/subscriptions/$subscription/resourceGroups/rg-portal/providers/Microsoft.Web/sites/portal"
-            Vault = (Get-DrFabricUri -HostPrefix 'kv-portal.vault' -Path '/')
-        }
+    function Get-ExampleVaultUri {
+        # The URI of the examples' vault kv-portal on the fabric.
+        Get-DrFabricUri -HostPrefix 'kv-portal.vault' -Path '/'
     }
 
     function Set-PortalApp {
@@ -67,13 +66,13 @@ BeforeAll {
         param([switch]$Purge)
         $uri = New-DrTestVault -Name 'kv-portal' -Secret @{ 'StorageConnectionString' = 'DefaultEndpointsProtocol=https;AccountName=stapprequest;AccountKey=pester-old-key' }
         if ((Get-DrTestSecretStatus -VaultUri $uri -Name 'AzureAdClientSecret') -ne 200) {
-            $deleted = Invoke-DrFabricRequest -Method GET -Uri "$($uri)deletedsecrets/AzureAdClientSecret?api-version=7.4" -AllowFailure
-            if ($deleted.Status -eq 200) { $null = Invoke-DrFabricRequest -Method POST -Uri "$($uri)deletedsecrets/AzureAdClientSecret/recover?api-version=7.4" }
-            else { $null = Invoke-DrFabricRequest -Method PUT -Uri "$($uri)secrets/AzureAdClientSecret?api-version=7.4" -Body @{ value = $clientSecret } }
+            $deleted = Invoke-DrFabricRequest -Method GET -Uri "$($uri)deletedsecrets/AzureAdClientSecret`?api-version=7.4" -AllowFailure
+            if ($deleted.Status -eq 200) { $null = Invoke-DrFabricRequest -Method POST -Uri "$($uri)deletedsecrets/AzureAdClientSecret/recover`?api-version=7.4" }
+            else { $null = Invoke-DrFabricRequest -Method PUT -Uri "$($uri)secrets/AzureAdClientSecret`?api-version=7.4" -Body @{ value = $clientSecret } }
             Wait-DrCondition -What 'the client secret' -Condition { (Get-DrTestSecretStatus -VaultUri $uri -Name 'AzureAdClientSecret') -eq 200 }
         }
         Remove-DrTestSecret -VaultUri $uri -Name 'AzureAdClientSecret' -Purge:$Purge
-        if ($Purge) { Wait-DrCondition -What 'the purge' -Condition { (Invoke-DrFabricRequest -Method GET -Uri "$($uri)deletedsecrets/AzureAdClientSecret?api-version=7.4" -AllowFailure).Status -eq 404 } }
+        if ($Purge) { Wait-DrCondition -What 'the purge' -Condition { (Invoke-DrFabricRequest -Method GET -Uri "$($uri)deletedsecrets/AzureAdClientSecret`?api-version=7.4" -AllowFailure).Status -eq 404 } }
         $uri
     }
 
@@ -196,7 +195,10 @@ BeforeAll {
             $global:value = ConvertTo-SecureString -String ('pester-new-value-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
             $global:frontendClientId = [guid]::NewGuid().ToString()
             $global:ExampleTds = $Tds
-            function global:Read-Host { param([switch]$AsSecureString, [Parameter(Position = 0)]$Prompt) ConvertTo-SecureString -String ('typed-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force }
+            function global:Read-Host {
+                param([switch]$AsSecureString, [Parameter(Position = 0)]$Prompt)
+                ConvertTo-SecureString -String ('typed-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
+            }
             function global:Get-Credential {
                 param([Parameter(Position = 0)]$UserName)
                 if ($null -eq $global:ExampleTds) { throw 'No SQL Server to sign in to.' }
@@ -266,7 +268,7 @@ Describe 'Help example <Id>: <Title>' -ForEach $examples {
         if ($Windows) { Set-ItResult -Skipped -Because 'the example needs Windows (its title says so)'; return }
         if ($CannotRun) { Set-ItResult -Skipped -Because $CannotRun; return }
         $replacements = if ($setups.ContainsKey($Id)) { & $setups[$Id] } else { @{} }
-        $code = $Code -replace '-VaultName kv-portal', "-VaultUri '$((Get-ExampleNames).Vault)'"
+        $code = $Code -replace '-VaultName kv-portal', "-VaultUri '$(Get-ExampleVaultUri)'"
         foreach ($key in $replacements.Keys) { $code = $code.Replace($key, $replacements[$key]) }
 
         $outcome = Invoke-Example -Code $code

@@ -52,7 +52,7 @@ BeforeAll {
 
     function Get-StorageSecret {
         param([Parameter(Mandatory)]$Incident)
-        (Invoke-DrFabricRequest -Method GET -Uri "$($Incident.VaultUri)secrets/StorageConnectionString?api-version=7.4").Body.value
+        (Invoke-DrFabricRequest -Method GET -Uri "$($Incident.VaultUri)secrets/StorageConnectionString`?api-version=7.4").Body.value
     }
 }
 

@@ -20,7 +20,10 @@ BeforeAll {
     $group = "rg-portal-$id"
     # Real results of each cmdlet, with the key values their views must show whole.
     $samples = [System.Collections.Generic.List[object]]::new()
-    function Add-Sample { param($Result, [string[]]$Key) foreach ($item in @($Result)) { $samples.Add([pscustomobject]@{ Result = $item; Key = $Key }) } }
+    function Add-Sample {
+        param($Result, [string[]]$Key)
+        foreach ($item in @($Result)) { $samples.Add([pscustomobject]@{ Result = $item; Key = $Key }) }
+    }
 
     # Invoke-DeploymentRollback, its app named as long as the view's WebApp column.
     $site = ('portal-' + $id + 'abcdefghijk').Substring(0, 19)
