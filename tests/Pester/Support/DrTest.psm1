@@ -332,7 +332,10 @@ function Invoke-DrInterrupted {
     )
     $ps = [System.Management.Automation.PowerShell]::Create()
     try {
-        $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-DrPackagedManifest)).AddStatement()
+        # The import runs on its own first: a stopped batch of statements can still start its next statement on a
+        # worker thread after Stop() returns, and that thread then fails on the disposed runspace.
+        $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-DrPackagedManifest)).Invoke()
+        $ps.Commands.Clear()
         $null = $ps.AddScript($Command.ToString())
         foreach ($key in $Arguments.Keys) { $null = $ps.AddParameter($key, $Arguments[$key]) }
         $async = $ps.BeginInvoke()
@@ -343,6 +346,7 @@ function Invoke-DrInterrupted {
             Start-Sleep -Milliseconds 50
         }
         $ps.Stop()
+        try { $null = $ps.EndInvoke($async) } catch { $null = $_ }
         [pscustomobject]@{ State = $ps.InvocationStateInfo.State; Errors = @($ps.Streams.Error) }
     }
     finally {
