@@ -92,7 +92,7 @@ namespace AppServiceDr.Engine.Azure
         /// <summary>A template file: JSON (comments allowed) with a resources array.</summary>
         public static JsonElement ReadTemplate(string file)
         {
-            var template = ReadJson(file, "TemplateInvalid", "template");
+            var template = ReadJson(file, "TemplateInvalid", "TemplateFileNotFound", "template");
             if (template.ValueKind != JsonValueKind.Object || !template.TryGetProperty("resources", out var r) || r.ValueKind != JsonValueKind.Array)
                 throw DrException.Precondition("TemplateInvalid", DrErrorCategory.InvalidData, $"'{file}' is not an ARM template: it has no resources array.", file);
             return template;
@@ -101,17 +101,21 @@ namespace AppServiceDr.Engine.Azure
         /// <summary>A parameter file's parameters object.</summary>
         public static JsonElement ReadParameterFile(string file)
         {
-            var content = ReadJson(file, "TemplateParameterFileInvalid", "parameter file");
+            var content = ReadJson(file, "TemplateParameterFileInvalid", "TemplateParameterFileNotFound", "parameter file");
             return content.ValueKind == JsonValueKind.Object && content.TryGetProperty("parameters", out var p) && p.ValueKind == JsonValueKind.Object
                 ? p : throw DrException.Precondition("TemplateParameterFileInvalid", DrErrorCategory.InvalidData, $"'{file}' has no parameters object.", file);
         }
 
-        private static JsonElement ReadJson(string file, string errorId, string what)
+        private static JsonElement ReadJson(string file, string errorId, string notFoundId, string what)
         {
             string text;
             try
             {
                 text = File.ReadAllText(file);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException || ex is DirectoryNotFoundException)
+            {
+                throw DrException.Precondition(notFoundId, DrErrorCategory.ObjectNotFound, $"The {what} '{file}' does not exist.", file);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {

@@ -13,9 +13,16 @@ namespace AppServiceDr.Engine.Runbooks
 
         public async Task CheckAsync(Func<Task> check)
         {
+            // A certificate, connection or sign-in fault fails every check alike: the first one is the answer, and
+            // the checks after it would only repeat it (each after its own retries).
+            if (_problems.Any(IsConnectionFault)) return;
             try { await check().ConfigureAwait(false); }
             catch (DrException ex) { _problems.Add(ex); }
         }
+
+        private static bool IsConnectionFault(DrException problem) =>
+            problem.Category == DrErrorCategory.ConnectionError || problem.Category == DrErrorCategory.SecurityError
+            || problem.Category == DrErrorCategory.AuthenticationError;
 
         /// <summary>One problem is thrown as it is (marked as found before any change); several become one
         /// <paramref name="errorId"/> listing each with its own id.</summary>

@@ -21,16 +21,30 @@ namespace AppServiceDr.Engine.Steps
         /// </summary>
         public static RunbookStep Create(WebAppTarget app, IReadOnlyCollection<string> dependsOn, bool onlyAfterChange, string? detail = null) =>
             new RunbookStep(IdPrefix + app.Name, $"Restart app '{app.Name}'{(detail == null ? "" : " " + detail)} and wait until {app.HealthPath} answers healthy",
-                ctx => RunAsync(app, ctx, onlyAfterChange && !dependsOn.Any(ctx.Changed)), dependsOn.ToArray());
+                ctx =>
+                {
+                    var changedBefore = dependsOn.Any(ctx.Changed);
+                    return RunAsync(app, ctx, onlyAfterChange && !changedBefore, changedBefore);
+                }, dependsOn.ToArray());
 
         /// <summary>What the run's restart step recorded, or null when it did not get that far.</summary>
         public static WebAppRestartOutcome? Outcome(RunReport report) =>
             report.Steps.FirstOrDefault(s => s.StepId.StartsWith(IdPrefix, StringComparison.Ordinal))?.Published<WebAppRestartOutcome>();
 
-        private static async Task<StepResult> RunAsync(WebAppTarget app, StepContext ctx, bool leaveHealthyAlone)
+        private static async Task<StepResult> RunAsync(WebAppTarget app, StepContext ctx, bool leaveHealthyAlone, bool changedBefore)
         {
             var apps = new WebApps(ctx.Azure);
-            var url = await apps.GetHealthUrlAsync(app, ctx.CancellationToken).ConfigureAwait(false);
+            Uri url;
+            try
+            {
+                url = await apps.GetHealthUrlAsync(app, ctx.CancellationToken).ConfigureAwait(false);
+            }
+            catch (DrException ex) when (ex.ErrorId == "WebAppNotFound" && ctx.WhatIf && changedBefore)
+            {
+                // Under -WhatIf an earlier step that would create the app (a template deployment) has not run.
+                ctx.ShouldProcess(app.Name, $"Restart the app once the steps before have created it, then wait until {app.HealthPath} answers {string.Join("/", app.HealthyStatusCodes)}");
+                return StepResult.Declined($"App '{app.Name}' does not exist yet; the steps before it would create it.");
+            }
             if (ctx.GetCheckpoint("restarted") == null)
             {
                 if (leaveHealthyAlone)

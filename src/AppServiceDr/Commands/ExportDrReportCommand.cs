@@ -5,8 +5,10 @@ using AppServiceDr.Engine.Runbooks;
 
 namespace AppServiceDr.Commands
 {
-    /// <summary>Writes a run's report (steps, durations, time to recovery, data-loss window) as Markdown or JSON.</summary>
-    [Cmdlet(VerbsData.Export, "DrReport", DefaultParameterSetName = ByIdSet, SupportsShouldProcess = true)]
+    /// <summary>Writes a run's report (steps, durations, time to recovery, data-loss window) as Markdown or JSON.
+    /// A run report piped in binds to -InputObject (the default set), so it is written as it is, wherever its journal
+    /// lives; any other object with a RunId (a runbook cmdlet's result) binds to -RunId.</summary>
+    [Cmdlet(VerbsData.Export, "DrReport", DefaultParameterSetName = InputObjectSet, SupportsShouldProcess = true)]
     [OutputType(typeof(FileInfo))]
     public sealed class ExportDrReportCommand : DrCmdlet
     {

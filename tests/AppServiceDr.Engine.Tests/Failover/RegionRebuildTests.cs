@@ -236,6 +236,10 @@ namespace AppServiceDr.Engine.Tests.Failover
             Assert.Equal(0, Mutations());
             Assert.Contains(host.Questions, q => q.StartsWith("rg-east:", StringComparison.Ordinal));
             Assert.Contains(host.Questions, q => q.StartsWith("appservicedr-rebuild:", StringComparison.Ordinal));
+            // The app the template would create does not exist yet: its restart is planned, not failed.
+            Assert.DoesNotContain(report.Steps, s => s.Outcome == StepOutcome.Failed);
+            Assert.Equal(StepOutcome.Skipped, Step(report, "restart:app-east").Outcome);
+            Assert.Contains(host.Questions, q => q.StartsWith("app-east:", StringComparison.Ordinal));
         }
     }
 }

@@ -47,7 +47,9 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         routes.ArmRegionRule(path => (path.IndexOf("/recoverableDatabases", StringComparison.OrdinalIgnoreCase) >= 0, null));
         routes.Admin.Map("PUT", "/_fabric/seed/sql/{sub}/{rg}/{server}", request =>
         {
-            SeedServer(_state, request.Route("sub"), request.Route("rg"), request.Route("server"), Arm.RequireLocation(request.RequireBody()));
+            var body = request.RequireBody();
+            SeedServer(_state, request.Route("sub"), request.Route("rg"), request.Route("server"), Arm.RequireLocation(body),
+                body["fullyQualifiedDomainName"]?.GetValue<string>());
             return FabricResult.NoContent();
         });
         routes.Admin.Map("PUT", "/_fabric/seed/sql/{sub}/{rg}/{server}/{db}", request =>

@@ -349,6 +349,7 @@ function Invoke-DrInterrupted {
             Start-Sleep -Milliseconds 50
         }
         $ps.Stop()
+        try { $null = $ps.EndInvoke($async) } catch { $null = $_ }
         [pscustomobject]@{ State = $ps.InvocationStateInfo.State; Errors = @($ps.Streams.Error) }
     }
     finally {

@@ -1,0 +1,279 @@
+#Requires -Version 5.1
+# Every example of the help pages in docs/cmdlets: it parses and binds to one parameter set of the cmdlets it calls, and it runs
+# against the fabric (or the TDS server, or real folders) with the resources it names seeded under those names;
+# an example marked "(Windows)" in its title (a UNC share, a drive letter) is only parsed and bound. An example
+# that breaks fails the suite.
+#
+# What a reader supplies is supplied here the way they would: $subscriptionId and the other variables the examples
+# leave to them; the run ids of their own state directory for the ones printed; answers to prompts (-Force,
+# $ConfirmPreference); the sign-in of the fabric as $PSDefaultParameterValues, as a script would set them;
+# stand-ins for Get-Credential, Read-Host and Az.Accounts' Get-AzAccessToken. One mapping is not the reader's:
+# the module derives a vault's URI from -VaultName only for the named clouds, so against the fabric (a cloud named
+# by -ResourceManagerEndpoint) "-VaultName kv-portal" is given as that vault's -VaultUri.
+
+BeforeDiscovery {
+    $docs = Join-Path $PSScriptRoot '../../docs/cmdlets'
+    $fence = [string]::new([char]96, 3)
+    $examples = foreach ($page in Get-ChildItem -LiteralPath $docs -Filter '*.md' | Sort-Object Name) {
+        $command = $page.BaseName
+        $text = [System.IO.File]::ReadAllText($page.FullName) -replace "`r`n", "`n"
+        $section = [regex]::Match($text, '(?ms)^## EXAMPLES\n(.*?)^## PARAMETERS').Groups[1].Value
+        foreach ($example in [regex]::Matches($section, '(?ms)^### Example (\d+): ([^\n]*)\n(.*?)(?=^### |\z)')) {
+            $blocks = [regex]::Matches($example.Groups[3].Value, '(?ms)^' + $fence + 'powershell\n(.*?)^' + $fence)
+            for ($i = 0; $i -lt $blocks.Count; $i++) {
+                $id = '{0} #{1}' -f $command, $example.Groups[1].Value
+                if ($blocks.Count -gt 1) { $id += '.' + ($i + 1) }
+                @{ Id = $id; Command = $command; Title = $example.Groups[2].Value.Trim(); Code = $blocks[$i].Groups[1].Value; Windows = $example.Groups[2].Value -match '\(Windows\)' }
+            }
+        }
+    }
+    # Examples that cannot run against the fabric for a reason of the module's, each reported.
+    $cannotRun = @{
+        'Invoke-RegionFailover #3' = 'the redirect URIs go to Microsoft Graph, which the module calls at graph.microsoft.com for a cloud named by -ResourceManagerEndpoint'
+    }
+    foreach ($example in $examples) { $example.CannotRun = $cannotRun[$example.Id] }
+}
+
+BeforeAll {
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/DrTest.psm1') -Force
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/Seeding.psm1') -Force
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/TdsServer.psm1') -Force
+    $fabric = Get-DrTestFabric
+    $module = Import-DrPackagedModule
+    $subscription = Get-DrTestSubscription
+    $state = New-DrTestStateDirectory
+    $workFolder = New-DrTestStateDirectory
+    $databaseToken = 'pester-example-database-token'
+    $clientSecret = 'pester-example-client-secret-' + [guid]::NewGuid().ToString('N')
+    # The TDS server, started by the first example that needs one.
+    $shared = @{ Tds = $null }
+
+    function Get-ExampleVaultUri {
+        # The URI of the examples' vault kv-portal on the fabric.
+        Get-DrFabricUri -HostPrefix 'kv-portal.vault' -Path '/'
+    }
+
+    function Set-PortalApp {
+        # The portal app of the examples in rg-portal: its package, its Key Vault references, its health path.
+        param([string]$HealthPath = '/', [switch]$KeyVaultReference)
+        $settings = @{ 'WEBSITE_RUN_FROM_PACKAGE' = 'https://bi.powerstacks.com/appstoreforintune/bin/latest/AppRequestPortal-1.34.0.zip' }
+        if ($KeyVaultReference) { $settings['AzureAd__ClientSecret'] = '@Microsoft.KeyVault(VaultName=kv-portal;SecretName=AzureAdClientSecret)' }
+        $null = New-DrTestSite -ResourceGroupName 'rg-portal' -Name 'portal' -HealthPath $HealthPath -AppSetting $settings
+    }
+
+    function Set-PortalVault {
+        # kv-portal with the client secret (deleted, or purged) and the storage connection string.
+        param([switch]$Purge)
+        $uri = New-DrTestVault -Name 'kv-portal' -Secret @{ 'StorageConnectionString' = 'DefaultEndpointsProtocol=https;AccountName=stapprequest;AccountKey=pester-old-key' }
+        if ((Get-DrTestSecretStatus -VaultUri $uri -Name 'AzureAdClientSecret') -ne 200) {
+            $deleted = Invoke-DrFabricRequest -Method GET -Uri "$($uri)deletedsecrets/AzureAdClientSecret`?api-version=7.4" -AllowFailure
+            if ($deleted.Status -eq 200) { $null = Invoke-DrFabricRequest -Method POST -Uri "$($uri)deletedsecrets/AzureAdClientSecret/recover`?api-version=7.4" }
+            else { $null = Invoke-DrFabricRequest -Method PUT -Uri "$($uri)secrets/AzureAdClientSecret`?api-version=7.4" -Body @{ value = $clientSecret } }
+            Wait-DrCondition -What 'the client secret' -Condition { (Get-DrTestSecretStatus -VaultUri $uri -Name 'AzureAdClientSecret') -eq 200 }
+        }
+        Remove-DrTestSecret -VaultUri $uri -Name 'AzureAdClientSecret' -Purge:$Purge
+        if ($Purge) { Wait-DrCondition -What 'the purge' -Condition { (Invoke-DrFabricRequest -Method GET -Uri "$($uri)deletedsecrets/AzureAdClientSecret`?api-version=7.4" -AllowFailure).Status -eq 404 } }
+        $uri
+    }
+
+    function Set-PortalDatabase {
+        # sql-portal in rg-portal (its address the TDS server's, when one runs) with AppRequestPortal, whose backups
+        # reach back before the examples' 2026-02-14.
+        param([string]$Address)
+        $server = New-DrTestSqlServer -ResourceGroupName 'rg-portal' -Name 'sql-portal' -Location 'westus2' -FullyQualifiedDomainName $Address
+        foreach ($name in @(Get-DrTestSqlDatabaseNames -ServerId $server)) {
+            $null = Invoke-DrArmRequest -Method DELETE -Path "$server/databases/$name" -ApiVersion '2023-08-01' -AllowFailure
+        }
+        Wait-DrCondition -What 'an empty sql-portal' -Condition { @(Get-DrTestSqlDatabaseNames -ServerId $server).Count -eq 0 }
+        $null = New-DrTestSqlDatabase -ResourceGroupName 'rg-portal' -ServerName 'sql-portal' -Name 'AppRequestPortal' -EarliestRestoreDate ([DateTimeOffset]'2026-01-01T00:00:00Z')
+    }
+
+    function Start-ExampleTds {
+        # A TDS server for the examples: the restored copies that the verify queries read (named by the minute the
+        # restore starts in, so the next minutes are all there), and a slow backup to interrupt.
+        if ($null -ne $shared.Tds) { return $shared.Tds }
+        $now = [DateTime]::UtcNow
+        $copies = foreach ($minute in 0..10) {
+            @{ name = 'AppRequestPortal-restored-' + $now.AddMinutes($minute).ToString('yyyyMMddHHmm'); answers = @(
+                @{ query = 'SELECT COUNT(*) FROM dbo.Requests WHERE CreatedAt >= DATEADD(day, -1, SYSUTCDATETIME())'; type = 'Int'; values = @(12) }
+                @{ query = 'SELECT 1 FROM dbo.Requests'; type = 'Int'; values = @(1) }) }
+        }
+        $shared.Tds = Start-DrTdsServer -Seed @{
+            logins       = @(@{ name = 'sa'; password = 'Example!' + [guid]::NewGuid().ToString('N').Substring(0, 10) })
+            accessTokens = @(@{ token = $databaseToken; principal = 'dr-runbook@contoso.test' })
+            databases    = @($copies)
+            backups      = @(@{ path = '\\backup01\appservice\sql\appservice_hosting.bak'; database = 'appservice_hosting'; restoreDurationMs = 6000 })
+        }
+        $shared.Tds
+    }
+
+    function Get-LastRunId {
+        param([Parameter(Mandatory)][string]$Runbook)
+        @(Get-DrRun -StateDirectory $state -Runbook $Runbook -Last 1)[0].RunId
+    }
+
+    # What each example needs before it runs, under the names it uses; returns the text replacements it needs.
+    $setups = @{
+        'Export-DrReport #1'               = { @{ '20260214-100512-3fa9c1' = (Get-LastRunId -Runbook '*') } }
+        'Export-DrReport #4'               = { @{ '20260214-100512-3fa9c1' = (Get-LastRunId -Runbook '*') } }
+        'Invoke-DeploymentRollback #1'     = { Set-PortalApp; @{} }
+        'Invoke-DeploymentRollback #3'     = { Set-PortalApp -HealthPath '/healthz'; @{} }
+        'Invoke-KeyVaultSecretRecovery #1' = { $null = Set-PortalVault; @{} }
+        'Invoke-KeyVaultSecretRecovery #2' = { $null = Set-PortalVault; Set-PortalApp -KeyVaultReference; @{} }
+        'Invoke-KeyVaultSecretRecovery #3' = { $null = Set-PortalVault -Purge; @{} }
+        'Invoke-KeyVaultSecretRecovery #4' = { @{ '20260214-100512-3fa9c1' = (Get-LastRunId -Runbook 'KeyVaultSecretRecovery') } }
+        'Invoke-StorageRecovery #1'        = {
+            Set-PortalApp
+            $null = New-DrTestStorageAccount -ResourceGroupName 'rg-portal' -Name 'stapprequest' -Location 'westus2'
+            @{}
+        }
+        'Invoke-StorageRecovery #2'        = { $null = Set-PortalVault; Set-PortalApp; @{} }
+        'Invoke-RegionFailover #1'         = {
+            $null = New-DrTestHighAvailability -PrimaryRegion 'eastasia' -SecondaryRegion 'southeastasia' -Names @{
+                PrimaryGroup = 'rg-portal-west'; SecondaryGroup = 'rg-portal-east'; GlobalGroup = 'rg-portal-east'
+                PrimaryServer = 'sql-portal-west'; SecondaryServer = 'sql-portal-east'; FailoverGroup = 'apprequest-fog'
+                StorageAccount = 'stportal'; PrimaryApp = 'portal-west'; SecondaryApp = 'portal-east'; Profile = 'apprequest-tm'
+            }
+            @{}
+        }
+        'Invoke-RegionFailover #4'         = { @{ '20260214-100512-3fa9c1' = (Get-LastRunId -Runbook 'RegionFailover') } }
+        'Restore-AppServiceDatabase #2'    = { @{} }
+        'Restore-AppServiceDatabase #3'    = { Set-PortalApp; Set-PortalDatabase; @{} }
+        'Restore-AppServiceDatabase #4.1'  = { Set-PortalDatabase -Address (Start-ExampleTds).Server; @{} }
+        'Restore-AppServiceDatabase #4.2'  = { Set-PortalDatabase -Address (Start-ExampleTds).Server; @{} }
+        'Restore-AppServiceDatabase #5'    = {
+            Set-PortalDatabase
+            $null = New-DrTestSqlServer -ResourceGroupName 'rg-portal-dr' -Name 'sql-portal-dr' -Location 'westcentralus'
+            @{}
+        }
+        'Restore-AppServiceDatabase #6'    = {
+            # A SQL Server restore stopped midway: the run the example continues.
+            $server = Start-ExampleTds
+            $null = Invoke-DrInterrupted -Command {
+                param($Server, $Certificate, $Login, $State)
+                Restore-AppServiceDatabase -ServerInstance $Server -Credential $Login -ServerCertificate $Certificate -BackupFile '\\backup01\appservice\sql\appservice_hosting.bak' `
+                    -DatabaseName appservice_hosting -StateDirectory $State -Confirm:$false
+            } -Arguments @{ Server = $server.Server; Certificate = $server.ServerCertificate; Login = (Get-DrTdsCredential -Tds $server); State = $state } -Until {
+                @(Get-DrTdsDatabase -Tds $server -Name 'appservice_hosting' | Where-Object { $_.state -eq 'RESTORING' }).Count -gt 0
+            }
+            @{ '20260214-100512-3fa9c1' = (Get-LastRunId -Runbook 'SqlServerRestore') }
+        }
+        'Restore-FileShareContent #2'      = { @{ '/mnt/backup/content' = (New-ExampleShare); '/srv/websites' = (Join-Path $workFolder ('websites-' + [guid]::NewGuid().ToString('N'))) } }
+        'Restore-FileShareContent #3'      = { @{ '/mnt/backup/content' = (New-ExampleShare); '/srv/websites' = (Join-Path $workFolder ('websites-' + [guid]::NewGuid().ToString('N'))) } }
+    }
+
+    function New-ExampleShare {
+        $share = Join-Path $workFolder ('content-' + [guid]::NewGuid().ToString('N'))
+        $null = New-Item -ItemType Directory -Path (Join-Path $share 'site1/wwwroot') -Force
+        Set-Content -LiteralPath (Join-Path $share 'site1/wwwroot/index.html') -Value '<h1>portal</h1>'
+        $share
+    }
+
+    function Invoke-Example {
+        # Runs an example's code in a new runspace of this process, as a reader's session would: in a folder of its
+        # own, the module imported, the sign-in and the answers to prompts set, the reader's variables defined.
+        param([Parameter(Mandatory)][string]$Code)
+        $tdsDetails = $shared.Tds
+        $prelude = {
+            param($Manifest, $Fabric, $State, $Work, $DatabaseToken, $Tds)
+            $ErrorActionPreference = 'Stop'
+            $ConfirmPreference = 'None'
+            Import-Module -Name $Manifest
+            $env:APPSERVICEDR_STATE_DIR = $State
+            Set-Location -LiteralPath $Work
+            $token = ConvertTo-SecureString -String 'pester-access-token' -AsPlainText -Force
+            foreach ($command in 'Invoke-KeyVaultSecretRecovery', 'Invoke-DeploymentRollback', 'Invoke-StorageRecovery', 'Invoke-RegionFailover', 'Restore-AppServiceDatabase') {
+                $global:PSDefaultParameterValues["$($command):ResourceManagerEndpoint"] = $Fabric.armEndpoint
+                $global:PSDefaultParameterValues["$($command):TrustedCertificateSha256"] = $Fabric.thumbprintSha256
+                $global:PSDefaultParameterValues["$($command):AccessToken"] = $token
+            }
+            foreach ($command in 'Invoke-StorageRecovery', 'Invoke-RegionFailover', 'Restore-AppServiceDatabase') { $global:PSDefaultParameterValues["$($command):Force"] = $true }
+            $global:PSDefaultParameterValues['Restore-AppServiceDatabase:DatabaseAccessToken'] = ConvertTo-SecureString -String $DatabaseToken -AsPlainText -Force
+            if ($null -ne $Tds) { $global:PSDefaultParameterValues['Restore-AppServiceDatabase:ServerCertificate'] = $Tds.ServerCertificate }
+            $global:subscriptionId = '6f1c1a5e-3c4d-4f8e-9b2a-7d1e0c5b9a41'
+            $global:sub = $global:subscriptionId
+            $global:value = ConvertTo-SecureString -String ('pester-new-value-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
+            $global:frontendClientId = [guid]::NewGuid().ToString()
+            $global:ExampleTds = $Tds
+            function global:Read-Host {
+                param([switch]$AsSecureString, [Parameter(Position = 0)]$Prompt)
+                ConvertTo-SecureString -String ('typed-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
+            }
+            function global:Get-Credential {
+                param([Parameter(Position = 0)]$UserName)
+                if ($null -eq $global:ExampleTds) { throw 'No SQL Server to sign in to.' }
+                $login = $global:ExampleTds.Logins[0]
+                New-Object System.Management.Automation.PSCredential -ArgumentList $login.name, (ConvertTo-SecureString -String $login.password -AsPlainText -Force)
+            }
+            function global:Get-AzAccessToken {
+                param([string]$ResourceUrl, [switch]$AsSecureString)
+                $text = if ($ResourceUrl -like '*database*') { $global:PSDefaultParameterValues['Restore-AppServiceDatabase:DatabaseAccessToken'] } else { ConvertTo-SecureString -String 'pester-access-token' -AsPlainText -Force }
+                [pscustomobject]@{ Token = $text }
+            }
+        }
+        $ps = [System.Management.Automation.PowerShell]::Create()
+        try {
+            $null = $ps.AddScript($prelude.ToString(), $false)
+            foreach ($pair in @{ Manifest = (Get-DrPackagedManifest); Fabric = $fabric; State = $state; Work = (New-DrTestStateDirectory); DatabaseToken = $databaseToken; Tds = $tdsDetails }.GetEnumerator()) {
+                $null = $ps.AddParameter($pair.Key, $pair.Value)
+            }
+            $null = $ps.AddStatement().AddScript($Code, $false).AddCommand('Out-String').AddParameter('Width', 80)
+            $text = $null
+            $failure = $null
+            try { $text = ($ps.Invoke() | Out-String) }
+            catch { $failure = $_ }
+            [pscustomobject]@{ Text = $text; Errors = @($ps.Streams.Error); Failure = $failure }
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
+    # A run of its own in the state directory, for the examples that read runs before any other ran.
+    $null = Restore-FileShareContent -Source (New-ExampleShare) -Destination (Join-Path $workFolder 'first-copy') -StateDirectory $state
+}
+
+AfterAll {
+    if ($null -ne $shared.Tds) { Stop-DrTdsServer -Tds $shared.Tds }
+    Remove-Module -Name AppServiceDr -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Help example <Id>: <Title>' -ForEach $examples {
+    It 'parses, and binds to one parameter set of each AppServiceDr cmdlet it calls' {
+        $tokens = $null
+        $parseErrors = $null
+        $ast = [System.Management.Automation.Language.Parser]::ParseInput($Code, [ref]$tokens, [ref]$parseErrors)
+        $parseErrors | Should -HaveCount 0
+        $calls = @($ast.FindAll({ param($node) $node -is [System.Management.Automation.Language.CommandAst] }, $true) |
+            Where-Object { $null -ne $_.GetCommandName() -and (Get-Command -Name $_.GetCommandName() -Module AppServiceDr -ErrorAction SilentlyContinue) })
+        $calls.Count | Should -BeGreaterThan 0 -Because 'an example shows an AppServiceDr cmdlet'
+        foreach ($call in $calls) {
+            $command = Get-Command -Name $call.GetCommandName() -Module AppServiceDr
+            $named = @($call.CommandElements | Where-Object { $_ -is [System.Management.Automation.Language.CommandParameterAst] } | ForEach-Object {
+                $given = $_.ParameterName
+                $match = @($command.Parameters.Values | Where-Object { $_.Name -eq $given -or $_.Aliases -contains $given })
+                if ($match.Count -eq 0) { $match = @($command.Parameters.Values | Where-Object { $_.Name -like "$given*" }) }
+                $match.Count | Should -Be 1 -Because "-$given of $($command.Name) names one parameter"
+                $match[0].Name
+            })
+            $sets = @($command.ParameterSets | Where-Object {
+                $inSet = @($_.Parameters | ForEach-Object Name)
+                @($named | Where-Object { $inSet -notcontains $_ }).Count -eq 0
+            })
+            $sets.Count | Should -BeGreaterThan 0 -Because "$($command.Name) -$($named -join ' -') has to fit one parameter set"
+        }
+    }
+
+    It 'runs against the fabric' {
+        if ($Windows) { Set-ItResult -Skipped -Because 'the example needs Windows (its title says so)'; return }
+        if ($CannotRun) { Set-ItResult -Skipped -Because $CannotRun; return }
+        $replacements = if ($setups.ContainsKey($Id)) { & $setups[$Id] } else { @{} }
+        $code = $Code -replace '-VaultName kv-portal', "-VaultUri '$(Get-ExampleVaultUri)'"
+        foreach ($key in $replacements.Keys) { $code = $code.Replace($key, $replacements[$key]) }
+
+        $outcome = Invoke-Example -Code $code
+
+        $problems = @(@($outcome.Failure) + $outcome.Errors | Where-Object { $null -ne $_ } | ForEach-Object { "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" })
+        $problems | Should -HaveCount 0 -Because "the example ran as:`n$code`n$($outcome.Text)"
+    }
+}

@@ -1,0 +1,127 @@
+#Requires -Version 5.1
+# The default view of every type the module's cmdlets write, rendered at 80 columns (Out-String -Width 80) from
+# real results of the packaged cmdlets against the fabric, the TDS server and real folders, with names as long as
+# the services allow where a view has to show them: no line wider than 80, no key column cut. Then the same views
+# with the widest values a duration column can get. A type without a real result here fails the suite, so a new
+# cmdlet's type is covered when it is added.
+
+BeforeAll {
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/DrTest.psm1') -Force
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/Seeding.psm1') -Force
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/TdsServer.psm1') -Force
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/RunChecks.psm1') -Force
+    $null = Get-DrTestFabric
+    $null = Import-DrPackagedModule
+    Set-StrictMode -Version Latest
+    $signIn = Get-DrSignIn
+    $subscription = Get-DrTestSubscription
+    $state = New-DrTestStateDirectory
+    $id = [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $group = "rg-portal-$id"
+    # Real results of each cmdlet, with the key values their views must show whole.
+    $samples = [System.Collections.Generic.List[object]]::new()
+    function Add-Sample {
+        param($Result, [string[]]$Key)
+        foreach ($item in @($Result)) { $samples.Add([pscustomobject]@{ Result = $item; Key = $Key }) }
+    }
+
+    # Invoke-DeploymentRollback, its app named as long as the view's WebApp column.
+    $site = ('portal-' + $id + 'abcdefghijk').Substring(0, 19)
+    $null = New-DrTestSite -ResourceGroupName $group -Name $site -AppSetting @{ 'WEBSITE_RUN_FROM_PACKAGE' = 'https://bi.powerstacks.com/appstoreforintune/bin/latest/AppRequestPortal-1.34.0-preview.2.zip' }
+    Add-Sample -Key $site, '1.34.0-preview.2', '1.33.0', 'RolledBack' -Result (
+        Invoke-DeploymentRollback -WebAppName $site -Version 1.33.0 -SubscriptionId $subscription -ResourceGroupName $group -StateDirectory $state -Confirm:$false @signIn)
+
+    # Invoke-KeyVaultSecretRecovery.
+    $vault = "kv-portal-$id"
+    $vaultUri = New-DrTestVault -Name $vault -Secret @{ 'AzureAdClientSecret' = 'pester-' + [guid]::NewGuid() }
+    Remove-DrTestSecret -VaultUri $vaultUri -Name 'AzureAdClientSecret'
+    Add-Sample -Key $vault, 'AzureAdClientSecret', 'Recovered' -Result (
+        Invoke-KeyVaultSecretRecovery -VaultUri $vaultUri -Name 'AzureAdClientSecret' -StateDirectory $state -Confirm:$false @signIn)
+
+    # Invoke-StorageRecovery, with account names of the longest length Azure allows.
+    $account = New-DrTestStorageName -Prefix 'stapprequest' -Length 24
+    $newAccount = New-DrTestStorageName -Prefix 'stapprequestnew' -Length 24
+    $null = New-DrTestStorageAccount -ResourceGroupName $group -Name $account -Location 'eastus2' -LastSyncTime ([DateTimeOffset]::UtcNow.AddMinutes(-38).AddSeconds(-33))
+    Add-Sample -Key $account, 'FailedOver', 'centralus', '38 min' -Result (
+        Invoke-StorageRecovery -StorageAccountName $account -SubscriptionId $subscription -ResourceGroupName $group -StateDirectory $state -Force -Confirm:$false @signIn)
+    Add-Sample -Key $newAccount, 'Created', 'centralus' -Result (
+        Invoke-StorageRecovery -StorageAccountName $account -NewStorageAccountName $newAccount -SubscriptionId $subscription -ResourceGroupName $group -VaultUri $vaultUri -StateDirectory $state -Confirm:$false @signIn)
+
+    # Invoke-RegionFailover, into a region with one of the longest names the view fits.
+    $setup = New-DrTestHighAvailability -PrimaryRegion 'eastasia' -SecondaryRegion 'southeastasia'
+    Add-Sample -Key 'FailoverGroup', 'FailedOver', 'southeastasia', 'Planned' -Result (
+        Invoke-RegionFailover -SubscriptionId $subscription -ResourceGroupName $setup.SecondaryGroup -ServerName $setup.SecondaryServer -FailoverGroupName $setup.FailoverGroup `
+            -StateDirectory $state -Confirm:$false @signIn)
+
+    # Restore-AppServiceDatabase in Azure SQL.
+    $null = New-DrTestSqlServer -ResourceGroupName $group -Name "sql-portal-$id" -Location 'eastus2'
+    $null = New-DrTestSqlDatabase -ResourceGroupName $group -ServerName "sql-portal-$id" -Name 'AppRequestPortal'
+    $point = [DateTimeOffset]::UtcNow.AddHours(-2)
+    Add-Sample -Key 'AppRequestPortal', 'Restored', '1 h 20 min' -Result (
+        Restore-AppServiceDatabase -SubscriptionId $subscription -ResourceGroupName $group -ServerName "sql-portal-$id" -DatabaseName AppRequestPortal -PointInTime $point `
+            -DeletionTime $point.AddMinutes(80) -StateDirectory $state -Confirm:$false @signIn)
+
+    # Restore-AppServiceDatabase on SQL Server (the TDS server), and its script.
+    $tds = Start-DrTdsServer -Seed @{ backups = @(@{ path = '\\backup01\appservice\sql\appservice_metering.bak'; database = 'appservice_metering'; restoreDurationMs = 200 }) }
+    $tls = if ($PSVersionTable.PSEdition -eq 'Core') { @{ ServerCertificate = $tds.ServerCertificate } } else { @{ TrustServerCertificate = $true } }
+    $sql = @{ ServerInstance = $tds.Server; Credential = (Get-DrTdsCredential -Tds $tds); BackupFile = '\\backup01\appservice\sql\appservice_metering.bak'; DatabaseName = 'appservice_metering'; StateDirectory = $state } + $tls
+    Add-Sample -Key $tds.Server, 'appservice_metering', 'Restored', 'ONLINE', 'clean' -Result (Restore-AppServiceDatabase @sql -CheckDb -Confirm:$false)
+    Add-Sample -Key 'appservice_metering', 'RESTORE DATABASE' -Result (Restore-AppServiceDatabase @sql -OutputScriptOnly)
+
+    # Restore-FileShareContent.
+    $source = Join-Path $TestDrive 'share/content/site1/wwwroot'
+    $null = New-Item -ItemType Directory -Path $source -Force
+    Set-Content -LiteralPath (Join-Path $source 'index.html') -Value '<h1>portal</h1>'
+    Add-Sample -Key 'Files', 'Bytes', 'Throughput' -Result (Restore-FileShareContent -Source (Join-Path $TestDrive 'share') -Destination (Join-Path $TestDrive 'restored') -StateDirectory $state)
+
+    # Get-DrRun: every run above and the steps of each.
+    $runs = @(Get-DrRun -StateDirectory $state)
+    foreach ($run in $runs) {
+        Add-Sample -Key $run.RunId, $run.Runbook -Result $run
+        foreach ($step in @($run | Get-DrRun -StateDirectory $state -Step)) { Add-Sample -Key $step.StepId, "$($step.Outcome)" -Result $step }
+    }
+    $moduleTypes = @(Get-Command -Module AppServiceDr | ForEach-Object { $_.OutputType } | ForEach-Object { $_.Name } | Where-Object { $_ -like 'AppServiceDr.*' } | Sort-Object -Unique)
+}
+
+AfterAll {
+    Stop-DrTdsServer -Tds $tds
+    Remove-Module -Name AppServiceDr -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'The default views at 80 columns' {
+    It 'has a real result of every type the cmdlets write' {
+        $covered = @($samples | ForEach-Object { $_.Result.GetType().FullName } | Sort-Object -Unique)
+        foreach ($type in $moduleTypes) { $covered | Should -Contain $type }
+    }
+
+    It 'shows every real result of every type within 80 columns, key values whole' {
+        foreach ($sample in $samples) {
+            $null = Assert-DrView -InputObject $sample.Result -Key $sample.Key
+        }
+    }
+
+    It 'shows each type''s results together, as a pipeline writes them, within 80 columns' {
+        foreach ($kind in $samples | Group-Object -Property { $_.Result.GetType().FullName }) {
+            $null = Assert-DrView -InputObject @($kind.Group | ForEach-Object Result) -Key @($kind.Group | ForEach-Object { $_.Key })
+        }
+    }
+
+    It 'shows the widest durations whole in every duration column' {
+        # The longest texts a duration gets: 11 characters.
+        $long = [TimeSpan]::Parse('23:59:00')
+        $minutes = [TimeSpan]::Parse('00:38:33')
+        $widest = @(
+            @{ Keys = @('38 min 33 s'); Result = [AppServiceDr.PackageRollbackResult]@{ WebAppName = 'portal'; TimeToHealthy = $minutes } }
+            @{ Keys = @('38 min 33 s'); Result = [AppServiceDr.SecretRecoveryResult]@{ VaultName = 'kv-portal'; Name = 'AzureAdClientSecret'; Duration = $minutes } }
+            @{ Keys = @('23 h 59 min', '38 min 33 s'); Result = [AppServiceDr.StorageRecoveryResult]@{ StorageAccountName = 'stapprequest'; DataLossWindow = $long; TimeToHealthy = $minutes } }
+            @{ Keys = @('23 h 59 min', '38 min 33 s'); Result = [AppServiceDr.AzureSqlRestoreResult]@{ DatabaseName = 'AppRequestPortal'; DataLossWindow = $long; TimeToOnline = $minutes } }
+            @{ Keys = @('23 h 59 min', '38 min 33 s'); Result = [AppServiceDr.RegionFailoverResult]@{ Region = 'westus'; DataLossWindow = $long; TimeToHealthy = $minutes } }
+            @{ Keys = @('38 min 33 s'); Result = [AppServiceDr.SqlRestoreResult]@{ Server = 'SQLDR01'; Database = 'appservice_hosting'; Duration = $minutes } }
+            @{ Keys = @('38 min 33 s'); Result = [AppServiceDr.RunReport]@{ RunId = '20260214-100512-3fa9c1'; Runbook = 'RegionFailover'; StartedAt = [DateTimeOffset]::UtcNow; TimeToRecovery = $minutes } }
+            @{ Keys = @('23 h 59 min'); Result = [AppServiceDr.StepReport]@{ RunId = '20260214-100512-3fa9c1'; StepId = 'geo-restore'; Duration = $long } }
+        )
+        foreach ($case in $widest) {
+            $null = Assert-DrView -InputObject $case.Result -Key $case.Keys
+        }
+    }
+}
