@@ -103,7 +103,8 @@ public sealed class OperationLog
             return !(last.Equals("list", StringComparison.OrdinalIgnoreCase)
                      || last.Equals("listKeys", StringComparison.OrdinalIgnoreCase)
                      || last.Equals("backup", StringComparison.OrdinalIgnoreCase)
-                     || last.Equals("token", StringComparison.OrdinalIgnoreCase));
+                     || last.Equals("token", StringComparison.OrdinalIgnoreCase)
+                     || last.StartsWith("checkTrafficManagerNameAvailability", StringComparison.OrdinalIgnoreCase));
         }
         return true;
     }

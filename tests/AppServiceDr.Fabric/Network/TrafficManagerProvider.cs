@@ -31,6 +31,8 @@ public sealed class TrafficManagerProvider : IFabricProvider
         routes.Arm.Map("GET", Profile + "/{kind}/{endpoint}", request => FabricResult.Ok(RenderEndpoint(RequireProfile(request), RequireEndpoint(request))));
         routes.Arm.Map("PATCH", Profile + "/{kind}/{endpoint}", PatchEndpoint);
         routes.Arm.Map("DELETE", Profile + "/{kind}/{endpoint}", DeleteEndpoint);
+        routes.Arm.Map("POST", "/subscriptions/{sub}/providers/Microsoft.Network/checkTrafficManagerNameAvailabilityV2", CheckName);
+        routes.Arm.Map("POST", "/providers/Microsoft.Network/checkTrafficManagerNameAvailability", CheckName);
     }
 
     /// <summary>
@@ -218,7 +220,13 @@ public sealed class TrafficManagerProvider : IFabricProvider
         var endpoints = (properties["endpoints"] as JsonArray ?? new JsonArray()).Select(e => NormalizeEndpoint((JsonObject)e!, null, null)).ToList();
         properties.Remove("endpoints");
         var dns = properties["dnsConfig"] as JsonObject ?? throw FabricError.BadRequest("BadRequest", "dnsConfig.relativeName is required.");
-        dns["fqdn"] = dns["relativeName"]?.GetValue<string>() + ".trafficmanager." + _state.Options.DnsSuffix;
+        var relativeName = dns["relativeName"]?.GetValue<string>() ?? throw FabricError.BadRequest("BadRequest", "dnsConfig.relativeName is required.");
+        var holder = ProfileWithName(relativeName);
+        if (holder != null && !string.Equals(holder.Id, ProfileId(request), StringComparison.OrdinalIgnoreCase))
+        {
+            throw FabricError.Conflict("Conflict", $"The domain name '{relativeName}.trafficmanager.{_state.Options.DnsSuffix}' is already in use by another profile.");
+        }
+        dns["fqdn"] = relativeName + ".trafficmanager." + _state.Options.DnsSuffix;
         properties["profileStatus"] ??= "Enabled";
         var existing = _state.Arm.Find(ProfileId(request));
         var profile = new ArmResource(ProfileId(request), ProfileType, "global") { Properties = properties };
@@ -236,6 +244,32 @@ public sealed class TrafficManagerProvider : IFabricProvider
         profile.Internal["endpoints"] = endpoints;
         _state.Arm.Add(profile);
         return new FabricResult(existing == null ? 201 : 200, Render(profile));
+    }
+
+    /// <summary>The profile (any subscription) whose DNS name is <paramref name="relativeName"/>.trafficmanager.…: the
+    /// names are one global namespace.</summary>
+    private ArmResource? ProfileWithName(string relativeName) =>
+        _state.Arm.OfType(ProfileType).FirstOrDefault(p =>
+            string.Equals(p.Properties["dnsConfig"]?["relativeName"]?.GetValue<string>(), relativeName, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Profiles_CheckTrafficManagerNameAvailability(V2): whether a relative DNS name is free; a read.</summary>
+    private FabricResult CheckName(FabricRequest request)
+    {
+        var body = request.RequireBody();
+        var name = body["name"]?.GetValue<string>() ?? throw FabricError.BadRequest("BadRequest", "name is required.");
+        var taken = ProfileWithName(name) != null;
+        var answer = new JsonObject
+        {
+            ["name"] = name,
+            ["type"] = body["type"]?.GetValue<string>() ?? ProfileType,
+            ["nameAvailable"] = !taken,
+        };
+        if (taken)
+        {
+            answer["reason"] = "AlreadyExists";
+            answer["message"] = $"Domain name {name}.trafficmanager.{_state.Options.DnsSuffix} already exists. Please choose a different DNS prefix.";
+        }
+        return FabricResult.Ok(answer);
     }
 
     private FabricResult PatchProfile(FabricRequest request)
