@@ -20,6 +20,9 @@
         'Invoke-StorageRecovery'
         'Restore-AppServiceDatabase'
         'Restore-FileShareContent'
+        'Set-SqlFailoverGroup'
+        'Set-TrafficManagerFailover'
+        'Set-StorageRedundancy'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

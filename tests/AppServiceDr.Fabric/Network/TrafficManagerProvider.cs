@@ -185,6 +185,16 @@ public sealed class TrafficManagerProvider : IFabricProvider
         {
             throw FabricError.BadRequest("BadRequest", $"Endpoint '{endpointName}' needs a target or targetResourceId.");
         }
+        // An Azure endpoint's target is the DNS name of the resource it names (for an app, its default host name).
+        if (typeKind == "azureEndpoints" && properties["targetResourceId"]?.GetValue<string>() is string resourceId)
+        {
+            var site = _state.Arm.Find(resourceId);
+            if (site == null || !string.Equals(site.Type, Web.WebProvider.SiteType, StringComparison.OrdinalIgnoreCase))
+            {
+                throw FabricError.BadRequest("BadRequest", $"The target resource '{resourceId}' of endpoint '{endpointName}' does not exist.");
+            }
+            properties["target"] = site.Name.ToLowerInvariant() + ".web." + _state.Options.DnsSuffix;
+        }
         return new JsonObject { ["name"] = endpointName, ["type"] = ProfileType + "/" + typeKind, ["properties"] = properties };
     }
 

@@ -662,7 +662,15 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
             onSucceeded: () =>
             {
                 group.Databases = newNames;
-                if (!Store.FailoverGroups.Contains(group))
+                // Two creates of one name sent before either ended make one group: the later one updates it.
+                var current = Store.FindGroup(server.Id, group.Name);
+                if (current != null && current != group)
+                {
+                    current.Databases = newNames;
+                    current.ReadWriteEndpoint = group.ReadWriteEndpoint;
+                    current.ReadOnlyEndpoint = group.ReadOnlyEndpoint;
+                }
+                else if (current == null)
                 {
                     Store.FailoverGroups.Add(group);
                 }
