@@ -23,6 +23,7 @@
         'Set-SqlFailoverGroup'
         'Set-TrafficManagerFailover'
         'Set-StorageRedundancy'
+        'Set-DrAlertRule'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

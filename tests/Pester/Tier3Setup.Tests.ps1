@@ -36,9 +36,9 @@ AfterAll {
 Describe 'Set-SqlFailoverGroup' {
     It 'makes the geo-replica and the group, reports the listener, and a second run changes nothing' {
         $estate = New-DrTier3Estate -WithoutVault
-        $arguments = Get-GroupArguments $estate
+        $groupArgs = Get-GroupArguments $estate
 
-        $first = Set-SqlFailoverGroup @arguments -Confirm:$false @signIn
+        $first = Set-SqlFailoverGroup @groupArgs -Confirm:$false @signIn
 
         "$($first.Action)" | Should -Be 'Created'
         $first.ListenerHostName | Should -Be "$($estate.FailoverGroupName).database.windows.net"
@@ -50,7 +50,7 @@ Describe 'Set-SqlFailoverGroup' {
         $group.properties.readWriteEndpoint.failoverWithDataLossGracePeriodMinutes | Should -Be 60
         $before = @(Get-DrFabricMutation).Count
 
-        $second = Set-SqlFailoverGroup @arguments -Confirm:$false @signIn
+        $second = Set-SqlFailoverGroup @groupArgs -Confirm:$false @signIn
 
         "$($second.Action)" | Should -Be 'AlreadyConfigured'
         @(Get-DrFabricMutation).Count | Should -Be $before
@@ -60,8 +60,8 @@ Describe 'Set-SqlFailoverGroup' {
 
     It 'writes a result that renders at 80 columns and pipes into Get-DrRun and Export-DrReport' {
         $estate = New-DrTier3Estate -WithoutVault
-        $arguments = Get-GroupArguments $estate
-        $result = Set-SqlFailoverGroup @arguments -Confirm:$false @signIn
+        $groupArgs = Get-GroupArguments $estate
+        $result = Set-SqlFailoverGroup @groupArgs -Confirm:$false @signIn
 
         $text = $result | Out-String -Width 80
         $text | Should -Match $estate.FailoverGroupName
@@ -75,10 +75,10 @@ Describe 'Set-SqlFailoverGroup' {
 
     It 'changes nothing and journals nothing under -WhatIf' {
         $estate = New-DrTier3Estate -WithoutVault
-        $arguments = Get-GroupArguments $estate
+        $groupArgs = Get-GroupArguments $estate
         $before = @(Get-DrFabricMutation).Count
 
-        $plan = Set-SqlFailoverGroup @arguments -WhatIf @signIn
+        $plan = Set-SqlFailoverGroup @groupArgs -WhatIf @signIn
 
         "$($plan.Action)" | Should -Be 'Skipped'
         $plan.RunId | Should -BeNullOrEmpty
@@ -88,13 +88,13 @@ Describe 'Set-SqlFailoverGroup' {
 
     It 'finishes with -Resume after the run was stopped while the replica was seeding, making it once' {
         $estate = New-DrTier3Estate -WithoutVault
-        $arguments = Get-GroupArguments $estate
+        $groupArgs = Get-GroupArguments $estate
         $previous = Set-DrFabricTiming -Timing @{ DatabaseOnlineMs = 4000 }
         try {
             $stopped = Invoke-DrInterrupted -Command {
                 param($Arguments, $SignIn)
                 Set-SqlFailoverGroup @Arguments -Confirm:$false @SignIn
-            } -Arguments @{ Arguments = $arguments; SignIn = $signIn } -Until {
+            } -Arguments @{ Arguments = $groupArgs; SignIn = $signIn } -Until {
                 @(Get-DrSuccessfulMutation -PathContains "/servers/$($estate.PartnerServerName)/databases/").Count -gt 0
             }
             "$($stopped.State)" | Should -Be 'Stopped'
@@ -119,16 +119,16 @@ Describe 'Set-SqlFailoverGroup' {
         @{ Case = 'a grace period of zero hours'; Partner = 'Grace'; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData' }
     ) {
         $estate = New-DrTier3Estate -WithoutVault
-        $arguments = Get-GroupArguments $estate
+        $groupArgs = Get-GroupArguments $estate
         switch ($Partner) {
-            'SameRegion' { $arguments.PartnerServerName = $estate.SameRegionServerName; $arguments.PartnerResourceGroupName = $estate.ResourceGroupName; $target = $estate.SameRegionServerName }
-            'Missing' { $arguments.PartnerServerName = 'sql-nowhere'; $target = 'sql-nowhere' }
-            'NoDatabase' { $arguments.DatabaseName = 'NoSuchDb'; $target = 'NoSuchDb' }
-            'Grace' { $arguments.GracePeriodHours = 0; $target = $null }
+            'SameRegion' { $groupArgs.PartnerServerName = $estate.SameRegionServerName; $groupArgs.PartnerResourceGroupName = $estate.ResourceGroupName; $target = $estate.SameRegionServerName }
+            'Missing' { $groupArgs.PartnerServerName = 'sql-nowhere'; $target = 'sql-nowhere' }
+            'NoDatabase' { $groupArgs.DatabaseName = 'NoSuchDb'; $target = 'NoSuchDb' }
+            'Grace' { $groupArgs.GracePeriodHours = 0; $target = $null }
         }
         $before = @(Get-DrFabricMutation).Count
 
-        $failure = { Set-SqlFailoverGroup @arguments -Confirm:$false @signIn } | Should -Throw -PassThru
+        $failure = { Set-SqlFailoverGroup @groupArgs -Confirm:$false @signIn } | Should -Throw -PassThru
 
         $expected = @{ ErrorRecord = $failure; ErrorId = $ErrorId; Category = $Category }
         if ($target) { $expected.TargetObject = $target }
@@ -141,9 +141,9 @@ Describe 'Set-SqlFailoverGroup' {
 Describe 'Set-TrafficManagerFailover' {
     It 'routes to the primary first, probes the health path, and a second run changes nothing' {
         $estate = New-DrTier3Estate -WithoutVault
-        $arguments = Get-TrafficArguments $estate
+        $trafficArgs = Get-TrafficArguments $estate
 
-        $first = Set-TrafficManagerFailover @arguments -Confirm:$false @signIn
+        $first = Set-TrafficManagerFailover @trafficArgs -Confirm:$false @signIn
 
         "$($first.Action)" | Should -Be 'Created'
         $first.ActiveEndpoint | Should -Be 'primary'
@@ -155,7 +155,7 @@ Describe 'Set-TrafficManagerFailover' {
         foreach ($line in $text -split "`r?`n") { $line.Length | Should -BeLessOrEqual 80 }
         $before = @(Get-DrFabricMutation).Count
 
-        $second = Set-TrafficManagerFailover @arguments -Confirm:$false @signIn
+        $second = Set-TrafficManagerFailover @trafficArgs -Confirm:$false @signIn
 
         "$($second.Action)" | Should -Be 'AlreadyConfigured'
         @(Get-DrFabricMutation).Count | Should -Be $before
@@ -163,10 +163,10 @@ Describe 'Set-TrafficManagerFailover' {
 
     It 'changes nothing under -WhatIf' {
         $estate = New-DrTier3Estate -WithoutVault
-        $arguments = Get-TrafficArguments $estate
+        $trafficArgs = Get-TrafficArguments $estate
         $before = @(Get-DrFabricMutation).Count
 
-        $plan = Set-TrafficManagerFailover @arguments -WhatIf @signIn
+        $plan = Set-TrafficManagerFailover @trafficArgs -WhatIf @signIn
 
         "$($plan.Action)" | Should -Be 'Skipped'
         @(Get-DrFabricMutation).Count | Should -Be $before
@@ -192,9 +192,9 @@ Describe 'Set-TrafficManagerFailover' {
 Describe 'Set-StorageRedundancy' {
     It 'goes from GRS to RA-GRS and back, and a repeat changes nothing' {
         $estate = New-DrTier3Estate -WithoutVault
-        $arguments = @{ SubscriptionId = $estate.SubscriptionId; ResourceGroupName = $estate.ResourceGroupName; StorageAccountName = $estate.StorageAccountName; StateDirectory = $estate.State }
+        $storageArgs = @{ SubscriptionId = $estate.SubscriptionId; ResourceGroupName = $estate.ResourceGroupName; StorageAccountName = $estate.StorageAccountName; StateDirectory = $estate.State }
 
-        $ragrs = Set-StorageRedundancy @arguments -Confirm:$false @signIn
+        $ragrs = Set-StorageRedundancy @storageArgs -Confirm:$false @signIn
 
         "$($ragrs.Action)" | Should -Be 'Updated'
         $ragrs.PreviousSkuName | Should -Be 'Standard_GRS'
@@ -204,12 +204,12 @@ Describe 'Set-StorageRedundancy' {
         foreach ($line in $text -split "`r?`n") { $line.Length | Should -BeLessOrEqual 80 }
         $before = @(Get-DrFabricMutation).Count
 
-        $again = Set-StorageRedundancy @arguments -Confirm:$false @signIn
+        $again = Set-StorageRedundancy @storageArgs -Confirm:$false @signIn
 
         "$($again.Action)" | Should -Be 'AlreadyConfigured'
         @(Get-DrFabricMutation).Count | Should -Be $before
 
-        $back = Set-StorageRedundancy @arguments -SkuName Standard_GRS -Confirm:$false @signIn
+        $back = Set-StorageRedundancy @storageArgs -SkuName Standard_GRS -Confirm:$false @signIn
         "$($back.Action)" | Should -Be 'Updated'
         $back.SecondaryBlobEndpoint | Should -BeNullOrEmpty
     }
@@ -231,6 +231,113 @@ Describe 'Set-StorageRedundancy' {
         $failure = { Set-StorageRedundancy -SubscriptionId $estate.SubscriptionId -ResourceGroupName $estate.ResourceGroupName -StorageAccountName $estate.StorageAccountName -SkuName Standard_GZRS -StateDirectory $estate.State -Confirm:$false @signIn } | Should -Throw -PassThru
 
         Assert-DrErrorRecord -ErrorRecord $failure -ErrorId 'RedundancyChangeNotInPlace' -Category InvalidOperation -TargetObject $estate.StorageAccountName
+        @(Get-DrFabricMutation).Count | Should -Be $before
+    }
+}
+
+Describe 'Set-DrAlertRule' {
+    BeforeAll {
+        function Get-AlertArguments([Parameter(Mandatory)]$Estate) {
+            @{
+                SubscriptionId = $Estate.SubscriptionId; ResourceGroupName = $Estate.ResourceGroupName; ServerName = $Estate.ServerName
+                DatabaseName = $Estate.DatabaseName; StorageAccountName = $Estate.StorageAccountName; WebAppName = $Estate.WebAppName
+                VaultName = $Estate.VaultName; EmailAddress = 'admins@contoso.com'; StateDirectory = $Estate.State
+            }
+        }
+        $webhook = 'https://hooks.example.com/incident?sig=pester-webhook-token'
+    }
+
+    It 'makes the action group and the four rules, and a second run changes nothing' {
+        $estate = New-DrTier3Estate
+        $alertArgs = Get-AlertArguments $estate
+
+        $first = @(Set-DrAlertRule @alertArgs -WebhookUri $webhook -Confirm:$false @signIn)
+
+        $first.Kind | Should -Be @('ActionGroup', 'SqlDtu', 'StorageAvailability', 'AppServiceHealth', 'KeyVaultAccessDenied')
+        @($first | Where-Object { "$($_.Action)" -ne 'Created' }) | Should -HaveCount 0
+        $text = $first | Out-String -Width 80
+        foreach ($line in $text -split "`r?`n") { $line.Length | Should -BeLessOrEqual 80 }
+        $text | Should -Not -Match 'pester-webhook-token'
+        Get-ChildItem -LiteralPath $estate.State -Recurse -File | ForEach-Object { Get-Content -LiteralPath $_.FullName -Raw | Should -Not -Match 'pester-webhook-token' }
+        "$(($first[0] | Get-DrRun -StateDirectory $estate.State).Status)" | Should -Be 'Succeeded'
+        $before = @(Get-DrFabricMutation).Count
+
+        $second = @(Set-DrAlertRule @alertArgs -WebhookUri $webhook -Confirm:$false @signIn)
+
+        @($second | Where-Object { "$($_.Action)" -ne 'AlreadyConfigured' }) | Should -HaveCount 0
+        @(Get-DrFabricMutation).Count | Should -Be $before
+    }
+
+    It 'updates a rule in place when a threshold changes' {
+        $estate = New-DrTier3Estate
+        $alertArgs = Get-AlertArguments $estate
+        $null = Set-DrAlertRule @alertArgs -Confirm:$false @signIn
+
+        $changed = @(Set-DrAlertRule @alertArgs -DtuThresholdPercent 80 -Confirm:$false @signIn)
+
+        "$(($changed | Where-Object Kind -eq 'SqlDtu').Action)" | Should -Be 'Updated'
+        "$(($changed | Where-Object Kind -eq 'StorageAvailability').Action)" | Should -Be 'AlreadyConfigured'
+        $rules = Get-DrArmResource -Id "/subscriptions/$($estate.SubscriptionId)/resourceGroups/$($estate.ResourceGroupName)/providers/Microsoft.Insights/metricAlerts" -ApiVersion 2018-03-01
+        @($rules.value) | Should -HaveCount 3
+    }
+
+    It 'changes nothing and journals nothing under -WhatIf' {
+        $estate = New-DrTier3Estate
+        $alertArgs = Get-AlertArguments $estate
+        $before = @(Get-DrFabricMutation).Count
+
+        $plan = @(Set-DrAlertRule @alertArgs -WhatIf @signIn)
+
+        @($plan | Where-Object { "$($_.Action)" -ne 'Skipped' }) | Should -HaveCount 0
+        @(Get-DrFabricMutation).Count | Should -Be $before
+        @(Get-DrRun -StateDirectory $estate.State) | Should -HaveCount 0
+    }
+
+    It 'finishes with -Resume after the run was stopped, given the webhook again' {
+        $estate = New-DrTier3Estate
+        $alertArgs = Get-AlertArguments $estate
+        # Every rule of this estate answers late, so the run can be stopped after the action group and before any rule.
+        $null = Invoke-DrFabricAdmin -Method POST -Path 'faults' -Body @{ method = 'PUT'; pathPattern = "$($estate.ResourceGroupName)/providers/Microsoft.Insights/(metricAlerts|activityLogAlerts)/"; kind = 'Latency'; latencyMs = 5000; count = 4 }
+        try {
+            $stopped = Invoke-DrInterrupted -Command {
+                param($Arguments, $Webhook, $SignIn)
+                Set-DrAlertRule @Arguments -WebhookUri $Webhook -Confirm:$false @SignIn
+            } -Arguments @{ Arguments = $alertArgs; Webhook = $webhook; SignIn = $signIn } -Until {
+                $group = "/resourceGroups/$($estate.ResourceGroupName)/providers/Microsoft.Insights"
+                @(Get-DrSuccessfulMutation -PathContains "$group/actionGroups/").Count -gt 0 -and @(Get-DrFabricMutation -PathContains "$group/metricAlerts/", "$group/activityLogAlerts/").Count -eq 0
+            }
+            "$($stopped.State)" | Should -Be 'Stopped'
+        }
+        finally {
+            $null = Invoke-DrFabricAdmin -Method DELETE -Path 'faults'
+        }
+        $run = Get-DrRun -StateDirectory $estate.State
+
+        $failure = { Set-DrAlertRule -Resume $run.RunId -StateDirectory $estate.State -Confirm:$false @signIn } | Should -Throw -PassThru
+        Assert-DrErrorRecord -ErrorRecord $failure -ErrorId 'ResumeNeedsSecret' -Category InvalidArgument -TargetObject 'WebhookUri'
+
+        $results = @(Set-DrAlertRule -Resume $run.RunId -WebhookUri $webhook -StateDirectory $estate.State -Confirm:$false @signIn)
+
+        @($results | Where-Object { "$($_.Action)" -eq 'Failed' }) | Should -HaveCount 0
+        "$((Get-DrRun -RunId $run.RunId -StateDirectory $estate.State).Status)" | Should -Be 'Succeeded'
+        @(Get-DrSuccessfulMutation -PathContains '/actionGroups/' | Where-Object { $_.path -like "*$($estate.ResourceGroupName)*" }) | Should -HaveCount 1
+    }
+
+    It 'refuses <Case> before anything changes' -ForEach @(
+        @{ Case = 'an e-mail address that is not one'; Extra = @{ EmailAddress = @('admins@contoso.com', 'not-an-address') }; ErrorId = 'InvalidEmailAddress'; Category = 'InvalidArgument'; Target = 'not-an-address' }
+        @{ Case = 'a webhook that is not https'; Extra = @{ WebhookUri = @('http://hooks.example.com/x') }; ErrorId = 'InvalidWebhookUri'; Category = 'InvalidArgument'; Target = 'WebhookUri' }
+        @{ Case = 'a short name over 12 characters'; Extra = @{ ActionGroupShortName = 'much-too-long-name' }; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData' }
+    ) {
+        $estate = New-DrTier3Estate
+        $alertArgs = Get-AlertArguments $estate
+        foreach ($key in $Extra.Keys) { $alertArgs[$key] = $Extra[$key] }
+        $before = @(Get-DrFabricMutation).Count
+
+        $failure = { Set-DrAlertRule @alertArgs -Confirm:$false @signIn } | Should -Throw -PassThru
+
+        $expected = @{ ErrorRecord = $failure; ErrorId = $ErrorId; Category = $Category }
+        if ($PSItem.ContainsKey('Target')) { $expected.TargetObject = $Target }
+        Assert-DrErrorRecord @expected
         @(Get-DrFabricMutation).Count | Should -Be $before
     }
 }
