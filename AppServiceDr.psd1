@@ -24,6 +24,9 @@
         'Set-TrafficManagerFailover'
         'Set-StorageRedundancy'
         'Set-DrAlertRule'
+        'Export-DrInventory'
+        'Import-DrInventory'
+        'Invoke-DrTriage'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

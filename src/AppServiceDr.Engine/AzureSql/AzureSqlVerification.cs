@@ -21,9 +21,23 @@ namespace AppServiceDr.Engine.AzureSql
 
         public static async Task<StepResult> RunAsync(AzureSqlRestoreRequest request, string serverId, string database, StepContext ctx)
         {
-            var azure = ctx.Azure;
             // Reads only, but talks to the database: under -WhatIf nothing is sent.
             if (ctx.WhatIf) return StepResult.Declined("What if: the verify query would run against " + database + ".");
+            var (rows, first, dataSource) = await QueryAsync(ctx, serverId, database, request.VerifyQuery!, request.Encrypt, request.ServerCertificate).ConfigureAwait(false);
+            var outcome = Describe(rows, first);
+            if (!Passes(rows, first))
+                throw new DrException("VerifyQueryFailed", DrErrorCategory.InvalidData,
+                    $"The verify query on {database} ({dataSource}) {outcome}; it must return a first column that is not NULL, 0 or false. The restored copy was not swapped in.", database);
+            ctx.Publish(new AzureSqlRestoreRunbook.VerifyOutcome { Result = outcome });
+            return StepResult.Done($"The verify query on {database} {outcome}.");
+        }
+
+        /// <summary>Runs <paramref name="query"/> on a database of the server <paramref name="serverId"/> (found through
+        /// Resource Manager) with an Entra ID token of the run's credential: the number of rows and the first row's first
+        /// column, and the address it connected to.</summary>
+        internal static async Task<(int Rows, object? First, string DataSource)> QueryAsync(StepContext ctx, string serverId, string database, string query, bool encrypt, string? serverCertificate)
+        {
+            var azure = ctx.Azure;
             var ct = ctx.CancellationToken;
             var server = await azure.Arm.GetAsync(serverId, AzureSqlRestoreRunbook.ApiVersion, ct).ConfigureAwait(false)
                 ?? throw new DrException("TargetServerNotFound", DrErrorCategory.ObjectNotFound, $"Server '{AzureSqlRestoreRunbook.Last(serverId)}' was not found.", AzureSqlRestoreRunbook.Last(serverId));
@@ -42,8 +56,8 @@ namespace AppServiceDr.Engine.AzureSql
                 ServerInstance = dataSource,
                 Authentication = SqlAuthenticationKind.AccessToken,
                 AccessToken = token.Token,
-                Encrypt = request.Encrypt,
-                ServerCertificate = request.ServerCertificate,
+                Encrypt = encrypt,
+                ServerCertificate = serverCertificate,
                 ConnectTimeoutSeconds = 30,
             };
             var context = new SqlErrorContext(dataSource, "Verifying " + database, database);
@@ -53,18 +67,13 @@ namespace AppServiceDr.Engine.AzureSql
             using (var factory = new SqlConnectionFactory(info))
             using (var session = await SqlSession.OpenAsync(factory, database, context, false, ct).ConfigureAwait(false))
             {
-                await session.ExecuteAsync(new SqlStatement(request.VerifyQuery!), (int)QueryTimeout.TotalSeconds, context, false, ct,
+                await session.ExecuteAsync(new SqlStatement(query), (int)QueryTimeout.TotalSeconds, context, false, ct,
                     read: r =>
                     {
                         if (rows++ == 0 && r.FieldCount > 0) first = r.GetValue(0);
                     }).ConfigureAwait(false);
             }
-            var outcome = Describe(rows, first);
-            if (!Passes(rows, first))
-                throw new DrException("VerifyQueryFailed", DrErrorCategory.InvalidData,
-                    $"The verify query on {database} ({dataSource}) {outcome}; it must return a first column that is not NULL, 0 or false. The restored copy was not swapped in.", database);
-            ctx.Publish(new AzureSqlRestoreRunbook.VerifyOutcome { Result = outcome });
-            return StepResult.Done($"The verify query on {database} {outcome}.");
+            return (rows, first, dataSource);
         }
 
         /// <summary>The server's address as the data source: as given, with the default port when it names none.</summary>

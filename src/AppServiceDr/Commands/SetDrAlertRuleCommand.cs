@@ -26,27 +26,22 @@ namespace AppServiceDr.Commands
 
         /// <summary>The SQL server of the database whose DTU is watched.</summary>
         [Parameter(ParameterSetName = SetupSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         public string? ServerName { get; set; }
 
         /// <summary>The database whose DTU is watched (with -ServerName).</summary>
         [Parameter(ParameterSetName = SetupSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         public string? DatabaseName { get; set; }
 
         /// <summary>The storage account whose availability is watched.</summary>
         [Parameter(ParameterSetName = SetupSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         public string? StorageAccountName { get; set; }
 
         /// <summary>The App Service app whose resource health is watched.</summary>
         [Parameter(ParameterSetName = SetupSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         public string? WebAppName { get; set; }
 
         /// <summary>The Key Vault whose denied requests are watched.</summary>
         [Parameter(ParameterSetName = SetupSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         public string? VaultName { get; set; }
 
         /// <summary>Addresses the action group e-mails.</summary>

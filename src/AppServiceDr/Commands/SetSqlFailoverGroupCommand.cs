@@ -42,7 +42,6 @@ namespace AppServiceDr.Commands
 
         /// <summary>Resource group of the partner server. Default: -ResourceGroupName.</summary>
         [Parameter(ParameterSetName = SetupSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         public string? PartnerResourceGroupName { get; set; }
 
         /// <summary>The failover group; its name becomes the listener's host name.</summary>

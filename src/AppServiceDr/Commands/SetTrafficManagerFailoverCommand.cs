@@ -45,7 +45,6 @@ namespace AppServiceDr.Commands
 
         /// <summary>Resource group of the primary app. Default: -ResourceGroupName.</summary>
         [Parameter(ParameterSetName = SetupSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         public string? PrimaryResourceGroupName { get; set; }
 
         /// <summary>The secondary app in the other region (priority 2).</summary>
@@ -55,7 +54,6 @@ namespace AppServiceDr.Commands
 
         /// <summary>Resource group of the secondary app. Default: -ResourceGroupName.</summary>
         [Parameter(ParameterSetName = SetupSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         public string? SecondaryResourceGroupName { get; set; }
 
         /// <summary>The path Traffic Manager probes on each app: the app's health path. Default /.</summary>
