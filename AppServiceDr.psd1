@@ -28,6 +28,13 @@
         'Test-FileShareBackup'
         'Invoke-DrDrill'
         'Get-DrDrillHistory'
+        'Set-SqlFailoverGroup'
+        'Set-TrafficManagerFailover'
+        'Set-StorageRedundancy'
+        'Set-DrAlertRule'
+        'Export-DrInventory'
+        'Import-DrInventory'
+        'Invoke-DrTriage'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -20,7 +20,7 @@ namespace AppServiceDr.Fabric.Tests;
 /// and carry every property of the documented body with the same JSON type. Deliberate differences
 /// are listed per example with the reason; a listed difference that no longer occurs fails too.
 /// </summary>
-public sealed class FidelityTests
+public sealed partial class FidelityTests
 {
     private const string SqlServer = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}";
     private const string SqlDatabase = SqlServer + "/databases/{databaseName}";
@@ -36,6 +36,10 @@ public sealed class FidelityTests
         public string? Body { get; init; } = "parameters";
 
         public Func<Context, Task>? Setup { get; init; }
+
+        /// <summary>The request path when it is not <see cref="Path"/> filled in (a resource id the setup made, for a
+        /// path parameter that stands for a whole id).</summary>
+        public Func<Context, string>? PathOf { get; init; }
 
         public Dictionary<string, string> Explained { get; init; } = new Dictionary<string, string>();
     }
@@ -402,7 +406,7 @@ public sealed class FidelityTests
     public static TheoryData<string> Examples()
     {
         var data = new TheoryData<string>();
-        foreach (var name in Cases.Keys.OrderBy(k => k, StringComparer.Ordinal))
+        foreach (var name in AllCases.Keys.OrderBy(k => k, StringComparer.Ordinal))
         {
             data.Add(name);
         }
@@ -417,16 +421,38 @@ public sealed class FidelityTests
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
             .OrderBy(f => f, StringComparer.Ordinal)
             .ToList();
-        Assert.Equal(files, Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Empty(files.Except(AllCases.Keys, StringComparer.Ordinal));
+        // Every case has its example, in shared/azure-api-examples or shared/azure-api-examples-next.
+        Assert.All(AllCases.Keys, file => Assert.True(File.Exists(ExampleFiles.Find(file))));
     }
+
+    /// <summary>Every example with a case is in build/azure-api-examples.tsv, so the fetch script finds it on a machine
+    /// without the shared folders.</summary>
+    [Fact]
+    public void Every_case_is_in_the_fetch_list()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "AppServiceDr.sln")))
+        {
+            dir = dir.Parent;
+        }
+        var listed = File.ReadAllLines(Path.Combine(dir!.FullName, "build", "azure-api-examples.tsv"))
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split('\t')[0])
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.Empty(AllCases.Keys.Where(k => !listed.Contains(k)).OrderBy(k => k, StringComparer.Ordinal));
+    }
+
+    /// <summary>The cases of both example folders.</summary>
+    private static Dictionary<string, Case> AllCases => Cases.Concat(NextCases).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
     [Theory]
     [MemberData(nameof(Examples))]
     public async Task The_fabric_answers_like_the_example(string file)
     {
-        var example = JsonNode.Parse(File.ReadAllText(Path.Combine(ExampleFiles.Directory(), file)))!.AsObject();
+        var example = JsonNode.Parse(File.ReadAllText(ExampleFiles.Find(file)))!.AsObject();
         var parameters = example["parameters"]!.AsObject();
-        var test = Cases[file];
+        var test = AllCases[file];
         var clock = new ManualClock();
         await using var fabric = await TestFabric.StartAsync(o => o.Time = clock);
         var context = new Context(fabric, clock, parameters);
@@ -438,7 +464,7 @@ public sealed class FidelityTests
         var isVault = parameters.ContainsKey("vaultBaseUrl");
         var query = new[] { "api-version" }.Concat(test.Query)
             .Select(q => q + "=" + Uri.EscapeDataString(parameters[q]!.ToString()));
-        var path = Fill(test.Path, parameters, context.Overrides, escape: true) + "?" + string.Join("&", query);
+        var path = (test.PathOf != null ? test.PathOf(context) : Fill(test.Path, parameters, context.Overrides, escape: true)) + "?" + string.Join("&", query);
         var uri = isVault ? new Uri(context.Vault, path.TrimStart('/')) : fabric.ArmUri(path);
         var body = test.Body == null ? null : context.Overrides.TryGetValue(test.Body, out var given) ? given : parameters[test.Body]?.DeepClone();
         var reply = await fabric.SendAsync(new HttpMethod(test.Method), uri, body);

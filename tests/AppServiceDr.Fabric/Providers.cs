@@ -18,5 +18,9 @@ public static class Providers
         new Network.TrafficManagerProvider(),
         new Network.DnsProvider(),
         new Login.LoginProvider(),
+        new Monitor.MonitorProvider(),
+        new Health.ResourceHealthProvider(),
+        new KeyVault.VaultManagementProvider(),
+        new Resources.ResourceListProvider(),
     };
 }

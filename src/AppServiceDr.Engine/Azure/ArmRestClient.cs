@@ -146,6 +146,11 @@ namespace AppServiceDr.Engine.Azure
                 throw new DrException(AnswerLostErrorId, DrErrorCategory.OperationTimeout,
                     $"{method} {url.AbsolutePath} got no answer in time; it may or may not have been applied.", url.AbsolutePath, ex);
             }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Stopped (Ctrl+C, PowerShell.Stop()): a cancelled run, not a service that could not be reached.
+                throw;
+            }
             catch (Exception ex) when (AzureErrors.FromFailure(AzureService.ResourceManager, ex, $"{method} {url.AbsolutePath}", url.AbsolutePath) is DrException failure)
             {
                 throw failure;

@@ -61,7 +61,7 @@ namespace AppServiceDr.Engine.Failover
     public sealed class RegionFailoverRunbook : Runbook<RegionFailoverRequest, RegionFailoverResult>
     {
         internal const string SqlApi = AzureSqlRestoreRunbook.ApiVersion;
-        internal const string TrafficManagerApi = "2022-04-01";
+        internal const string TrafficManagerApi = TrafficManagerEndpoints.ApiVersion;
         private const string SqlStep = "sql-failover";
         private const string StorageStep = "storage-failover";
         private const string TrafficStep = "traffic-manager";
@@ -396,14 +396,11 @@ namespace AppServiceDr.Engine.Failover
             return null;
         }
 
-        private static IEnumerable<JsonElement> Endpoints(JsonElement profile) =>
-            profile.TryGetProperty("properties", out var p) && p.TryGetProperty("endpoints", out var e) && e.ValueKind == JsonValueKind.Array
-                ? e.EnumerateArray() : Enumerable.Empty<JsonElement>();
+        private static IEnumerable<JsonElement> Endpoints(JsonElement profile) => TrafficManagerEndpoints.Of(profile);
 
-        private static bool IsNamed(JsonElement endpoint, string name) => string.Equals(Text(endpoint, "name"), name, StringComparison.OrdinalIgnoreCase);
+        private static bool IsNamed(JsonElement endpoint, string name) => TrafficManagerEndpoints.IsNamed(endpoint, name);
 
-        private static int Priority(JsonElement endpoint) =>
-            endpoint.TryGetProperty("properties", out var p) && p.TryGetProperty("priority", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : int.MaxValue;
+        private static int Priority(JsonElement endpoint) => TrafficManagerEndpoints.Priority(endpoint) ?? int.MaxValue;
 
         // ---------------------------------------------------------------- helpers
 

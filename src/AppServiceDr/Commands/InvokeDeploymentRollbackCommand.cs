@@ -18,25 +18,26 @@ namespace AppServiceDr.Commands
         private const string PackageUriSet = "PackageUri";
 
         /// <summary>Subscription of the app.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = VersionSet)]
-        [Parameter(Mandatory = true, ParameterSetName = PackageUriSet)]
+        [Parameter(Mandatory = true, ParameterSetName = VersionSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = PackageUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? SubscriptionId { get; set; }
 
         /// <summary>Resource group of the app.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = VersionSet)]
-        [Parameter(Mandatory = true, ParameterSetName = PackageUriSet)]
+        [Parameter(Mandatory = true, ParameterSetName = VersionSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = PackageUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? ResourceGroupName { get; set; }
 
         /// <summary>The App Service app to roll back.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = VersionSet, Position = 0)]
-        [Parameter(Mandatory = true, ParameterSetName = PackageUriSet, Position = 0)]
+        [Parameter(Mandatory = true, ParameterSetName = VersionSet, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = PackageUriSet, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? WebAppName { get; set; }
 
         /// <summary>The version to go back to: the app's current package URL with its version replaced.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = VersionSet, Position = 1)]
+        [Parameter(Mandatory = true, ParameterSetName = VersionSet, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("PackageVersion")]
         [ValidateNotNullOrEmpty]
         public string? Version { get; set; }
 

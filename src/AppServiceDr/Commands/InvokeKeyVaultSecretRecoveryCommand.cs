@@ -25,7 +25,7 @@ namespace AppServiceDr.Commands
         public string VaultName { get; set; } = "";
 
         /// <summary>The vault's URI, for Azure Stack Hub and other clouds.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = VaultUriSet)]
+        [Parameter(Mandatory = true, ParameterSetName = VaultUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
         public Uri? VaultUri { get; set; }
 
@@ -59,21 +59,20 @@ namespace AppServiceDr.Commands
         public int TimeoutSec { get; set; } = 300;
 
         /// <summary>Subscription of the app to restart.</summary>
-        [Parameter(ParameterSetName = VaultNameSet)]
-        [Parameter(ParameterSetName = VaultUriSet)]
+        [Parameter(ParameterSetName = VaultNameSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = VaultUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? SubscriptionId { get; set; }
 
         /// <summary>Resource group of the app to restart.</summary>
-        [Parameter(ParameterSetName = VaultNameSet)]
-        [Parameter(ParameterSetName = VaultUriSet)]
+        [Parameter(ParameterSetName = VaultNameSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = VaultUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? ResourceGroupName { get; set; }
 
         /// <summary>After the secrets are readable, restart this App Service app and wait until it is healthy.</summary>
-        [Parameter(ParameterSetName = VaultNameSet)]
-        [Parameter(ParameterSetName = VaultUriSet)]
-        [ValidateNotNullOrEmpty]
+        [Parameter(ParameterSetName = VaultNameSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = VaultUriSet, ValueFromPipelineByPropertyName = true)]
         public string? WebAppName { get; set; }
 
         protected override void ProcessRecord() => _names.AddRange(Name);

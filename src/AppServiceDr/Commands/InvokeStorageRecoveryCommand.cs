@@ -19,23 +19,23 @@ namespace AppServiceDr.Commands
         private const string NewAccountVaultUriSet = "NewAccountVaultUri";
 
         /// <summary>Subscription of the failed storage account.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = FailoverSet)]
-        [Parameter(Mandatory = true, ParameterSetName = NewAccountSet)]
-        [Parameter(Mandatory = true, ParameterSetName = NewAccountVaultUriSet)]
+        [Parameter(Mandatory = true, ParameterSetName = FailoverSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountVaultUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? SubscriptionId { get; set; }
 
         /// <summary>Resource group of the failed storage account.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = FailoverSet)]
-        [Parameter(Mandatory = true, ParameterSetName = NewAccountSet)]
-        [Parameter(Mandatory = true, ParameterSetName = NewAccountVaultUriSet)]
+        [Parameter(Mandatory = true, ParameterSetName = FailoverSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountVaultUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? ResourceGroupName { get; set; }
 
         /// <summary>The storage account that failed.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = FailoverSet, Position = 0)]
-        [Parameter(Mandatory = true, ParameterSetName = NewAccountSet, Position = 0)]
-        [Parameter(Mandatory = true, ParameterSetName = NewAccountVaultUriSet, Position = 0)]
+        [Parameter(Mandatory = true, ParameterSetName = FailoverSet, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountSet, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = NewAccountVaultUriSet, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidatePattern("^[a-z0-9]{3,24}$")]
         public string? StorageAccountName { get; set; }
 
@@ -90,10 +90,9 @@ namespace AppServiceDr.Commands
         public string SecretName { get; set; } = "StorageConnectionString";
 
         /// <summary>Then restart this App Service app and wait until it is healthy.</summary>
-        [Parameter(ParameterSetName = FailoverSet)]
-        [Parameter(ParameterSetName = NewAccountSet)]
-        [Parameter(ParameterSetName = NewAccountVaultUriSet)]
-        [ValidateNotNullOrEmpty]
+        [Parameter(ParameterSetName = FailoverSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = NewAccountSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = NewAccountVaultUriSet, ValueFromPipelineByPropertyName = true)]
         public string? WebAppName { get; set; }
 
         /// <summary>Resource group of the app. Default: -ResourceGroupName.</summary>

@@ -106,7 +106,8 @@ public sealed class OperationLog
                      || last.Equals("backup", StringComparison.OrdinalIgnoreCase)
                      || last.Equals("validate", StringComparison.OrdinalIgnoreCase)
                      || last.Equals("whatIf", StringComparison.OrdinalIgnoreCase)
-                     || last.Equals("token", StringComparison.OrdinalIgnoreCase));
+                     || last.Equals("token", StringComparison.OrdinalIgnoreCase)
+                     || last.StartsWith("checkTrafficManagerNameAvailability", StringComparison.OrdinalIgnoreCase));
         }
         return true;
     }

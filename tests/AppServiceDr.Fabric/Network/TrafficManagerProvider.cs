@@ -31,6 +31,8 @@ public sealed class TrafficManagerProvider : IFabricProvider
         routes.Arm.Map("GET", Profile + "/{kind}/{endpoint}", request => FabricResult.Ok(RenderEndpoint(RequireProfile(request), RequireEndpoint(request))));
         routes.Arm.Map("PATCH", Profile + "/{kind}/{endpoint}", PatchEndpoint);
         routes.Arm.Map("DELETE", Profile + "/{kind}/{endpoint}", DeleteEndpoint);
+        routes.Arm.Map("POST", "/subscriptions/{sub}/providers/Microsoft.Network/checkTrafficManagerNameAvailabilityV2", CheckName);
+        routes.Arm.Map("POST", "/providers/Microsoft.Network/checkTrafficManagerNameAvailability", CheckName);
     }
 
     /// <summary>
@@ -183,6 +185,16 @@ public sealed class TrafficManagerProvider : IFabricProvider
         {
             throw FabricError.BadRequest("BadRequest", $"Endpoint '{endpointName}' needs a target or targetResourceId.");
         }
+        // An Azure endpoint's target is the DNS name of the resource it names (for an app, its default host name).
+        if (typeKind == "azureEndpoints" && properties["targetResourceId"]?.GetValue<string>() is string resourceId)
+        {
+            var site = _state.Arm.Find(resourceId);
+            if (site == null || !string.Equals(site.Type, Web.WebProvider.SiteType, StringComparison.OrdinalIgnoreCase))
+            {
+                throw FabricError.BadRequest("BadRequest", $"The target resource '{resourceId}' of endpoint '{endpointName}' does not exist.");
+            }
+            properties["target"] = site.Name.ToLowerInvariant() + ".web." + _state.Options.DnsSuffix;
+        }
         return new JsonObject { ["name"] = endpointName, ["type"] = ProfileType + "/" + typeKind, ["properties"] = properties };
     }
 
@@ -218,7 +230,13 @@ public sealed class TrafficManagerProvider : IFabricProvider
         var endpoints = (properties["endpoints"] as JsonArray ?? new JsonArray()).Select(e => NormalizeEndpoint((JsonObject)e!, null, null)).ToList();
         properties.Remove("endpoints");
         var dns = properties["dnsConfig"] as JsonObject ?? throw FabricError.BadRequest("BadRequest", "dnsConfig.relativeName is required.");
-        dns["fqdn"] = dns["relativeName"]?.GetValue<string>() + ".trafficmanager." + _state.Options.DnsSuffix;
+        var relativeName = dns["relativeName"]?.GetValue<string>() ?? throw FabricError.BadRequest("BadRequest", "dnsConfig.relativeName is required.");
+        var holder = ProfileWithName(relativeName);
+        if (holder != null && !string.Equals(holder.Id, ProfileId(request), StringComparison.OrdinalIgnoreCase))
+        {
+            throw FabricError.Conflict("Conflict", $"The domain name '{relativeName}.trafficmanager.{_state.Options.DnsSuffix}' is already in use by another profile.");
+        }
+        dns["fqdn"] = relativeName + ".trafficmanager." + _state.Options.DnsSuffix;
         properties["profileStatus"] ??= "Enabled";
         var existing = _state.Arm.Find(ProfileId(request));
         var profile = new ArmResource(ProfileId(request), ProfileType, "global") { Properties = properties };
@@ -236,6 +254,32 @@ public sealed class TrafficManagerProvider : IFabricProvider
         profile.Internal["endpoints"] = endpoints;
         _state.Arm.Add(profile);
         return new FabricResult(existing == null ? 201 : 200, Render(profile));
+    }
+
+    /// <summary>The profile (any subscription) whose DNS name is <paramref name="relativeName"/>.trafficmanager.…: the
+    /// names are one global namespace.</summary>
+    private ArmResource? ProfileWithName(string relativeName) =>
+        _state.Arm.OfType(ProfileType).FirstOrDefault(p =>
+            string.Equals(p.Properties["dnsConfig"]?["relativeName"]?.GetValue<string>(), relativeName, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Profiles_CheckTrafficManagerNameAvailability(V2): whether a relative DNS name is free; a read.</summary>
+    private FabricResult CheckName(FabricRequest request)
+    {
+        var body = request.RequireBody();
+        var name = body["name"]?.GetValue<string>() ?? throw FabricError.BadRequest("BadRequest", "name is required.");
+        var taken = ProfileWithName(name) != null;
+        var answer = new JsonObject
+        {
+            ["name"] = name,
+            ["type"] = body["type"]?.GetValue<string>() ?? ProfileType,
+            ["nameAvailable"] = !taken,
+        };
+        if (taken)
+        {
+            answer["reason"] = "AlreadyExists";
+            answer["message"] = $"Domain name {name}.trafficmanager.{_state.Options.DnsSuffix} already exists. Please choose a different DNS prefix.";
+        }
+        return FabricResult.Ok(answer);
     }
 
     private FabricResult PatchProfile(FabricRequest request)

@@ -55,7 +55,7 @@ public static class HighAvailabilitySetup
             ReadWriteEndpoint = new JsonObject { ["failoverPolicy"] = "Manual" },
             ReadOnlyEndpoint = new JsonObject { ["failoverPolicy"] = "Disabled" },
         });
-        sql.Links.Add(new GeoLink(west + "/databases/" + Database, east + "/databases/" + Database, Guid.NewGuid().ToString()));
+        sql.Links.Add(new GeoLink(west + "/databases/" + Database, east + "/databases/" + Database, Guid.NewGuid().ToString()) { StartTime = state.Now });
         StorageProvider.SeedAccount(state, subscription, PrimaryGroup, StorageAccount, PrimaryRegion, "Standard_GRS", lastSyncTime);
         WebProvider.SeedSite(state, subscription, PrimaryGroup, PrimaryApp, PrimaryRegion, databaseId: west + "/databases/" + Database);
         WebProvider.SeedSite(state, subscription, SecondaryGroup, SecondaryApp, SecondaryRegion, databaseId: east + "/databases/" + Database);

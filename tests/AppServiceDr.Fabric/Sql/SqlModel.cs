@@ -29,7 +29,11 @@ public sealed class FailoverGroup
 }
 
 /// <summary>A geo-replication link between a primary database and its readable secondary.</summary>
-public sealed record GeoLink(string PrimaryId, string SecondaryId, string LinkId);
+public sealed record GeoLink(string PrimaryId, string SecondaryId, string LinkId)
+{
+    /// <summary>When the link was made (replication links' startTime).</summary>
+    public DateTimeOffset StartTime { get; init; }
+}
 
 /// <summary>A deleted database whose backups are kept: createMode Restore brings it back as of its deletion
 /// (or an earlier point in its retention window).</summary>

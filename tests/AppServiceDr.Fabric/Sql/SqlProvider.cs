@@ -436,7 +436,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         db.Internal["createMode"] = "Secondary";
         db.Internal["sourceDatabaseId"] = source.Id;
         db.Internal["secondaryType"] = properties["secondaryType"]?.GetValue<string>() ?? "Geo";
-        Store.Links.Add(new GeoLink(source.Id, db.Id, Guid.NewGuid().ToString()));
+        Store.Links.Add(new GeoLink(source.Id, db.Id, Guid.NewGuid().ToString()) { StartTime = now });
         return db;
     }
 
@@ -532,13 +532,20 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
                     ["partnerLocation"] = partner?.Location,
                     ["role"] = isPrimary ? "Primary" : "Secondary",
                     ["partnerRole"] = isPrimary ? "Secondary" : "Primary",
-                    ["replicationState"] = ReplicationState(partner?.Location),
+                    ["replicationMode"] = "ASYNC",
+                    ["startTime"] = Arm.Iso(link.StartTime),
+                    ["percentComplete"] = Seeded(link) ? 100 : 0,
+                    ["replicationState"] = Seeded(link) ? ReplicationState(partner?.Location) : "SEEDING",
+                    ["isTerminationAllowed"] = true,
                     ["linkType"] = "GEO",
                 },
             };
         });
         return FabricResult.Ok(Arm.List(links));
     }
+
+    /// <summary>A link is seeding until its secondary is Online (it is being copied); then it replicates.</summary>
+    private bool Seeded(GeoLink link) => _state.Arm.Find(link.SecondaryId)?.Properties["status"]?.GetValue<string>() == "Online";
 
     /// <summary>CATCH_UP while the partner keeps up; SUSPENDED while its region is down (the link is intact but
     /// not active), as after a forced failover until the old primary is back.</summary>
@@ -647,6 +654,17 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         {
             throw FabricError.BadRequest("FailoverGroupUpdateOrDeleteRequestOnSecondary", "A failover group can only be updated on its primary server.");
         }
+        if (string.Equals(ArmStore.NormalizeRegion(partner.Location ?? string.Empty), ArmStore.NormalizeRegion(server.Location ?? string.Empty), StringComparison.Ordinal))
+        {
+            throw FabricError.BadRequest("InvalidFailoverGroupRegion", "Servers specified in a Failover Group need to reside in different regions to provide isolation.");
+        }
+        ValidateReadWriteEndpoint(properties["readWriteEndpoint"] as JsonObject);
+        var taken = Store.FailoverGroups.FirstOrDefault(g => string.Equals(g.Name, request.Route("fg"), StringComparison.OrdinalIgnoreCase) && !g.Involves(server.Id));
+        if (taken != null)
+        {
+            // The group's name is its listener's DNS name (<name>.database.windows.net): unique across Azure.
+            throw FabricError.Conflict("FailoverGroupDnsRecordInUse", $"A duplicate DNS record exists for failover group '{taken.Name}'.");
+        }
         var group = existing ?? new FailoverGroup { Name = request.Route("fg"), PrimaryServerId = server.Id, SecondaryServerId = partner.Id };
         group.ReadWriteEndpoint = (JsonObject)(properties["readWriteEndpoint"]?.DeepClone() ?? new JsonObject { ["failoverPolicy"] = "Manual" });
         group.ReadOnlyEndpoint = (JsonObject)(properties["readOnlyEndpoint"]?.DeepClone() ?? new JsonObject { ["failoverPolicy"] = "Disabled" });
@@ -655,7 +673,15 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
             onSucceeded: () =>
             {
                 group.Databases = newNames;
-                if (!Store.FailoverGroups.Contains(group))
+                // Two creates of one name sent before either ended make one group: the later one updates it.
+                var current = Store.FindGroup(server.Id, group.Name);
+                if (current != null && current != group)
+                {
+                    current.Databases = newNames;
+                    current.ReadWriteEndpoint = group.ReadWriteEndpoint;
+                    current.ReadOnlyEndpoint = group.ReadOnlyEndpoint;
+                }
+                else if (current == null)
                 {
                     Store.FailoverGroups.Add(group);
                 }
@@ -666,6 +692,40 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
             },
             result: () => RenderGroup(group, server.Id));
         return _state.Operations.Accepted(op, request);
+    }
+
+    /// <summary>The read-write endpoint rules FailoverGroups.json lists: a failover policy is required; Automatic needs a
+    /// grace period of at least 60 minutes; Manual takes none.</summary>
+    private static void ValidateReadWriteEndpoint(JsonObject? endpoint)
+    {
+        if (endpoint == null)
+        {
+            throw FabricError.BadRequest("FailoverGroupCreateOrUpdateRequestInvalidReadWriteEndpoint", "The readWriteEndpoint field is required for create or update requests.");
+        }
+        var policy = endpoint["failoverPolicy"]?.GetValue<string>();
+        var grace = endpoint["failoverWithDataLossGracePeriodMinutes"]?.GetValue<int>();
+        if (policy == null)
+        {
+            throw FabricError.BadRequest("FailoverGroupCreateOrUpdateRequestInvalidReadWriteFailoverPolicy", "The failoverPolicy field for the read-write endpoint is required for create or update requests.");
+        }
+        if (string.Equals(policy, "Automatic", StringComparison.OrdinalIgnoreCase))
+        {
+            if (grace == null)
+            {
+                throw FabricError.BadRequest("FailoverGroupCreateOrUpdateRequestInvalidReadWriteEndpointFields",
+                    "The property failoverWithDataLossGracePeriodMinutes must be provided when failover policy Automatic is selected for the read-write endpoint.");
+            }
+            if (grace < 60)
+            {
+                throw FabricError.BadRequest("FailoverGroupCreateOrUpdateRequestLessThanMinimumGracePeriodValues",
+                    "Grace period value for the failover group must be greater than or equal to the '60' minutes minimum grace period.");
+            }
+        }
+        else if (grace != null)
+        {
+            throw FabricError.BadRequest("FailoverGroupCreateOrUpdateRequestInvalidReadWriteEndpointFieldsForManualPolicy",
+                "Grace period value should not be provided when failover policy Manual is selected for the read-write endpoint. Please remove it from request.");
+        }
     }
 
     /// <summary>Seeds the partner's replica (Online) and the geo link for a database joining a group.</summary>
@@ -685,7 +745,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
         }
         if (!Store.LinksOf(primaryId).Any(l => string.Equals(l.SecondaryId, secondaryId, StringComparison.OrdinalIgnoreCase)))
         {
-            Store.Links.Add(new GeoLink(primaryId, secondaryId, Guid.NewGuid().ToString()));
+            Store.Links.Add(new GeoLink(primaryId, secondaryId, Guid.NewGuid().ToString()) { StartTime = _state.Now });
         }
     }
 
@@ -735,7 +795,7 @@ public sealed class SqlProvider : IFabricProvider, IResourceDeployer
             var newPrimary = group.PrimaryServerId + "/databases/" + name;
             var newSecondary = group.SecondaryServerId + "/databases/" + name;
             Store.Links.RemoveAll(l => string.Equals(l.SecondaryId, newPrimary, StringComparison.OrdinalIgnoreCase));
-            Store.Links.Add(new GeoLink(newPrimary, newSecondary, Guid.NewGuid().ToString()));
+            Store.Links.Add(new GeoLink(newPrimary, newSecondary, Guid.NewGuid().ToString()) { StartTime = _state.Now });
             _state.Arm.Find(newPrimary)?.Internal.Remove("secondaryType");
             var secondary = _state.Arm.Find(newSecondary);
             if (secondary != null)

@@ -27,6 +27,7 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
         routes.Deployers.Add(this);
         routes.Arm.Map("PUT", Account, Put);
         routes.Arm.Map("GET", Account, Get);
+        routes.Arm.Map("PATCH", Account, Patch);
         routes.Arm.Map("POST", Account + "/failover", Failover);
         routes.Arm.Map("POST", Account + "/listKeys", ListKeys);
         // An account lives in its primary region, which a failover moves away from the region it was
@@ -92,6 +93,11 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
 
     private ArmResource? AccountOnPath(string path)
     {
+        // Resource health reports on an account from outside its region.
+        if (path.IndexOf("/providers/Microsoft.ResourceHealth/", StringComparison.OrdinalIgnoreCase) >= 0)
+        {
+            return null;
+        }
         var marker = "/providers/Microsoft.Storage/storageAccounts/";
         var at = path.IndexOf(marker, StringComparison.OrdinalIgnoreCase);
         if (at < 0)
@@ -181,6 +187,11 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
             {
                 p["secondaryEndpoints"] = Endpoints(account.Name, dnsSuffix, "-secondary");
             }
+            else
+            {
+                // Without read access the secondary has no endpoints of its own.
+                p.Remove("secondaryEndpoints");
+            }
         }
         else
         {
@@ -203,7 +214,8 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
         var json = account.ToJson();
         var properties = (JsonObject)json["properties"]!;
         var primary = PrimaryRegion(account);
-        if (account.Properties["statusOfPrimary"] != null && _state.Faults.IsRegionDown(primary))
+        var primaryDown = Health.ResourceHealthProvider.IsOutOfService(_state, account);
+        if (account.Properties["statusOfPrimary"] != null && primaryDown)
         {
             properties["statusOfPrimary"] = "unavailable";
         }
@@ -221,7 +233,7 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
         {
             var sku = account.Sku!["name"]!.GetValue<string>();
             var busy = account.Get<bool>("failoverInProgress");
-            var bothUp = !_state.Faults.IsRegionDown(primary) && !_state.Faults.IsRegionDown(secondary);
+            var bothUp = !primaryDown && !_state.Faults.IsRegionDown(secondary);
             properties["geoReplicationStats"] = new JsonObject
             {
                 ["status"] = busy ? "Unavailable" : "Live",
@@ -273,6 +285,79 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
         return _state.Operations.Accepted(op, request, asyncOperationHeader: false, resultKind: LongRunningOperations.AsyncOperationsKind);
     }
 
+    /// <summary>The redundancy families within which an account's sku can be changed in place; anything else is a
+    /// migration the service does not do through an update.</summary>
+    private static readonly string[][] SkuFamilies =
+    {
+        new[] { "Standard_LRS", "Standard_GRS", "Standard_RAGRS" },
+        new[] { "Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS" },
+    };
+
+    /// <summary>
+    /// Update (PATCH, answered 200 at once): the sku, tags and the properties given, merged into the account
+    /// (objects property by property, anything else replaced). A sku change within LRS/GRS/RA-GRS (or
+    /// ZRS/GZRS/RA-GZRS) applies at once: a geo-redundant sku gets the paired region of the current primary as
+    /// its secondary, read access adds the secondary endpoints, a local sku drops the secondary. Refused while a
+    /// failover runs, and across families (a conversion, not an update).
+    /// </summary>
+    private FabricResult Patch(FabricRequest request)
+    {
+        var account = RequireAccount(request);
+        var body = request.RequireBody();
+        var current = account.Sku!["name"]!.GetValue<string>();
+        var wanted = body["sku"]?["name"]?.GetValue<string>();
+        if (account.Get<bool>("failoverInProgress"))
+        {
+            throw FabricError.Conflict("FailoverInProgress", $"Storage account '{account.Name}' cannot be updated while it fails over.");
+        }
+        if (wanted != null && !string.Equals(wanted, current, StringComparison.OrdinalIgnoreCase)
+            && !SkuFamilies.Any(f => f.Contains(current, StringComparer.OrdinalIgnoreCase) && f.Contains(wanted, StringComparer.OrdinalIgnoreCase)))
+        {
+            throw FabricError.BadRequest("SkuChangeNotSupported", $"Storage account '{account.Name}' cannot change from {current} to {wanted} by an update.");
+        }
+        if (body["properties"] is JsonObject properties)
+        {
+            Merge(account.Properties, properties);
+            var endpoints = (JsonObject)account.Properties["primaryEndpoints"]!;
+            var routing = account.Properties["routingPreference"];
+            if (routing?["publishInternetEndpoints"]?.GetValue<bool>() == true)
+            {
+                endpoints["internetEndpoints"] = Endpoints(account.Name, _state.Options.DnsSuffix, "-internetrouting");
+            }
+            if (routing?["publishMicrosoftEndpoints"]?.GetValue<bool>() == true)
+            {
+                endpoints["microsoftEndpoints"] = Endpoints(account.Name, _state.Options.DnsSuffix, "-microsoftrouting");
+            }
+        }
+        if (body["tags"] is JsonObject tags)
+        {
+            account.Tags = (JsonObject)tags.DeepClone();
+        }
+        if (wanted != null && !string.Equals(wanted, current, StringComparison.OrdinalIgnoreCase))
+        {
+            var canonical = SkuFamilies.SelectMany(f => f).First(n => string.Equals(n, wanted, StringComparison.OrdinalIgnoreCase));
+            var primary = PrimaryRegion(account);
+            var secondary = account.Properties["secondaryLocation"]?.GetValue<string>();
+            SetRedundancy(account, _state.Options.DnsSuffix, canonical, primary, IsGeoRedundant(canonical) ? secondary ?? Regions.Paired(primary) : null);
+        }
+        return FabricResult.Ok(Render(account, false));
+    }
+
+    private static void Merge(JsonObject target, JsonObject given)
+    {
+        foreach (var pair in given)
+        {
+            if (pair.Value is JsonObject child && target[pair.Key] is JsonObject existing)
+            {
+                Merge(existing, child);
+            }
+            else
+            {
+                target[pair.Key] = pair.Value?.DeepClone();
+            }
+        }
+    }
+
     private FabricResult Get(FabricRequest request) =>
         FabricResult.Ok(Render(RequireAccount(request), string.Equals(request.Query("$expand"), "geoReplicationStats", StringComparison.OrdinalIgnoreCase)));
 
@@ -295,7 +380,7 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
         }
         FabricError? failure = null;
         var primary = PrimaryRegion(account);
-        if (planned && _state.Faults.IsRegionDown(primary))
+        if (planned && Health.ResourceHealthProvider.IsOutOfService(_state, account))
         {
             failure = new FabricError(500, "PlannedFailoverNotAllowed", "A planned failover needs both regions available; use an unplanned failover.");
         }

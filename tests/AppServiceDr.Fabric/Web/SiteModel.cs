@@ -32,6 +32,19 @@ public sealed class SiteRuntime
     /// </summary>
     public List<KeyValuePair<string, string>> ResolvedSettings { get; set; } = new List<KeyValuePair<string, string>>();
 
+    /// <summary>What each Key Vault reference among the app settings resolved to when the app last started, by
+    /// setting name (App Service's configreferences).</summary>
+    public List<ReferenceStatus> ReferenceStatuses { get; set; } = new List<ReferenceStatus>();
+
     /// <summary>Incremented at each (re)start; a pending start only completes if still current.</summary>
     public int Generation { get; set; }
+}
+
+/// <summary>One Key Vault reference as App Service resolved it: the ApiKVReference properties, never the value.</summary>
+public sealed record ReferenceStatus(string Setting, string Reference, string? VaultName, string? SecretName, string? SecretVersion, string Status, string? Details);
+
+/// <summary>Packages (WEBSITE_RUN_FROM_PACKAGE URLs) the fabric was told are broken: an app started from one fails.</summary>
+public sealed class PackageStore
+{
+    public HashSet<string> Broken { get; } = new HashSet<string>(StringComparer.Ordinal);
 }

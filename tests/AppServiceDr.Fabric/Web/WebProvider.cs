@@ -32,6 +32,15 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
         arm.Map("POST", Site + "/start", Start);
         arm.Map("POST", Site + "/config/appsettings/list", ListAppSettings);
         arm.Map("PUT", Site + "/config/appsettings", PutAppSettings);
+        arm.Map("GET", Site + "/config/configreferences/appsettings", request => FabricResult.Ok(Arm.List(References(RequireSite(request)))));
+        arm.Map("GET", Site + "/config/configreferences/appsettings/{setting}", request =>
+            FabricResult.Ok(References(RequireSite(request)).FirstOrDefault(r => string.Equals(r["name"]?.GetValue<string>(), request.Route("setting"), StringComparison.OrdinalIgnoreCase))
+                            ?? throw FabricError.NotFound("NotFound", $"App setting '{request.Route("setting")}' is not a Key Vault reference.")));
+        routes.Admin.Map("PUT", "/_fabric/packages/broken", request =>
+        {
+            _state.Store<PackageStore>().Broken.Add(request.Query("uri") ?? throw FabricError.BadRequest("InvalidRequestContent", "Name the package with ?uri=."));
+            return FabricResult.NoContent();
+        });
         routes.For(FabricService.Site).MapFallback(ServeSiteHost);
         routes.RegionOf(FabricService.Site, (name, _) => FindByHost(name)?.Location);
         routes.Admin.Map("PUT", "/_fabric/seed/sites/{sub}/{rg}/{site}", request =>
@@ -331,6 +340,7 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
     {
         string? failure = null;
         var resolved = new List<KeyValuePair<string, string>>();
+        var statuses = new List<ReferenceStatus>();
         foreach (var pair in runtime.AppSettings)
         {
             var match = KeyVaultReference.Match(pair.Value);
@@ -344,14 +354,54 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
             var value = vault != null && secretName != null && !state.Faults.IsRegionDown(vault.Location)
                 ? vault.ResolveValue(secretName, version) : null;
             resolved.Add(new KeyValuePair<string, string>(pair.Key, value ?? pair.Value));
+            var (status, details) = vaultName == null || secretName == null ? ("InvalidSyntax", "The reference names no vault or no secret.")
+                : vault == null ? ("VaultNotFound", $"Key Vault reference was not able to be resolved because vault '{vaultName}' could not be found.")
+                : state.Faults.IsRegionDown(vault.Location) ? ("FetchTimedOut", $"Key Vault reference was not able to be resolved because vault '{vaultName}' did not answer.")
+                : value != null ? ("Resolved", (string?)null)
+                : version != null && vault.Secrets.TryGetValue(secretName, out var known) && known.State == SecretState.Active
+                    ? ("SecretVersionNotFound", $"Key Vault reference was not able to be resolved because version '{version}' of secret '{secretName}' could not be found in vault '{vaultName}'.")
+                : ("SecretNotFound", $"Key Vault reference was not able to be resolved because secret '{secretName}' could not be found in vault '{vaultName}'.");
+            statuses.Add(new ReferenceStatus(pair.Key, pair.Value, vaultName, secretName, version, status, details));
             if (value == null)
             {
                 failure ??= $"Key Vault reference failed for app setting '{pair.Key}': secret '{secretName}' in vault '{vaultName}' could not be read.";
             }
         }
         runtime.ResolvedSettings = resolved;
+        runtime.ReferenceStatuses = statuses;
         return failure;
     }
+
+    /// <summary>WebApps_GetAppSettingsKeyVaultReferences: each Key Vault reference with the status it resolved to at
+    /// the app's last start (ApiKVReference; never the secret's value).</summary>
+    private static IEnumerable<JsonNode> References(ArmResource site) =>
+        Runtime(site).ReferenceStatuses.Select(r =>
+        {
+            var properties = new JsonObject
+            {
+                ["reference"] = r.Reference,
+                ["status"] = r.Status,
+                ["vaultName"] = r.VaultName,
+                ["secretName"] = r.SecretName,
+                ["identityType"] = "SystemAssigned",
+                ["source"] = "KeyVault",
+            };
+            if (r.SecretVersion != null)
+            {
+                properties["secretVersion"] = r.SecretVersion;
+            }
+            if (r.Details != null)
+            {
+                properties["details"] = r.Details;
+            }
+            return (JsonNode)new JsonObject
+            {
+                ["id"] = site.Id + "/config/configreferences/appsettings/" + r.Setting,
+                ["name"] = r.Setting,
+                ["type"] = "Microsoft.Web/sites/config/configreferences",
+                ["properties"] = properties,
+            };
+        }).ToList();
 
     /// <summary>
     /// Why a storage account the app's connection strings name (as read at its last start) cannot serve it:
@@ -393,6 +443,10 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
             if (state.Faults.IsRegionDown(primary))
             {
                 return $"Storage account '{name}' named by app setting '{pair.Key}' is not available: its primary region '{primary}' is down.";
+            }
+            if (Health.ResourceHealthProvider.IsOutOfService(state, account))
+            {
+                return $"Storage account '{name}' named by app setting '{pair.Key}' is not available in its primary region '{primary}'.";
             }
             if (account.Get<bool>("failoverInProgress"))
             {
@@ -481,6 +535,11 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
         {
             return runtime.KeyVaultFailure;
         }
+        var package = runtime.AppSettings.FirstOrDefault(p => p.Key == "WEBSITE_RUN_FROM_PACKAGE").Value;
+        if (package != null && state.Store<PackageStore>().Broken.Contains(package))
+        {
+            return "Application error: the app failed to start from its package.";
+        }
         var storage = StorageProblem(state, runtime);
         if (storage != null)
         {
@@ -492,7 +551,7 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
         foreach (var (server, database, db) in databases)
         {
             var status = db?.Properties["status"]?.GetValue<string>();
-            if (db == null || status != "Online" || state.Faults.IsRegionDown(db.Location))
+            if (db == null || status != "Online" || Health.ResourceHealthProvider.IsOutOfService(state, db))
             {
                 var on = server.Length == 0 ? string.Empty : $" on server '{server}'";
                 return $"Database '{database}'{on} is not available (status: {status ?? "missing"}).";

@@ -1,0 +1,98 @@
+#Requires -Version 5.1
+# What the tier 3 suites (setup, alerts, triage, emergency record) share: a primary and a secondary region with the
+# seed's resources in them, reads of Resource Manager resources, and the failures each recovery scenario begins with.
+# Uses the fabric helpers of DrTest.psm1, which must be imported first.
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+function New-DrTier3Estate {
+    <#
+    .SYNOPSIS
+    The seed's application in two regions, with unique names: in the primary region (westus) a resource group with
+    the SQL server and database, a GRS storage account, a Key Vault holding the app's secrets and the app reading them
+    through Key Vault references; in the secondary region (eastus) a resource group with the partner SQL server and a
+    second app. Returns the names.
+    #>
+    param([switch]$WithoutVault)
+    $sub = Get-DrTestSubscription
+    $id = [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $e = [ordered]@{
+        SubscriptionId = $sub
+        ResourceGroupName = "rg-primary-$id"; SecondaryResourceGroupName = "rg-secondary-$id"; GlobalResourceGroupName = "rg-global-$id"
+        ServerName = "sql-west-$id"; PartnerServerName = "sql-east-$id"; SameRegionServerName = "sql-west2-$id"
+        DatabaseName = 'AppRequestPortal'; StorageAccountName = "st$id"; VaultName = "kv-$id"
+        WebAppName = "app-west-$id"; SecondaryWebAppName = "app-east-$id"
+        FailoverGroupName = "fog-$id"; TrafficManagerProfileName = "tm-$id"
+        PrimaryLocation = 'westus'; SecondaryLocation = 'eastus'
+        State = New-DrTestStateDirectory
+    }
+    foreach ($server in @(@($e.ServerName, $e.ResourceGroupName, 'westus'), @($e.PartnerServerName, $e.SecondaryResourceGroupName, 'eastus'), @($e.SameRegionServerName, $e.ResourceGroupName, 'westus'))) {
+        $null = Invoke-DrFabricAdmin -Method PUT -Path "seed/sql/$sub/$($server[1])/$($server[0])" -Body @{ location = $server[2] }
+    }
+    $null = Invoke-DrFabricAdmin -Method PUT -Path "seed/sql/$sub/$($e.ResourceGroupName)/$($e.ServerName)/$($e.DatabaseName)" -Body @{}
+    $null = Invoke-DrFabricAdmin -Method PUT -Path "seed/storage/$sub/$($e.ResourceGroupName)/$($e.StorageAccountName)" -Body @{ location = 'westus'; sku = 'Standard_GRS' }
+    $null = Invoke-DrFabricAdmin -Method PUT -Path "seed/resourceGroups/$sub/$($e.GlobalResourceGroupName)" -Body @{ location = 'eastus' }
+    $settings = @{ 'ConnectionStrings__Db' = "Server=tcp:$($e.ServerName).database.windows.net;Initial Catalog=$($e.DatabaseName)" }
+    if (-not $WithoutVault) {
+        $null = Invoke-DrFabricAdmin -Method PUT -Path "seed/vaultResources/$sub/$($e.ResourceGroupName)/$($e.VaultName)" -Body @{ location = 'westus' }
+        $uri = Get-DrFabricUri -HostPrefix "$($e.VaultName).vault" -Path '/'
+        $null = Invoke-DrFabricRequest -Method PUT -Uri "$($uri)secrets/AzureAdClientSecret?api-version=7.4" -Body @{ value = 'client-secret-' + [guid]::NewGuid() }
+        $settings['AzureAd__ClientSecret'] = "@Microsoft.KeyVault(VaultName=$($e.VaultName);SecretName=AzureAdClientSecret)"
+        $e.VaultUri = $uri
+    }
+    $settings['WEBSITE_RUN_FROM_PACKAGE'] = 'https://packages.example.com/appstoreforintune/bin/latest/AppRequestPortal-1.33.0.zip'
+    $null = New-DrTestSite -ResourceGroupName $e.ResourceGroupName -Name $e.WebAppName -Location westus -AppSetting $settings
+    $null = New-DrTestSite -ResourceGroupName $e.SecondaryResourceGroupName -Name $e.SecondaryWebAppName -Location eastus
+    [pscustomobject]$e
+}
+
+function Get-DrArmResource {
+    <# A Resource Manager resource as the fabric answers it now (null when it does not exist). #>
+    param([Parameter(Mandatory)][string]$Id, [Parameter(Mandatory)][string]$ApiVersion)
+    $reply = Invoke-DrFabricRequest -Method GET -Uri (Get-DrFabricUri -HostPrefix 'management' -Path "$Id`?api-version=$ApiVersion") -AllowFailure
+    if ($reply.Status -eq 404) { return $null }
+    if ($reply.Status -ge 300) { throw "GET $Id answered $($reply.Status)" }
+    $reply.Body
+}
+
+function Get-DrSuccessfulMutation {
+    <# The state changes the fabric accepted whose path contains one of the given parts. #>
+    param([Parameter(Mandatory)][string[]]$PathContains)
+    @(Get-DrFabricMutation -PathContains $PathContains | Where-Object { $_.status -lt 300 })
+}
+
+function Invoke-DrTier3Interrupted {
+    <#
+    .SYNOPSIS
+    Runs a command in a second runspace, stops it the way Ctrl+C does (PowerShell.Stop()) once -Until holds, and waits
+    for the stopped pipeline to end before the runspace is closed. The module is imported inside the one script, so
+    no further statement of a batch is left to run against a closed runspace.
+    #>
+    param(
+        [Parameter(Mandatory)][scriptblock]$Command,
+        [Parameter(Mandatory)][scriptblock]$Until,
+        [hashtable]$Arguments = @{},
+        [int]$TimeoutSec = 60
+    )
+    $script = "param(`$__manifest, `$__arguments) Import-Module -Name `$__manifest; & { $Command } @__arguments"
+    $ps = [System.Management.Automation.PowerShell]::Create()
+    try {
+        $null = $ps.AddScript($script).AddArgument((Get-DrPackagedManifest)).AddArgument($Arguments)
+        $async = $ps.BeginInvoke()
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+        while (-not (& $Until)) {
+            if ($async.IsCompleted) { throw "The command ended before it could be interrupted: $(@($ps.Streams.Error) -join '; ')" }
+            if ([DateTime]::UtcNow -gt $deadline) { throw 'The condition to interrupt on never held.' }
+            Start-Sleep -Milliseconds 50
+        }
+        $ps.Stop()
+        try { $null = $ps.EndInvoke($async) } catch { $null = $_ }
+        [pscustomobject]@{ State = $ps.InvocationStateInfo.State; Errors = @($ps.Streams.Error) }
+    }
+    finally {
+        $ps.Dispose()
+    }
+}
+
+Export-ModuleMember -Function *-Dr*
