@@ -93,6 +93,10 @@ Describe 'Get-DrRun on real runs' {
         @($succeeded, $copy | Get-DrRun -StateDirectory $state).RunId | Should -Be @($succeeded.RunId, $copy.RunId)
     }
 
+    It 'shows a run once when several results of it come down the pipeline' {
+        @($succeeded, $succeeded, $succeeded.RunId | Get-DrRun -StateDirectory $state).RunId | Should -Be @($succeeded.RunId)
+    }
+
     It 'shows the steps of a failed run with the error that stopped it' {
         $steps = @($failed | Get-DrRun -StateDirectory $state -Step)
         $restart = @($steps | Where-Object { $_.StepId -eq "restart:$($bad.Site)" })[0]

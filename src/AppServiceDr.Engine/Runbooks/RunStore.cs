@@ -55,9 +55,13 @@ namespace AppServiceDr.Engine.Runbooks
 
         public bool Exists(string runId) => File.Exists(JournalPath(runId));
 
-        /// <summary>Every run in the state directory, newest first. A damaged journal is reported through
-        /// <paramref name="onDamaged"/> and skipped, so one bad file does not hide the others.</summary>
-        public IEnumerable<RunReport> List(Action<DrException>? onDamaged = null)
+        /// <summary>Every run in the state directory, newest first (by the time each started: run ids started in
+        /// the same second do not sort by time). A damaged journal is reported through <paramref name="onDamaged"/>
+        /// and skipped, so one bad file does not hide the others.</summary>
+        public IEnumerable<RunReport> List(Action<DrException>? onDamaged = null) =>
+            Read(onDamaged).OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.RunId, StringComparer.Ordinal).ToList();
+
+        private IEnumerable<RunReport> Read(Action<DrException>? onDamaged)
         {
             if (!Directory.Exists(RunsDirectory)) yield break;
             var ids = Directory.EnumerateFiles(RunsDirectory, "*.jsonl")

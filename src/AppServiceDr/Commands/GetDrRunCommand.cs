@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using AppServiceDr.Engine;
@@ -41,6 +43,8 @@ namespace AppServiceDr.Commands
         [ValidateNotNullOrEmpty]
         public string? StateDirectory { get; set; }
 
+        private readonly HashSet<string> _written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
         protected override void ProcessRecord()
         {
             var store = OpenStore(StateDirectory);
@@ -53,6 +57,8 @@ namespace AppServiceDr.Commands
             }
             foreach (var id in RunId)
             {
+                // Several results of one run piped in name it once.
+                if (!_written.Add(id)) continue;
                 RunReport report;
                 try
                 {

@@ -1,6 +1,7 @@
 using AppServiceDr.Testing;
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -317,6 +318,22 @@ namespace AppServiceDr.Engine.Tests.Runbooks
             var damaged = new System.Collections.Generic.List<DrException>();
             Assert.Empty(_runner.Store.List(damaged.Add));
             Assert.Single(damaged);
+        }
+
+        [Fact]
+        public async Task Runs_started_in_the_same_second_are_listed_by_the_time_they_started()
+        {
+            var second = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+            var started = new List<string>();
+            for (var ms = 100; ms <= 900; ms += 200)
+            {
+                var at = second.AddMilliseconds(ms);
+                started.Add((await _runner.RunAsync(Runbook(Done("a")), new RecordingHost(), new RunOptions { Clock = () => at })).RunId);
+            }
+
+            // The ids share their time part and end in random characters: only the start times order them.
+            Assert.Single(started.Select(id => id.Substring(0, 15)).Distinct());
+            Assert.Equal(Enumerable.Reverse(started), _runner.Store.List().Select(r => r.RunId));
         }
 
         [Fact]
