@@ -33,7 +33,6 @@ public sealed class DrillFidelityTests
     {
         "resources/PostDeploymentValidateOnResourceGroup.json",
         "resources/PostDeploymentWhatIfOnResourceGroup.json",
-        "keyvault/getVault.json",
     };
 
     public static TheoryData<string> Examples()
@@ -74,16 +73,6 @@ public sealed class DrillFidelityTests
         var sub = P("subscriptionId");
         switch (file)
         {
-            case "keyvault/getVault.json":
-                fabric.Server.Control(s => KeyVaultProvider.SeedManagement(KeyVaultProvider.SeedVault(s, P("vaultName"), "westus"), sub, rg));
-                method = HttpMethod.Get;
-                path = $"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{P("vaultName")}";
-                explained = new Dictionary<string, string>
-                {
-                    ["$.systemData"] = "Who created and changed the vault is not recorded by the fabric.",
-                    ["$.properties.hsmPoolResourceId"] = "Managed HSM pools are not modelled.",
-                };
-                break;
             default:
                 fabric.Server.Control(s =>
                 {

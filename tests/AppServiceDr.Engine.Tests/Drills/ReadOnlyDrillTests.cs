@@ -45,8 +45,7 @@ namespace AppServiceDr.Engine.Tests.Drills
             const string Value = "client-secret-value-9f2c";
             _fabric.Server.Control(s =>
             {
-                var vault = KeyVaultProvider.SeedVault(s, "kv-drill", "westus");
-                KeyVaultProvider.SeedManagement(vault, Sub, "rg-kv", enablePurgeProtection: null);
+                VaultManagementProvider.SeedVault(s, Sub, "rg-kv", "kv-drill", "westus");
                 KeyVaultProvider.SeedSecret(s, "kv-drill", "ClientSecret", Value);
                 KeyVaultProvider.SeedSecret(s, "kv-drill", "Old", "old-value");
                 KeyVaultProvider.DeleteSeededSecret(s, "kv-drill", "Old");
@@ -83,7 +82,7 @@ namespace AppServiceDr.Engine.Tests.Drills
         [Fact]
         public async Task A_vault_without_soft_delete_fails()
         {
-            _fabric.Server.Control(s => KeyVaultProvider.SeedManagement(KeyVaultProvider.SeedVault(s, "kv-nosd", "westus"), Sub, "rg-kv", enableSoftDelete: false));
+            _fabric.Server.Control(s => VaultManagementProvider.SeedVault(s, Sub, "rg-kv", "kv-nosd", "westus", enableSoftDelete: false));
 
             var result = await RunAsync(new KeyVaultDrillRunbook(), new KeyVaultDrillRequest { SubscriptionId = Sub, ResourceGroupName = "rg-kv", VaultName = "kv-nosd", VaultUri = _fabric.Environment.VaultUri("kv-nosd") });
 

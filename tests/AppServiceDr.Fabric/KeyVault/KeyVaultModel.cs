@@ -70,21 +70,6 @@ public sealed class Vault
 
     public Dictionary<string, VaultSecret> Secrets { get; } = new Dictionary<string, VaultSecret>(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The Resource Manager side of the vault (Microsoft.KeyVault/vaults), when it was seeded with one:
-    /// its subscription and resource group, and the recovery settings of VaultProperties.</summary>
-    public string? SubscriptionId { get; set; }
-
-    public string? ResourceGroup { get; set; }
-
-    /// <summary>Soft delete; the service's default, and irreversible once on.</summary>
-    public bool EnableSoftDelete { get; set; } = true;
-
-    /// <summary>7 to 90 days; 90 by default.</summary>
-    public int SoftDeleteRetentionInDays { get; set; } = 90;
-
-    /// <summary>Null until set: the service returns the property only when it was set, and true cannot be undone.</summary>
-    public bool? EnablePurgeProtection { get; set; }
-
     /// <summary>The active secret's latest enabled value, or null (missing, deleted, recovering, disabled).</summary>
     public string? ResolveValue(string name, string? version)
     {

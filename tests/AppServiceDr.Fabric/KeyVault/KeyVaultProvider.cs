@@ -39,65 +39,19 @@ public sealed class KeyVaultProvider : IFabricProvider
         routes.RegionOf(FabricService.Vault, (name, _) => state.Store<VaultStore>().Find(name)?.Location);
         routes.Admin.Map("PUT", "/_fabric/seed/vaults/{name}", request =>
         {
-            var vault = SeedVault(_state, request.Route("name"), request.Body?["location"]?.GetValue<string>());
-            if (request.Body is JsonObject body && body["subscriptionId"] is JsonValue sub && body["resourceGroup"] is JsonValue rg)
+            var body = request.Body as JsonObject;
+            var location = body?["location"]?.GetValue<string>();
+            if (body?["subscriptionId"] is JsonValue sub && body["resourceGroup"] is JsonValue rg)
             {
-                SeedManagement(vault, sub.GetValue<string>(), rg.GetValue<string>(),
-                    body["softDeleteRetentionInDays"]?.GetValue<int>() ?? 90, body["enablePurgeProtection"]?.GetValue<bool>(), body["enableSoftDelete"]?.GetValue<bool>() ?? true);
+                // A vault with its Resource Manager side (Microsoft.KeyVault/vaults), as VaultManagementProvider serves it.
+                VaultManagementProvider.SeedVault(_state, sub.GetValue<string>(), rg.GetValue<string>(), request.Route("name"), location ?? "westus",
+                    body["enablePurgeProtection"]?.GetValue<bool>() ?? false, body["softDeleteRetentionInDays"]?.GetValue<int>(), body["enableSoftDelete"]?.GetValue<bool>() ?? true);
+            }
+            else
+            {
+                SeedVault(_state, request.Route("name"), location);
             }
             return FabricResult.NoContent();
-        });
-        routes.Arm.Map("GET", "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{vault}", GetVaultResource);
-    }
-
-    /// <summary>Gives a seeded vault its Resource Manager side: where it lives and its recovery settings.</summary>
-    public static void SeedManagement(Vault vault, string subscription, string resourceGroup, int softDeleteRetentionInDays = 90, bool? enablePurgeProtection = null, bool enableSoftDelete = true)
-    {
-        vault.SubscriptionId = subscription;
-        vault.ResourceGroup = resourceGroup;
-        vault.SoftDeleteRetentionInDays = softDeleteRetentionInDays;
-        vault.EnablePurgeProtection = enablePurgeProtection;
-        vault.EnableSoftDelete = enableSoftDelete;
-    }
-
-    /// <summary>Vaults_Get (Microsoft.KeyVault 2023-07-01 and later): the vault with its VaultProperties; 404
-    /// ResourceNotFound for a vault not in that subscription and resource group.</summary>
-    private FabricResult GetVaultResource(FabricRequest request)
-    {
-        var sub = request.Route("sub");
-        var rg = request.Route("rg");
-        var vault = _state.Store<VaultStore>().Find(request.Route("vault"));
-        if (vault == null || !string.Equals(vault.SubscriptionId, sub, StringComparison.OrdinalIgnoreCase) || !string.Equals(vault.ResourceGroup, rg, StringComparison.OrdinalIgnoreCase))
-        {
-            throw Arm.ResourceNotFound("Microsoft.KeyVault/vaults/" + request.Route("vault"), rg);
-        }
-        var properties = new JsonObject
-        {
-            ["sku"] = new JsonObject { ["family"] = "A", ["name"] = "standard" },
-            ["tenantId"] = _state.Options.TenantId,
-            ["accessPolicies"] = new JsonArray(),
-            ["enabledForDeployment"] = false,
-            ["enabledForDiskEncryption"] = false,
-            ["enabledForTemplateDeployment"] = false,
-            ["enableSoftDelete"] = vault.EnableSoftDelete,
-            ["softDeleteRetentionInDays"] = vault.SoftDeleteRetentionInDays,
-            ["enableRbacAuthorization"] = false,
-            ["vaultUri"] = "https://" + _state.ServiceHost(vault.Name + ".vault") + "/",
-            ["provisioningState"] = "Succeeded",
-            ["publicNetworkAccess"] = "Enabled",
-        };
-        if (vault.EnablePurgeProtection is bool protection)
-        {
-            properties["enablePurgeProtection"] = protection;
-        }
-        return FabricResult.Ok(new JsonObject
-        {
-            ["id"] = Arm.ProviderId(sub, rg, "Microsoft.KeyVault", "vaults/" + vault.Name),
-            ["name"] = vault.Name,
-            ["type"] = "Microsoft.KeyVault/vaults",
-            ["location"] = vault.Location,
-            ["tags"] = new JsonObject(),
-            ["properties"] = properties,
         });
     }
 

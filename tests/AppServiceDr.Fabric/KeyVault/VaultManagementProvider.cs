@@ -48,7 +48,10 @@ public sealed class VaultManagementProvider : IFabricProvider
     }
 
     /// <summary>A vault in a resource group (and its data-plane vault); in-process seeding, idempotent.</summary>
-    public static ArmResource SeedVault(FabricState state, string subscription, string resourceGroup, string name, string location, bool purgeProtection = false)
+    /// <remarks>A vault created before soft delete became mandatory can still have it off
+    /// (<paramref name="enableSoftDelete"/>); the retention is 7 to 90 days.</remarks>
+    public static ArmResource SeedVault(FabricState state, string subscription, string resourceGroup, string name, string location, bool purgeProtection = false,
+        int? softDeleteRetentionInDays = null, bool enableSoftDelete = true)
     {
         Resources.ResourceGroupsProvider.Seed(state, subscription, resourceGroup, location);
         KeyVaultProvider.SeedVault(state, name, location);
@@ -64,8 +67,8 @@ public sealed class VaultManagementProvider : IFabricProvider
             p["enabledForDeployment"] = false;
             p["enabledForDiskEncryption"] = false;
             p["enabledForTemplateDeployment"] = true;
-            p["enableSoftDelete"] = true;
-            p["softDeleteRetentionInDays"] = state.Timings.SoftDeleteRetentionDays;
+            p["enableSoftDelete"] = enableSoftDelete;
+            p["softDeleteRetentionInDays"] = softDeleteRetentionInDays ?? state.Timings.SoftDeleteRetentionDays;
             p["enableRbacAuthorization"] = true;
             p["provisioningState"] = "Succeeded";
             p["publicNetworkAccess"] = "Enabled";
