@@ -10,11 +10,16 @@ namespace AppServiceDr.Fabric.Tests;
 /// </summary>
 public static class ExampleFiles
 {
-    public static string Directory()
+    public static string Directory() => Find("azure-api-examples");
+
+    /// <summary>The examples kept apart in shared/azure-api-examples-next (build/azure-api-examples-next.tsv).</summary>
+    public static string NextDirectory() => Find("azure-api-examples-next");
+
+    private static string Find(string folder)
     {
         var root = RepositoryRoot();
-        var candidates = new[] { Path.Combine(root, "..", "shared", "azure-api-examples") }
-            .Concat(MainWorkTree(root) is string main ? new[] { Path.Combine(main, "..", "shared", "azure-api-examples") } : Array.Empty<string>())
+        var candidates = new[] { Path.Combine(root, "..", "shared", folder) }
+            .Concat(MainWorkTree(root) is string main ? new[] { Path.Combine(main, "..", "shared", folder) } : Array.Empty<string>())
             .Select(Path.GetFullPath)
             .ToList();
         var found = candidates.FirstOrDefault(System.IO.Directory.Exists);

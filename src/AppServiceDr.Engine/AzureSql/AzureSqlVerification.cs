@@ -25,7 +25,7 @@ namespace AppServiceDr.Engine.AzureSql
             // Reads only, but talks to the database: under -WhatIf nothing is sent.
             if (ctx.WhatIf) return StepResult.Declined("What if: the verify query would run against " + database + ".");
             var ct = ctx.CancellationToken;
-            var server = await azure.Arm.GetAsync(serverId, AzureSqlRestoreRunbook.ApiVersion, ct).ConfigureAwait(false)
+            var server = await azure.Arm.GetAsync(serverId, ArmApi.SqlServers, ct).ConfigureAwait(false)
                 ?? throw new DrException("TargetServerNotFound", DrErrorCategory.ObjectNotFound, $"Server '{AzureSqlRestoreRunbook.Last(serverId)}' was not found.", AzureSqlRestoreRunbook.Last(serverId));
             var fqdn = server.TryGetProperty("properties", out var p) && p.TryGetProperty("fullyQualifiedDomainName", out var f) && f.ValueKind == JsonValueKind.String
                 ? f.GetString() : null;
