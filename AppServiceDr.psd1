@@ -20,6 +20,7 @@
         'Invoke-StorageRecovery'
         'Restore-AppServiceDatabase'
         'Restore-FileShareContent'
+        'Restore-FunctionAppStorage'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

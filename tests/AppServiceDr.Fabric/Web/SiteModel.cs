@@ -32,6 +32,15 @@ public sealed class SiteRuntime
     /// </summary>
     public List<KeyValuePair<string, string>> ResolvedSettings { get; set; } = new List<KeyValuePair<string, string>>();
 
+    /// <summary>Injected fault: how many of the next starts fail, and the error the app then answers with until it is
+    /// started again (<see cref="StartError"/>). Not a modelled behaviour: a test's way to make "several tries".</summary>
+    public int StartFailures { get; set; }
+
+    public string StartFailureMessage { get; set; } = "The Functions host did not start.";
+
+    /// <summary>The error of the last start when it was made to fail, or null.</summary>
+    public string? StartError { get; set; }
+
     /// <summary>Incremented at each (re)start; a pending start only completes if still current.</summary>
     public int Generation { get; set; }
 }
