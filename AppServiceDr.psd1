@@ -21,6 +21,8 @@
         'Restore-AppServiceDatabase'
         'Restore-FileShareContent'
         'Restore-FunctionAppStorage'
+        'Invoke-AppServiceRoleRecovery'
+        'Invoke-AzureStackAppServiceRecovery'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

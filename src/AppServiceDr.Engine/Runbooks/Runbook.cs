@@ -50,6 +50,11 @@ namespace AppServiceDr.Engine.Runbooks
         public string Plan { get; }
         public IReadOnlyList<string> DependsOn { get; }
         public Func<StepContext, Task<StepResult>> Action { get; }
+
+        /// <summary>Runs once its dependencies have ended, whether or not they succeeded (a "finally": services
+        /// stopped by an earlier step are started again even when a step between failed). It still waits for them, and
+        /// a stopped run (Ctrl+C) starts it on -Resume like any other step.</summary>
+        public bool RunsAfterFailure { get; init; }
     }
 
     /// <summary>A runbook built for one request: its name, the request as journaled, and its steps with dependencies.</summary>

@@ -286,7 +286,7 @@ namespace AppServiceDr.Engine.Runbooks
                         foreach (var s in _runbook.Steps.Where(s => _outcomes[s.Id] == StepOutcome.Pending))
                         {
                             var blocker = s.DependsOn.FirstOrDefault(d => IsFinalFailure(_outcomes[d]));
-                            if (blocker == null) continue;
+                            if (blocker == null || s.RunsAfterFailure) continue;
                             _outcomes[s.Id] = StepOutcome.Skipped;
                             Append(new JournalEvent
                             {
@@ -303,7 +303,7 @@ namespace AppServiceDr.Engine.Runbooks
                         {
                             if (running.Count >= Math.Max(1, _options.MaxParallel)) break;
                             if (_outcomes[s.Id] != StepOutcome.Pending) continue;
-                            if (!s.DependsOn.All(d => Satisfies(_outcomes[d]))) continue;
+                            if (!s.DependsOn.All(d => Satisfies(_outcomes[d]) || (s.RunsAfterFailure && IsFinalFailure(_outcomes[d])))) continue;
                             _outcomes[s.Id] = StepOutcome.Running;
                             running.Add(RunStepAsync(s), s);
                         }
