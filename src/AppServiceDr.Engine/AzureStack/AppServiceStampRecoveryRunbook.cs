@@ -126,18 +126,22 @@ namespace AppServiceDr.Engine.AzureStack
         /// <summary>Each endpoint must answer (any status below 500: the App Service front end is serving) within the timeout.</summary>
         private static async Task<StepResult> EndpointsAsync(StepContext ctx, AppServiceStampRecoveryRequest request)
         {
+            // A plan changes nothing, so there is nothing new to check yet.
+            if (ctx.WhatIf) return StepResult.Declined($"What if: check that {string.Join(", ", request.Endpoints)} answer within {request.EndpointTimeout.TotalSeconds:0} s.");
             var apps = new WebApps(ctx.Azure);
             var answers = new List<string>();
             foreach (var endpoint in request.Endpoints)
             {
+                var last = "no answer yet";
                 var seen = await ctx.WaitAsync($"Waiting for {endpoint} to answer", request.EndpointTimeout, request.EndpointPollInterval,
                     async ct =>
                     {
                         var (status, text) = await apps.ProbeAsync(endpoint, ct).ConfigureAwait(false);
+                        last = text;
                         return status is int code && code < 500 ? WaitProbe<string>.Done(text) : WaitProbe<string>.Pending(text);
                     },
                     elapsed => new DrException("EndpointNotAnswering", DrErrorCategory.ResourceUnavailable,
-                        $"{endpoint} did not answer within {elapsed.TotalSeconds:0} s.", endpoint.ToString())).ConfigureAwait(false);
+                        $"{endpoint} did not answer within {elapsed.TotalSeconds:0} s; the last answer was {last}.", endpoint.ToString())).ConfigureAwait(false);
                 answers.Add($"{endpoint.Host}: {seen}");
             }
             return StepResult.Done(string.Join("; ", answers));

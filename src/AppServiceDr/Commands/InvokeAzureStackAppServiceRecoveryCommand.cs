@@ -161,6 +161,11 @@ namespace AppServiceDr.Commands
         [ValidateNotNullOrEmpty]
         public Uri[]? EndpointUri { get; set; }
 
+        /// <summary>Seconds each endpoint may take to answer. Default 600.</summary>
+        [Parameter(ParameterSetName = RecoverSet)]
+        [ValidateRange(1, 86400)]
+        public int EndpointTimeoutSec { get; set; } = 600;
+
         /// <summary>Do not ask before the databases are overwritten (WITH REPLACE).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -212,6 +217,8 @@ namespace AppServiceDr.Commands
                 ContentShareMoved = ContentShareMoved,
                 ShareCredentialGiven = ShareCredential != null,
                 Endpoints = (EndpointUri ?? Array.Empty<Uri>()).ToList(),
+                EndpointTimeout = TimeSpan.FromSeconds(EndpointTimeoutSec),
+                EndpointPollInterval = TimeSpan.FromSeconds(Math.Min(10, Math.Max(1, EndpointTimeoutSec / 30))),
             };
             if (ServerInstance != null)
                 request.Databases = new Engine.Sql.SqlRestoreRequest
