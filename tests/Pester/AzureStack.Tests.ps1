@@ -20,7 +20,10 @@ BeforeAll {
         [pscustomobject]@{ State = New-DrTestStateDirectory; Secret = 'pester-system-secret-' + [guid]::NewGuid().ToString('N'); Folder = $folder }
     }
 
-    function Get-Command-Calls([string]$Name) { @(Get-DrControllerCall | Where-Object { $_.command -eq $Name }) }
+    function Get-StandInCall {
+        param([string]$Name)
+        @(Get-DrControllerCall | Where-Object { $_.command -eq $Name })
+    }
 
     $fast = @{ ServiceTimeoutSec = 20; ReadyTimeoutSec = 60; CommandTimeoutSec = 60 }
 
@@ -35,13 +38,14 @@ BeforeAll {
         [pscustomobject]@{ ResourceGroup = $group; Site = $site; Account = ('st' + [guid]::NewGuid().ToString('N').Substring(0, 12)); State = New-DrTestStateDirectory }
     }
 
-    function Get-StackSiteHealth([string]$Name) {
+    function Get-StackSiteHealth {
+        param([string]$Name)
         (Invoke-DrFabricRequest -Method GET -Uri (Get-DrFabricUri -HostPrefix "$Name.web.$($fabric.stackRegion).azurestack" -Path '/') -AllowFailure).Status
     }
 }
 
 AfterAll {
-    Remove-Module -Name AppServiceDr, AppService -Force -ErrorAction SilentlyContinue
+    Remove-Module -Name @('AppServiceDr', 'AppService') -Force -ErrorAction SilentlyContinue
 }
 
 Describe 'Invoke-AppServiceRoleRecovery on the controller VM' {
@@ -70,7 +74,7 @@ Describe 'Invoke-AppServiceRoleRecovery on the controller VM' {
             'Restore-AppServiceStamp', 'Restore-AppServiceRoles', 'Start-Service:WebFarmService', 'Start-Service:ResourceMetering', 'Start-Service:HostingVssService')
         $calls[8] | Should -Be 'Get-AppServiceSite'
         @($calls | Where-Object { $_ -like 'Sync-AppServiceObject*' }) | Should -HaveCount 3
-        (Get-Command-Calls 'Restore-AppServiceStamp')[0].parameters.FilePath | Should -Be $secrets
+        (Get-StandInCall 'Restore-AppServiceStamp')[0].parameters.FilePath | Should -Be $secrets
         (Get-DrControllerService).WebFarmService | Should -Be 'Running'
         $journal = Get-ChildItem -LiteralPath $c.State -Recurse -File | Get-Content -Raw
         $journal | Should -Not -Match ([regex]::Escape($c.Secret))
@@ -82,7 +86,7 @@ Describe 'Invoke-AppServiceRoleRecovery on the controller VM' {
         $secrets = New-DrSecretsFile -Folder $c.Folder
         $result = Invoke-AppServiceRoleRecovery $secrets -OverrideDatabaseServer 'sql2.contoso.test' -OverrideContentShare '\\fs2\websites' -StateDirectory $c.State -Confirm:$false @fast
         $result.Services | Should -Be @('WebFarmService', 'ResourceMetering')
-        $stamp = (Get-Command-Calls 'Restore-AppServiceStamp')[0].parameters
+        $stamp = (Get-StandInCall 'Restore-AppServiceStamp')[0].parameters
         $stamp.OverrideDatabaseServer | Should -Be 'sql2.contoso.test'
         $stamp.OverrideContentShare | Should -Be '\\fs2\websites'
         @(Get-DrControllerCall | Where-Object { "$($_.parameters)" -match 'HostingVss' }) | Should -HaveCount 0
@@ -128,8 +132,8 @@ Describe 'Invoke-AppServiceRoleRecovery on the controller VM' {
         Set-DrControllerFault -Clear
         $resumed = Invoke-AppServiceRoleRecovery -Resume $result.RunId -StateDirectory $c.State -Confirm:$false
         $resumed.Synchronized | Should -BeTrue
-        Get-Command-Calls 'Restore-AppServiceStamp' | Should -HaveCount 1
-        Get-Command-Calls 'Restore-AppServiceRoles' | Should -HaveCount 1
+        Get-StandInCall 'Restore-AppServiceStamp' | Should -HaveCount 1
+        Get-StandInCall 'Restore-AppServiceRoles' | Should -HaveCount 1
         (Get-DrControllerService).WebFarmService | Should -Be 'Running'
     }
 
@@ -139,7 +143,7 @@ Describe 'Invoke-AppServiceRoleRecovery on the controller VM' {
         Set-DrControllerFault -Hang 'Stop-Service:ResourceMetering'
         $result = Invoke-AppServiceRoleRecovery $secrets -StateDirectory $c.State -Confirm:$false -ServiceTimeoutSec 3 -ErrorVariable failed -ErrorAction SilentlyContinue
         Assert-DrErrorRecord -ErrorRecord @($failed)[0] -ErrorId 'ServiceWillNotStop' -Category OperationTimeout -TargetObject 'stop-services'
-        Get-Command-Calls 'Restore-AppServiceStamp' | Should -HaveCount 0
+        Get-StandInCall 'Restore-AppServiceStamp' | Should -HaveCount 0
         (Get-DrControllerService).WebFarmService | Should -Be 'Running'
         $result.ServicesRunning | Should -BeTrue
     }
@@ -155,7 +159,7 @@ Describe 'Invoke-AppServiceRoleRecovery on the controller VM' {
         $run = Get-DrRun -StateDirectory $c.State | Select-Object -First 1
         $resumed = Invoke-AppServiceRoleRecovery -Resume $run.RunId -StateDirectory $c.State -Confirm:$false
         $resumed.Synchronized | Should -BeTrue
-        Get-Command-Calls 'Restore-AppServiceStamp' | Should -HaveCount 1
+        Get-StandInCall 'Restore-AppServiceStamp' | Should -HaveCount 1
         (Get-DrControllerService).HostingVssService | Should -Be 'Running'
     }
 
@@ -200,8 +204,8 @@ Describe 'Invoke-AppServiceRoleRecovery through remoting' {
         try {
             $result = Invoke-AppServiceRoleRecovery $secrets -Session $session -StateDirectory $c.State -Confirm:$false @fast
             $result.Synchronized | Should -BeTrue
-            Get-Command-Calls 'Restore-AppServiceStamp' | Should -HaveCount 1
-            @(Get-Command-Calls 'Sync-AppServiceObject') | Should -HaveCount 3
+            Get-StandInCall 'Restore-AppServiceStamp' | Should -HaveCount 1
+            @(Get-StandInCall 'Sync-AppServiceObject') | Should -HaveCount 3
             (Get-DrControllerService).ResourceMetering | Should -Be 'Running'
             $session.Runspace.RunspaceStateInfo.State | Should -Be 'Opened'
         }
@@ -324,7 +328,7 @@ Describe 'Invoke-AzureStackAppServiceRecovery' {
         @($result.Parts | ForEach-Object { $_.Status }) | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
         @(Get-DrTdsRestore -Tds $tds).Count | Should -Be ($restoresBefore + 2)
         Test-Path -LiteralPath (Join-Path $destination 'site1/index.html') | Should -BeTrue
-        $stamp = (Get-Command-Calls 'Restore-AppServiceStamp')[0].parameters
+        $stamp = (Get-StandInCall 'Restore-AppServiceStamp')[0].parameters
         $stamp.OverrideDatabaseServer | Should -Be $tds.Server
         $stamp.OverrideContentShare | Should -Be $destination
         Get-StackSiteHealth $app.Site | Should -Be 200
@@ -364,9 +368,9 @@ Describe 'Invoke-AzureStackAppServiceRecovery' {
 
         "$($resumed.Status)" | Should -Be 'Succeeded'
         @(Get-DrTdsRestore -Tds $tds).Count | Should -Be ($restoresBefore + 2)
-        Get-Command-Calls 'Restore-AppServiceStamp' | Should -HaveCount 1
-        Get-Command-Calls 'Restore-AppServiceRoles' | Should -HaveCount 1
-        Get-Command-Calls 'Get-AppServiceServerFarm' | Should -HaveCount 1
+        Get-StandInCall 'Restore-AppServiceStamp' | Should -HaveCount 1
+        Get-StandInCall 'Restore-AppServiceRoles' | Should -HaveCount 1
+        Get-StandInCall 'Get-AppServiceServerFarm' | Should -HaveCount 1
         (Get-DrControllerService).WebFarmService | Should -Be 'Running'
     }
 

@@ -131,6 +131,8 @@ namespace AppServiceDr.Commands
     /// <summary>What both sessions share: building a pipeline, answering its prompts, stopping it, reading what it gave.</summary>
     internal static class ControllerPipelines
     {
+        private const string Unfinished = "The command was stopped before it finished.";
+
         public static ControllerInvocation FindCommands(IReadOnlyList<string> names) =>
             new ControllerInvocation(ControllerPromptAnswer.None,
                 new ControllerCommand("Get-Command", ("Name", names.ToArray()), ("ErrorAction", "SilentlyContinue")));
@@ -178,11 +180,19 @@ namespace AppServiceDr.Commands
                 try
                 {
                     var output = shell.Invoke(null, new PSInvocationSettings { Host = host });
+                    // A pipeline stopped from outside (the session's own Ctrl+C stops a nested pipeline too) can end
+                    // without throwing: it did not finish, and must never count as done.
+                    if (shell.InvocationStateInfo.State == PSInvocationState.Stopped)
+                    {
+                        if (stopped) throw new OperationCanceledException(ct);
+                        return Read(invocation, output, shell.Streams.Error.Select(e => e.ToString()).Append(Unfinished), host);
+                    }
                     return Read(invocation, output, shell.Streams.Error.Select(e => e.ToString()), host);
                 }
                 catch (RuntimeException ex) when (!stopped)
                 {
-                    return Read(invocation, new Collection<PSObject>(), shell.Streams.Error.Select(e => e.ToString()).Append(ex.Message), host);
+                    return Read(invocation, new Collection<PSObject>(), shell.Streams.Error.Select(e => e.ToString())
+                        .Append(ex is PipelineStoppedException ? Unfinished : ex.Message), host);
                 }
                 catch (Exception) when (stopped)
                 {

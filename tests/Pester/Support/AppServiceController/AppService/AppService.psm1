@@ -127,5 +127,4 @@ function Start-Service {
     foreach ($n in $Name) { Set-DrStandInService -Name $n -Status Running -Verb 'Start-Service' }
 }
 
-Export-ModuleMember -Function Restore-AppServiceStamp, Restore-AppServiceRoles, Get-AppServiceServer, Get-AppServiceSite, Get-AppServiceServerFarm,
-    Sync-AppServiceObject, Get-Service, Stop-Service, Start-Service
+Export-ModuleMember -Function @('Restore-AppServiceStamp', 'Restore-AppServiceRoles', 'Get-AppServiceServer', 'Get-AppServiceSite', 'Get-AppServiceServerFarm', 'Sync-AppServiceObject', 'Get-Service', 'Stop-Service', 'Start-Service')
