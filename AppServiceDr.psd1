@@ -35,6 +35,9 @@
         'Export-DrInventory'
         'Import-DrInventory'
         'Invoke-DrTriage'
+        'Restore-FunctionAppStorage'
+        'Invoke-AppServiceRoleRecovery'
+        'Invoke-AzureStackAppServiceRecovery'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

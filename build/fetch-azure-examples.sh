@@ -10,26 +10,21 @@ target="$root/../shared/azure-api-examples"
 print=false
 [[ "${1:-}" == "--print" ]] && print=true
 fetched=0
-while IFS=$'\t' read -r file source commit; do
-  [[ -z "$file" || "$file" == \#* ]] && continue
-  url="https://raw.githubusercontent.com/Azure/azure-rest-api-specs/$commit/$source"
-  if $print; then echo "$file $url"; continue; fi
-  [[ -f "$target/$file" ]] && continue
-  mkdir -p "$(dirname "$target/$file")"
-  curl --fail --silent --show-error --location --retry 3 --output "$target/$file.tmp" "$url"
-  mv "$target/$file.tmp" "$target/$file"
-  fetched=$((fetched + 1))
-done < "$root/build/azure-api-examples.tsv"
-$print || echo "Azure REST examples in $target ($fetched downloaded)."
-
-# Examples a test suite models apart from the fidelity table (DrillFidelityTests), beside them in azure-api-examples-next.
-next="$root/../shared/azure-api-examples-next"
-while IFS=$'\t' read -r file source commit; do
-  [[ -z "$file" || "$file" == \#* ]] && continue
-  url="https://raw.githubusercontent.com/Azure/azure-rest-api-specs/$commit/$source"
-  if $print; then echo "$file $url"; continue; fi
-  [[ -f "$next/$file" ]] && continue
-  mkdir -p "$(dirname "$next/$file")"
-  curl --fail --silent --show-error --location --retry 3 --output "$next/$file.tmp" "$url"
-  mv "$next/$file.tmp" "$next/$file"
-done < "$root/build/azure-api-examples-next.tsv"
+# fetch <list.tsv> <folder>: each listed file not yet in the folder is downloaded into it.
+fetch() {
+  local list="$1" into="$2" file source commit url
+  while IFS=$'\t' read -r file source commit; do
+    [[ -z "$file" || "$file" == \#* ]] && continue
+    url="https://raw.githubusercontent.com/Azure/azure-rest-api-specs/$commit/$source"
+    if $print; then echo "$file $url"; continue; fi
+    [[ -f "$into/$file" ]] && continue
+    mkdir -p "$(dirname "$into/$file")"
+    curl --fail --silent --show-error --location --retry 3 --output "$into/$file.tmp" "$url"
+    mv "$into/$file.tmp" "$into/$file"
+    fetched=$((fetched + 1))
+  done < "$list"
+}
+fetch "$root/build/azure-api-examples.tsv" "$target"
+# The examples kept apart in ../shared/azure-api-examples-next (the tests that model one read it from there).
+fetch "$root/build/azure-api-examples-next.tsv" "$root/../shared/azure-api-examples-next"
+$print || echo "Azure REST examples in $target and ${target}-next ($fetched downloaded)."

@@ -69,8 +69,8 @@ namespace AppServiceDr.Engine.Azure
     }
 
     /// <summary>
-    /// Resource Manager over Azure.Core's pipeline (bearer token, retries), with pinned api-versions chosen by
-    /// the callers and the one long-running-operation poller every runbook uses: Azure-AsyncOperation first,
+    /// Resource Manager over Azure.Core's pipeline (bearer token, retries), with the api-version of each call taken
+    /// from the environment's <see cref="ApiProfile"/> (callers name the API, never a version), and the one long-running-operation poller every runbook uses: Azure-AsyncOperation first,
     /// then Location, then the resource's provisioningState; Retry-After (or retry-after-ms) honoured.
     /// </summary>
     internal sealed class ArmRestClient
@@ -88,7 +88,11 @@ namespace AppServiceDr.Engine.Azure
         /// <summary>Status requests sent while waiting for operations (for the benchmark's polling budget).</summary>
         public int PollCount => Volatile.Read(ref _polls);
 
-        public Uri Url(string path, string apiVersion, string? query = null)
+        /// <summary>The URL of <paramref name="path"/> with the api-version the environment's profile gives <paramref name="api"/>;
+        /// ApiVersionNotInProfile when the cloud does not serve that API.</summary>
+        public Uri Url(string path, ArmApi api, string? query = null) => Url(path, _environment.Profile.VersionOf(api), query);
+
+        private Uri Url(string path, string apiVersion, string? query)
         {
             var b = new StringBuilder(_environment.ResourceManagerEndpoint.GetLeftPart(UriPartial.Authority));
             b.Append('/').Append(path.TrimStart('/'));
@@ -98,14 +102,22 @@ namespace AppServiceDr.Engine.Azure
         }
 
         /// <summary>GET; null when the resource does not exist (404).</summary>
-        public async Task<JsonElement?> GetAsync(string path, string apiVersion, CancellationToken ct, string? query = null)
+        public async Task<JsonElement?> GetAsync(string path, ArmApi api, CancellationToken ct, string? query = null)
         {
-            var r = await SendAsync(RequestMethod.Get, Url(path, apiVersion, query), null, ct, allowNotFound: true).ConfigureAwait(false);
+            var r = await SendAsync(RequestMethod.Get, Url(path, api, query), null, ct, allowNotFound: true).ConfigureAwait(false);
             return r.Status == 404 ? null : r.Body;
         }
 
-        public Task<ArmResponse> SendAsync(RequestMethod method, string path, string apiVersion, string? jsonBody, CancellationToken ct, string? query = null) =>
-            SendAsync(method, Url(path, apiVersion, query), jsonBody, ct, allowNotFound: false);
+        /// <summary>GET with the api-version a template declares for its own resource (the template's choice for a
+        /// resource type the engine does not call otherwise); null when the resource does not exist (404).</summary>
+        public async Task<JsonElement?> GetWithDeclaredVersionAsync(string path, string declaredApiVersion, CancellationToken ct)
+        {
+            var r = await SendAsync(RequestMethod.Get, Url(path, declaredApiVersion, null), null, ct, allowNotFound: true).ConfigureAwait(false);
+            return r.Status == 404 ? null : r.Body;
+        }
+
+        public Task<ArmResponse> SendAsync(RequestMethod method, string path, ArmApi api, string? jsonBody, CancellationToken ct, string? query = null) =>
+            SendAsync(method, Url(path, api, query), jsonBody, ct, allowNotFound: false);
 
         /// <summary>The error id of a request sent with resendWhenAnswerLost false whose answer never arrived:
         /// the service may or may not have applied it.</summary>
@@ -212,15 +224,15 @@ namespace AppServiceDr.Engine.Azure
         /// <summary>Starts a change. Returns the handle to wait on, or null when the service finished at once.
         /// With <paramref name="resendWhenAnswerLost"/> false, a request whose answer is lost fails with
         /// <see cref="AnswerLostErrorId"/> instead of being sent again (for changes that must not be repeated).</summary>
-        public async Task<(ArmResponse Response, LroHandle? Operation)> StartAsync(RequestMethod method, string path, string apiVersion, string? jsonBody, CancellationToken ct, string? query = null, bool resendWhenAnswerLost = true)
+        public async Task<(ArmResponse Response, LroHandle? Operation)> StartAsync(RequestMethod method, string path, ArmApi api, string? jsonBody, CancellationToken ct, string? query = null, bool resendWhenAnswerLost = true)
         {
-            var url = Url(path, apiVersion, query);
+            var url = Url(path, api, query);
             var r = await SendAsync(method, url, jsonBody, ct, allowNotFound: false, resendWhenAnswerLost).ConfigureAwait(false);
             var running = r.AsyncOperation != null || r.Location != null && r.Status == 202
                           || (r.Status == 201 || r.Status == 200) && IsRunning(r.ProvisioningState);
             if (!running) return (r, null);
             var location = r.Status == 202 || method == RequestMethod.Post || method == RequestMethod.Delete ? r.Location : null;
-            return (r, new LroHandle(method.ToString(), Url(path, apiVersion).ToString(), r.AsyncOperation, location) { FirstDelay = r.RetryAfter });
+            return (r, new LroHandle(method.ToString(), Url(path, api).ToString(), r.AsyncOperation, location) { FirstDelay = r.RetryAfter });
         }
 
         private static bool IsRunning(string? provisioningState) =>

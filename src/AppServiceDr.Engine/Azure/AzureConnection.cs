@@ -26,8 +26,10 @@ namespace AppServiceDr.Engine.Azure
         {
             Environment = environment;
             Redactor = redactor;
+            var handler = environment.Transport ?? CreateHandler(environment.PinnedCertificateSha256);
+            if (environment.DiscoverFromMetadata) EnvironmentMetadata.Apply(environment, handler);
             Credential = CreateCredential(environment, redactor);
-            _transport = new HttpClientTransport(environment.Transport ?? CreateHandler(environment.PinnedCertificateSha256));
+            _transport = new HttpClientTransport(handler);
             Arm = new ArmRestClient(Build(Scope(environment.ResourceManagerAudience)), environment);
             Graph = Build(Scope(environment.GraphAudience));
         }
@@ -41,14 +43,32 @@ namespace AppServiceDr.Engine.Azure
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SecretClient> _vaults =
             new System.Collections.Concurrent.ConcurrentDictionary<string, SecretClient>(StringComparer.OrdinalIgnoreCase);
 
-        /// <summary>The run's client for one vault (made once, shared by every step that uses that vault).</summary>
-        public SecretClient SecretClient(Uri vaultUri) =>
-            _vaults.GetOrAdd(vaultUri.GetLeftPart(UriPartial.Authority), _ =>
+        /// <summary>The run's client for one vault (made once, shared by every step that uses that vault). It sends the
+        /// Key Vault data-plane version of the environment's API profile; ApiVersionNotInProfile when the profile names
+        /// one this client cannot send.</summary>
+        public SecretClient SecretClient(Uri vaultUri)
+        {
+            Environment.Profile.RequireKeyVault(vaultUri.Host.Split('.')[0]);
+            return _vaults.GetOrAdd(vaultUri.GetLeftPart(UriPartial.Authority), _ =>
             {
-                var options = new SecretClientOptions();
+                var options = Environment.Profile.KeyVaultDataPlaneVersion is string version
+                    ? new SecretClientOptions(KeyVaultServiceVersion(version))
+                    : new SecretClientOptions();
                 Configure(options);
                 return new SecretClient(vaultUri, Credential, options);
             });
+        }
+
+        private static SecretClientOptions.ServiceVersion KeyVaultServiceVersion(string version) => version switch
+        {
+            "7.0" => SecretClientOptions.ServiceVersion.V7_0,
+            "7.1" => SecretClientOptions.ServiceVersion.V7_1,
+            "7.2" => SecretClientOptions.ServiceVersion.V7_2,
+            "7.3" => SecretClientOptions.ServiceVersion.V7_3,
+            "7.4" => SecretClientOptions.ServiceVersion.V7_4,
+            "7.5" => SecretClientOptions.ServiceVersion.V7_5,
+            _ => throw new ArgumentOutOfRangeException(nameof(version), version, "Not a Key Vault data-plane version the client sends."),
+        };
 
         internal static string Scope(string audience) => audience.TrimEnd('/') + "/.default";
 
@@ -95,17 +115,23 @@ namespace AppServiceDr.Engine.Azure
                 case DrCredentialKind.ClientSecret:
                     var secret = SecureStrings.Unprotect(c.ClientSecret!);
                     redactor.Register(secret);
-                    return new ClientSecretCredential(c.TenantId, c.ClientId, secret,
-                        new ClientSecretCredentialOptions { AuthorityHost = environment.AuthorityHost });
+                    return new ClientSecretCredential(Tenant(environment, c.TenantId), c.ClientId, secret,
+                        new ClientSecretCredentialOptions { AuthorityHost = environment.AuthorityHost, DisableInstanceDiscovery = Adfs(environment) });
                 default:
                     return new DefaultAzureCredential(new DefaultAzureCredentialOptions
                     {
                         AuthorityHost = environment.AuthorityHost,
-                        TenantId = c.TenantId,
+                        TenantId = Tenant(environment, c.TenantId),
                         ManagedIdentityClientId = c.ClientId,
+                        DisableInstanceDiscovery = Adfs(environment),
                     });
             }
         }
+
+        private static bool Adfs(DrEnvironment environment) => environment.IdentityProvider == DrIdentityProvider.Adfs;
+
+        /// <summary>AD FS has one tenant, named "adfs", whatever was given.</summary>
+        private static string? Tenant(DrEnvironment environment, string? tenantId) => Adfs(environment) ? "adfs" : tenantId;
 
         /// <summary>The default transport: the platform's certificate checks, plus exactly one pinned
         /// certificate when the environment names one. A proxy declared in HTTPS_PROXY/HTTP_PROXY/NO_PROXY is

@@ -93,7 +93,19 @@ namespace AppServiceDr.Engine.Azure
         public string SqlDatabaseAudience { get; set; } = "https://database.windows.net/";
         /// <summary>Vault host suffix: a vault named v lives at https://v.{suffix}/.</summary>
         public string KeyVaultDnsSuffix { get; set; } = "vault.azure.net";
+        /// <summary>Storage host suffix: an account named a has its blobs at https://a.blob.{suffix}/.</summary>
+        public string StorageEndpointSuffix { get; set; } = "core.windows.net";
         public DrCredential Credential { get; set; } = DrCredential.Default();
+
+        /// <summary>The api-versions this cloud serves; every Resource Manager and Key Vault call takes its version from here.</summary>
+        public ApiProfile Profile { get; set; } = ApiProfile.Latest;
+
+        /// <summary>Who signs in: Entra ID, or AD FS on a disconnected Azure Stack Hub (tenant "adfs", no instance discovery).</summary>
+        public DrIdentityProvider IdentityProvider { get; set; } = DrIdentityProvider.EntraId;
+
+        /// <summary>True while the sign-in authority, audiences and suffixes are still to be read from the Resource
+        /// Manager endpoint's metadata (Azure Stack Hub); the run's Azure connection reads them before its first call.</summary>
+        public bool DiscoverFromMetadata { get; set; }
 
         /// <summary>SHA-256 (hex) of a server certificate to accept in addition to the normal chain checks:
         /// for Azure Stack Hub endpoints with a private CA, or the local fabric. Never a blanket bypass.</summary>
@@ -124,6 +136,7 @@ namespace AppServiceDr.Engine.Azure
             AuthorityHost = new Uri("https://login.microsoftonline.us/"),
             SqlDatabaseAudience = "https://database.usgovcloudapi.net/",
             KeyVaultDnsSuffix = "vault.usgovcloudapi.net",
+            StorageEndpointSuffix = "core.usgovcloudapi.net",
         };
 
         public static DrEnvironment AzureChinaCloud() => new DrEnvironment
@@ -136,6 +149,7 @@ namespace AppServiceDr.Engine.Azure
             AuthorityHost = new Uri("https://login.chinacloudapi.cn/"),
             SqlDatabaseAudience = "https://database.chinacloudapi.cn/",
             KeyVaultDnsSuffix = "vault.azure.cn",
+            StorageEndpointSuffix = "core.chinacloudapi.cn",
         };
 
         /// <summary>
@@ -143,8 +157,27 @@ namespace AppServiceDr.Engine.Azure
         /// AzureChinaCloud), optionally another Resource Manager endpoint (Azure Stack Hub), optionally one more
         /// trusted certificate, and how to sign in.
         /// </summary>
-        public static DrEnvironment Create(string cloud, Uri? resourceManagerEndpoint, string? pinnedCertificateSha256, DrCredential credential)
+        public static DrEnvironment Create(string cloud, Uri? resourceManagerEndpoint, string? pinnedCertificateSha256, DrCredential credential) =>
+            Create(cloud, resourceManagerEndpoint, pinnedCertificateSha256, credential, null);
+
+        /// <summary>
+        /// As above, with an API profile. A hybrid profile (<c>2020-09-01-hybrid</c>, <c>2019-03-01-hybrid</c>) describes
+        /// Azure Stack Hub: it needs the stamp's Resource Manager endpoint, whose metadata gives the sign-in authority
+        /// (Entra ID or AD FS) and audience; the storage and Key Vault suffixes follow from its host name.
+        /// </summary>
+        public static DrEnvironment Create(string cloud, Uri? resourceManagerEndpoint, string? pinnedCertificateSha256, DrCredential credential, string? apiProfile)
         {
+            var profile = apiProfile == null ? ApiProfile.Latest : ApiProfile.Find(apiProfile);
+            if (profile != ApiProfile.Latest)
+            {
+                if (resourceManagerEndpoint == null)
+                    throw DrException.Precondition("AzureStackHubNeedsEndpoint", DrErrorCategory.InvalidArgument,
+                        $"The {profile.Name} API profile is Azure Stack Hub's: give the stamp's Resource Manager endpoint with -ResourceManagerEndpoint (for example https://management.local.azurestack.external/).", profile.Name);
+                var stack = AzureStackHub(resourceManagerEndpoint, profile);
+                stack.PinnedCertificateSha256 = pinnedCertificateSha256;
+                stack.Credential = credential ?? throw new ArgumentNullException(nameof(credential));
+                return stack;
+            }
             var environment = cloud switch
             {
                 "AzureCloud" => AzureCloud(),
@@ -164,5 +197,43 @@ namespace AppServiceDr.Engine.Azure
         }
 
         public Uri VaultUri(string vaultName) => new Uri("https://" + vaultName + "." + KeyVaultDnsSuffix + "/");
+
+        /// <summary>
+        /// An Azure Stack Hub stamp known by its Resource Manager endpoint (https://management.{region}.{fqdn}/). As the
+        /// Az modules do, the storage suffix is the endpoint's host without its first label ({region}.{fqdn}) and the Key
+        /// Vault suffix is vault.{region}.{fqdn}; the sign-in authority and audience are read from the endpoint's
+        /// metadata (<see cref="DiscoverFromMetadata"/>) when the run first connects.
+        /// </summary>
+        public static DrEnvironment AzureStackHub(Uri resourceManagerEndpoint, ApiProfile profile)
+        {
+            if (resourceManagerEndpoint == null) throw new ArgumentNullException(nameof(resourceManagerEndpoint));
+            if (!resourceManagerEndpoint.IsAbsoluteUri || resourceManagerEndpoint.Scheme != Uri.UriSchemeHttps)
+                throw DrException.Precondition("InvalidResourceManagerEndpoint", DrErrorCategory.InvalidArgument,
+                    $"'{resourceManagerEndpoint}' is not an https Resource Manager endpoint.", resourceManagerEndpoint.ToString());
+            var host = resourceManagerEndpoint.Host;
+            var dot = host.IndexOf('.');
+            if (dot <= 0 || dot == host.Length - 1)
+                throw DrException.Precondition("InvalidResourceManagerEndpoint", DrErrorCategory.InvalidArgument,
+                    $"'{resourceManagerEndpoint}' does not look like an Azure Stack Hub Resource Manager endpoint (management.<region>.<domain>).", resourceManagerEndpoint.ToString());
+            var domain = host.Substring(dot + 1);
+            return new DrEnvironment
+            {
+                Name = "AzureStackHub",
+                ResourceManagerEndpoint = resourceManagerEndpoint,
+                StorageEndpointSuffix = domain,
+                KeyVaultDnsSuffix = "vault." + domain,
+                Profile = profile ?? throw new ArgumentNullException(nameof(profile)),
+                DiscoverFromMetadata = true,
+            };
+        }
+    }
+
+    /// <summary>The sign-in service of a cloud.</summary>
+    public enum DrIdentityProvider
+    {
+        /// <summary>Microsoft Entra ID (public Azure, sovereign clouds, connected Azure Stack Hub).</summary>
+        EntraId,
+        /// <summary>Active Directory Federation Services (disconnected Azure Stack Hub).</summary>
+        Adfs,
     }
 }

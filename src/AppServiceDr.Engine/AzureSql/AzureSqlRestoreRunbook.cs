@@ -61,7 +61,6 @@ namespace AppServiceDr.Engine.AzureSql
     /// </summary>
     public sealed class AzureSqlRestoreRunbook : Runbook<AzureSqlRestoreRequest, AzureSqlRestoreResult>
     {
-        internal const string ApiVersion = "2023-08-01";
         private const string RestoreStepId = "restore";
 
         public override string Name => "AzureSqlRestore";
@@ -102,16 +101,16 @@ namespace AppServiceDr.Engine.AzureSql
             var targetId = Db(request.SubscriptionId, targetRg, targetServer, target);
             var serverPath = ArmPath.Resource(request.SubscriptionId, targetRg, "Microsoft.Sql/servers", targetServer);
 
-            var server = await azure.Arm.GetAsync(serverPath, ApiVersion, ct).ConfigureAwait(false)
+            var server = await azure.Arm.GetAsync(serverPath, ArmApi.SqlServers, ct).ConfigureAwait(false)
                 ?? throw DrException.Precondition("TargetServerNotFound", DrErrorCategory.ObjectNotFound, $"Server '{targetServer}' was not found in resource group '{targetRg}'.", targetServer);
             request.TargetLocation = server.GetProperty("location").GetString()!;
-            if (await azure.Arm.GetAsync(targetId, ApiVersion, ct).ConfigureAwait(false) != null)
+            if (await azure.Arm.GetAsync(targetId, ArmApi.SqlServers, ct).ConfigureAwait(false) != null)
                 throw DrException.Precondition("TargetDatabaseExists", DrErrorCategory.ResourceExists,
                     $"Database '{target}' already exists on server '{targetServer}'. Choose another -TargetDatabaseName, or resume the run that created it.", target);
 
             if (request.FromGeoBackup)
             {
-                var recoverable = await azure.Arm.GetAsync(RecoverableId(request), ApiVersion, ct).ConfigureAwait(false)
+                var recoverable = await azure.Arm.GetAsync(RecoverableId(request), ArmApi.SqlServers, ct).ConfigureAwait(false)
                     ?? throw DrException.Precondition("GeoBackupNotFound", DrErrorCategory.ObjectNotFound,
                         $"No geo-backup of '{request.DatabaseName}' is listed for server '{request.ServerName}' (recoverableDatabases).", request.DatabaseName);
                 request.DataAsOf = Date(recoverable, "lastAvailableBackupDate")
@@ -119,7 +118,7 @@ namespace AppServiceDr.Engine.AzureSql
             }
             else
             {
-                var original = await azure.Arm.GetAsync(source, ApiVersion, ct).ConfigureAwait(false)
+                var original = await azure.Arm.GetAsync(source, ArmApi.SqlServers, ct).ConfigureAwait(false)
                     ?? throw DrException.Precondition("DatabaseNotFound", DrErrorCategory.ObjectNotFound, $"Database '{request.DatabaseName}' was not found on server '{request.ServerName}'.", request.DatabaseName);
                 var earliest = Date(original, "earliestRestoreDate");
                 // Checked as it will be sent, so the pre-flight and the service judge the same instant; journaled so,
@@ -269,11 +268,11 @@ namespace AppServiceDr.Engine.AzureSql
         /// <summary>A rename fails for a database in a geo-replication link or a failover group: refuse up front.</summary>
         private static async Task RefuseSwapUnderReplicationAsync(AzureConnection azure, AzureSqlRestoreRequest request, string source, CancellationToken ct)
         {
-            var original = await azure.Arm.GetAsync(source, ApiVersion, ct).ConfigureAwait(false);
+            var original = await azure.Arm.GetAsync(source, ArmApi.SqlServers, ct).ConfigureAwait(false);
             if (original is { } o && o.TryGetProperty("properties", out var p) && p.TryGetProperty("failoverGroupId", out var fg) && fg.ValueKind == JsonValueKind.String)
                 throw DrException.Precondition("SwapUnderFailoverGroup", DrErrorCategory.InvalidOperation,
                     $"'{request.DatabaseName}' is in failover group {fg.GetString()!.Split('/').Last()}; it cannot be renamed. Remove it from the group first, or restore without -Swap and repoint the app.", request.DatabaseName);
-            var links = await azure.Arm.GetAsync(source + "/replicationLinks", ApiVersion, ct).ConfigureAwait(false);
+            var links = await azure.Arm.GetAsync(source + "/replicationLinks", ArmApi.SqlServers, ct).ConfigureAwait(false);
             if (links is { } l && l.TryGetProperty("value", out var v) && v.GetArrayLength() > 0)
                 throw DrException.Precondition("SwapUnderGeoReplication", DrErrorCategory.InvalidOperation,
                     $"'{request.DatabaseName}' has {v.GetArrayLength()} geo-replication link(s); it cannot be renamed while they exist. Remove the links first, or restore without -Swap and repoint the app.", request.DatabaseName);
@@ -285,12 +284,12 @@ namespace AppServiceDr.Engine.AzureSql
             var dataAsOf = request.DataAsOf;
             var ct = ctx.CancellationToken;
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var existing = await azure.Arm.GetAsync(targetId, ApiVersion, ct).ConfigureAwait(false);
+            var existing = await azure.Arm.GetAsync(targetId, ArmApi.SqlServers, ct).ConfigureAwait(false);
             var operation = ctx.GetCheckpoint("operation");
             if (existing == null && operation == null)
             {
                 if (!ctx.ShouldProcess(Last(targetId), ctx.Step.Plan)) return StepResult.Declined("Not restored.");
-                var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Put, targetId, ApiVersion, createBody, ct).ConfigureAwait(false);
+                var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Put, targetId, ArmApi.SqlServers, createBody, ct).ConfigureAwait(false);
                 ctx.RecordChange($"restore of {Last(targetId)} started");
                 if (handle != null)
                 {
@@ -324,7 +323,7 @@ namespace AppServiceDr.Engine.AzureSql
             return ctx.WaitAsync($"Waiting for {Last(databaseId)} to be Online", timeout, azure.Environment.DefaultPollInterval,
                 async ct =>
                 {
-                    var db = await azure.Arm.GetAsync(databaseId, ApiVersion, ct).ConfigureAwait(false);
+                    var db = await azure.Arm.GetAsync(databaseId, ArmApi.SqlServers, ct).ConfigureAwait(false);
                     status = db is { } d ? ArmJson.PropertyText(d, "status") : null;
                     return string.Equals(status, "Online", StringComparison.OrdinalIgnoreCase)
                         ? WaitProbe<bool>.Done(true)
@@ -341,9 +340,9 @@ namespace AppServiceDr.Engine.AzureSql
             var azure = ctx.Azure;
             var ct = ctx.CancellationToken;
             string Id(string db) => Db(request.SubscriptionId, request.ResourceGroupName, server, db);
-            var originalExists = await azure.Arm.GetAsync(Id(request.DatabaseName), ApiVersion, ct).ConfigureAwait(false) != null;
-            var restoredExists = await azure.Arm.GetAsync(Id(restored), ApiVersion, ct).ConfigureAwait(false) != null;
-            var oldExists = await azure.Arm.GetAsync(Id(oldName), ApiVersion, ct).ConfigureAwait(false) != null;
+            var originalExists = await azure.Arm.GetAsync(Id(request.DatabaseName), ArmApi.SqlServers, ct).ConfigureAwait(false) != null;
+            var restoredExists = await azure.Arm.GetAsync(Id(restored), ArmApi.SqlServers, ct).ConfigureAwait(false) != null;
+            var oldExists = await azure.Arm.GetAsync(Id(oldName), ArmApi.SqlServers, ct).ConfigureAwait(false) != null;
             if (originalExists && oldExists && !restoredExists)
             {
                 ctx.Publish(new SwapOutcome { OldDatabase = oldName });
@@ -375,7 +374,7 @@ namespace AppServiceDr.Engine.AzureSql
 
         private static async Task MoveAsync(AzureConnection azure, string from, string to, CancellationToken ct)
         {
-            var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, from + "/move", ApiVersion, ArmText.Body(w => w.WriteString("id", to)), ct).ConfigureAwait(false);
+            var (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, from + "/move", ArmApi.SqlServers, ArmText.Body(w => w.WriteString("id", to)), ct).ConfigureAwait(false);
             if (handle != null) await azure.Arm.WaitAsync(handle, TimeSpan.FromMinutes(30), null, ct).ConfigureAwait(false);
         }
 

@@ -39,7 +39,7 @@ namespace AppServiceDr.Engine.AzureSql
         {
             var azure = ctx.Azure;
             var ct = ctx.CancellationToken;
-            var server = await azure.Arm.GetAsync(serverId, AzureSqlRestoreRunbook.ApiVersion, ct).ConfigureAwait(false)
+            var server = await azure.Arm.GetAsync(serverId, ArmApi.SqlServers, ct).ConfigureAwait(false)
                 ?? throw new DrException("TargetServerNotFound", DrErrorCategory.ObjectNotFound, $"Server '{AzureSqlRestoreRunbook.Last(serverId)}' was not found.", AzureSqlRestoreRunbook.Last(serverId));
             var fqdn = server.TryGetProperty("properties", out var p) && p.TryGetProperty("fullyQualifiedDomainName", out var f) && f.ValueKind == JsonValueKind.String
                 ? f.GetString() : null;

@@ -46,6 +46,24 @@ namespace AppServiceDr.Engine
         public bool ShouldProcess(string target, string action) => Ask(() => _pipelineHost.ShouldProcess(target, action));
         public bool ShouldContinue(string query, string caption) => Ask(() => _pipelineHost.ShouldContinue(query, caption));
 
+        /// <summary>
+        /// Runs <paramref name="work"/> on the pipeline thread and completes with its result or its exception: for work
+        /// only that thread may do (a nested pipeline in the session's own runspace). The pipeline thread is busy with it
+        /// meanwhile; other host calls wait their turn.
+        /// </summary>
+        public Task<T> OnPipelineThread<T>(Func<T> work)
+        {
+            if (Environment.CurrentManagedThreadId == _pipelineThread) return Task.FromResult(work());
+            _hostFailure?.Throw();
+            var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            TryAdd(() =>
+            {
+                try { result.SetResult(work()); }
+                catch (Exception ex) { result.SetException(ex); }
+            });
+            return result.Task;
+        }
+
         private void Post(Action call)
         {
             if (Environment.CurrentManagedThreadId == _pipelineThread) { call(); return; }

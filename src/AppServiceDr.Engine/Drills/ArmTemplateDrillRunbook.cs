@@ -50,7 +50,7 @@ namespace AppServiceDr.Engine.Drills
     public sealed class ArmTemplateDrillRunbook : Runbook<ArmTemplateDrillRequest, DrillTestResult>
     {
         public const string CommandName = "Test-ArmTemplateDeployment";
-        internal const string ResourcesApi = "2022-09-01";
+        internal static readonly ArmApi ResourcesApi = ArmApi.ResourceGroups;
 
         public override string Name => "ArmTemplateDrill";
         public override string Command => CommandName;
@@ -209,8 +209,10 @@ namespace AppServiceDr.Engine.Drills
             var missing = new List<string>();
             foreach (var id in declared.Ids)
             {
-                var api = declared.ApiVersions.TryGetValue(id, out var a) ? a : ResourcesApi;
-                if (await ctx.Azure.Arm.GetAsync(id, api, ctx.CancellationToken).ConfigureAwait(false) == null) missing.Add(id.Substring(id.IndexOf("/providers/", StringComparison.OrdinalIgnoreCase) + 11));
+                var found = declared.ApiVersions.TryGetValue(id, out var version)
+                    ? await ctx.Azure.Arm.GetWithDeclaredVersionAsync(id, version, ctx.CancellationToken).ConfigureAwait(false)
+                    : await ctx.Azure.Arm.GetAsync(id, ResourcesApi, ctx.CancellationToken).ConfigureAwait(false);
+                if (found == null) missing.Add(id.Substring(id.IndexOf("/providers/", StringComparison.OrdinalIgnoreCase) + 11));
             }
             var check = missing.Count == 0
                 ? Drill.Pass("resources created", $"All {declared.Ids.Count} resource(s) the template declares exist.")

@@ -15,7 +15,7 @@ namespace AppServiceDr.Engine.Drills
     /// </summary>
     internal static class DrillAzureCleanup
     {
-        public static async Task<StepResult> DeleteAsync(StepContext ctx, string resourceId, string apiVersion, string kind, string drillName, TimeSpan timeout)
+        public static async Task<StepResult> DeleteAsync(StepContext ctx, string resourceId, ArmApi apiVersion, string kind, string drillName, TimeSpan timeout)
         {
             var azure = ctx.Azure;
             var ct = ctx.CancellationToken;

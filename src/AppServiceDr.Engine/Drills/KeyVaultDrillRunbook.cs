@@ -36,7 +36,7 @@ namespace AppServiceDr.Engine.Drills
     public sealed class KeyVaultDrillRunbook : Runbook<KeyVaultDrillRequest, DrillTestResult>
     {
         public const string CommandName = "Test-KeyVaultRecoverability";
-        internal const string ApiVersion = "2023-07-01";
+        internal static readonly ArmApi ApiVersion = ArmApi.KeyVaults;
 
         public override string Name => "KeyVaultDrill";
         public override string Command => CommandName;

@@ -70,12 +70,12 @@ namespace AppServiceDr.Engine.Drills
 
             var azure = run.Azure;
             var serverPath = ArmPath.Resource(request.SubscriptionId, request.ResourceGroupName, "Microsoft.Sql/servers", request.ServerName);
-            var server = await azure.Arm.GetAsync(serverPath, AzureSqlRestoreRunbook.ApiVersion, ct).ConfigureAwait(false)
+            var server = await azure.Arm.GetAsync(serverPath, ArmApi.SqlServers, ct).ConfigureAwait(false)
                 ?? throw DrException.Precondition("ServerNotFound", DrErrorCategory.ObjectNotFound, $"Server '{request.ServerName}' was not found in resource group '{request.ResourceGroupName}'.", request.ServerName);
             request.TargetLocation = ArmJson.Text(server, "location") ?? "";
-            var source = await azure.Arm.GetAsync(Db(request, request.DatabaseName), AzureSqlRestoreRunbook.ApiVersion, ct).ConfigureAwait(false)
+            var source = await azure.Arm.GetAsync(Db(request, request.DatabaseName), ArmApi.SqlServers, ct).ConfigureAwait(false)
                 ?? throw DrException.Precondition("DatabaseNotFound", DrErrorCategory.ObjectNotFound, $"Database '{request.DatabaseName}' was not found on server '{request.ServerName}'.", request.DatabaseName);
-            if (await azure.Arm.GetAsync(Db(request, name), AzureSqlRestoreRunbook.ApiVersion, ct).ConfigureAwait(false) != null)
+            if (await azure.Arm.GetAsync(Db(request, name), ArmApi.SqlServers, ct).ConfigureAwait(false) != null)
                 throw Drill.NameTaken("Database", name, $"on server '{request.ServerName}'");
 
             var requested = ArmText.AsSent(request.PointInTime ?? now.AddHours(-24));
@@ -125,7 +125,7 @@ namespace AppServiceDr.Engine.Drills
                     }, RestoreStepId));
             }
             steps.Add(new RunbookStep("cleanup", $"Delete drill database {name} (only while it carries {Drill.Tag}={name}), even when a step before failed",
-                ctx => DrillAzureCleanup.DeleteAsync(ctx, Db(request, name), AzureSqlRestoreRunbook.ApiVersion, "database", name, request.Timeout),
+                ctx => DrillAzureCleanup.DeleteAsync(ctx, Db(request, name), ArmApi.SqlServers, "database", name, request.Timeout),
                 steps.Select(s => s.Id).ToArray()) { RunsAfterFailure = true });
             return steps;
         }
@@ -145,7 +145,7 @@ namespace AppServiceDr.Engine.Drills
                 outcome.Checks.Add(Drill.Pass("time to Online", $"{request.DrillDatabaseName} was Online {DurationText.Format(restored.TimeToOnline)} after the restore was sent.", restored.TimeToOnline));
             }
             var recoverable = ArmPath.Resource(request.SubscriptionId, request.ResourceGroupName, "Microsoft.Sql/servers/recoverableDatabases", request.ServerName, request.DatabaseName);
-            var backup = await ctx.Azure.Arm.GetAsync(recoverable, AzureSqlRestoreRunbook.ApiVersion, ctx.CancellationToken).ConfigureAwait(false);
+            var backup = await ctx.Azure.Arm.GetAsync(recoverable, ArmApi.SqlServers, ctx.CancellationToken).ConfigureAwait(false);
             if (backup is { } b && AzureSqlRestoreRunbook.Date(b, "lastAvailableBackupDate") is { } newest)
             {
                 var age = ctx.Run.Now - newest;

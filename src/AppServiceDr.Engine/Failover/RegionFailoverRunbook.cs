@@ -60,8 +60,6 @@ namespace AppServiceDr.Engine.Failover
     /// </summary>
     public sealed class RegionFailoverRunbook : Runbook<RegionFailoverRequest, RegionFailoverResult>
     {
-        internal const string SqlApi = AzureSqlRestoreRunbook.ApiVersion;
-        internal const string TrafficManagerApi = TrafficManagerEndpoints.ApiVersion;
         private const string SqlStep = "sql-failover";
         private const string StorageStep = "storage-failover";
         private const string TrafficStep = "traffic-manager";
@@ -91,7 +89,7 @@ namespace AppServiceDr.Engine.Failover
 
             await preflight.CheckAsync(async () =>
             {
-                var group = await azure.Arm.GetAsync(GroupId(request), SqlApi, ct).ConfigureAwait(false)
+                var group = await azure.Arm.GetAsync(GroupId(request), ArmApi.SqlServers, ct).ConfigureAwait(false)
                     ?? throw DrException.Precondition("FailoverGroupNotFound", DrErrorCategory.ObjectNotFound,
                         $"Failover group '{request.FailoverGroupName}' was not found on server '{request.ServerName}' in resource group '{request.ResourceGroupName}'.", request.FailoverGroupName);
                 request.SecondaryLocation = Text(group, "location") ?? "";
@@ -122,7 +120,7 @@ namespace AppServiceDr.Engine.Failover
             if (request.TrafficManagerProfileName != null)
                 await preflight.CheckAsync(async () =>
                 {
-                    var profile = await azure.Arm.GetAsync(ProfileId(request), TrafficManagerApi, ct).ConfigureAwait(false)
+                    var profile = await azure.Arm.GetAsync(ProfileId(request), ArmApi.TrafficManagerProfiles, ct).ConfigureAwait(false)
                         ?? throw DrException.Precondition("TrafficManagerProfileNotFound", DrErrorCategory.ObjectNotFound,
                             $"Traffic Manager profile '{request.TrafficManagerProfileName}' was not found in resource group '{ProfileGroup(request)}'.", request.TrafficManagerProfileName);
                     var routing = PropertyText(profile, "trafficRoutingMethod");
@@ -273,7 +271,7 @@ namespace AppServiceDr.Engine.Failover
                 LroHandle? handle;
                 try
                 {
-                    (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, groupId + action, SqlApi, null, ctx.CancellationToken, resendWhenAnswerLost: false).ConfigureAwait(false);
+                    (_, handle) = await azure.Arm.StartAsync(RequestMethod.Post, groupId + action, ArmApi.SqlServers, null, ctx.CancellationToken, resendWhenAnswerLost: false).ConfigureAwait(false);
                 }
                 catch (DrException ex) when (ex.ErrorId == ArmRestClient.AnswerLostErrorId || (lost && (ex.ErrorId == GroupBusy || ex.ErrorId == RequestOnPrimary)))
                 {
@@ -317,7 +315,7 @@ namespace AppServiceDr.Engine.Failover
 
         private static async Task<bool> IsPrimaryAsync(AzureConnection azure, string groupId, CancellationToken ct)
         {
-            var group = await azure.Arm.GetAsync(groupId, SqlApi, ct).ConfigureAwait(false)
+            var group = await azure.Arm.GetAsync(groupId, ArmApi.SqlServers, ct).ConfigureAwait(false)
                 ?? throw new DrException("FailoverGroupNotFound", DrErrorCategory.ObjectNotFound, $"Failover group {Last(groupId)} no longer exists.", Last(groupId));
             return string.Equals(PropertyText(group, "replicationRole"), "Primary", StringComparison.OrdinalIgnoreCase);
         }
@@ -328,7 +326,7 @@ namespace AppServiceDr.Engine.Failover
         {
             var ct = ctx.CancellationToken;
             var profileId = ProfileId(request);
-            var profile = await azure.Arm.GetAsync(profileId, TrafficManagerApi, ct).ConfigureAwait(false)
+            var profile = await azure.Arm.GetAsync(profileId, ArmApi.TrafficManagerProfiles, ct).ConfigureAwait(false)
                 ?? throw new DrException("TrafficManagerProfileNotFound", DrErrorCategory.ObjectNotFound, $"Traffic Manager profile '{request.TrafficManagerProfileName}' no longer exists.", request.TrafficManagerProfileName);
             var endpoints = Endpoints(profile).ToList();
             if (IsActivePriority(endpoints, endpointName))
@@ -365,9 +363,9 @@ namespace AppServiceDr.Engine.Failover
                 w.WriteEndArray();
                 w.WriteEndObject();
             });
-            await azure.Arm.SendAsync(RequestMethod.Patch, profileId, TrafficManagerApi, body, ct).ConfigureAwait(false);
+            await azure.Arm.SendAsync(RequestMethod.Patch, profileId, ArmApi.TrafficManagerProfiles, body, ct).ConfigureAwait(false);
             ctx.RecordChange($"made {endpointName} the first priority of Traffic Manager profile {request.TrafficManagerProfileName}");
-            var after = await azure.Arm.GetAsync(profileId, TrafficManagerApi, ct).ConfigureAwait(false);
+            var after = await azure.Arm.GetAsync(profileId, ArmApi.TrafficManagerProfiles, ct).ConfigureAwait(false);
             var updated = after is { } a ? Endpoints(a).ToList() : new List<JsonElement>();
             if (!IsActivePriority(updated, endpointName))
                 throw new DrException("TrafficManagerNotSwitched", DrErrorCategory.InvalidOperation,

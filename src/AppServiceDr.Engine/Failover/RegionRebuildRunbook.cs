@@ -74,8 +74,6 @@ namespace AppServiceDr.Engine.Failover
     /// </summary>
     public sealed class RegionRebuildRunbook : Runbook<RegionRebuildRequest, RegionFailoverResult>
     {
-        private const string ResourcesApi = "2022-09-01";
-        private const string DnsApi = "2018-05-01";
         private const string GroupStep = "resource-group";
         private const string DeployStep = "deploy-template";
         private const string RestoreStep = "geo-restore";
@@ -101,12 +99,12 @@ namespace AppServiceDr.Engine.Failover
 
             await preflight.CheckAsync(async () =>
             {
-                var locations = await azure.Arm.GetAsync("/subscriptions/" + ArmPath.Escape(request.SubscriptionId) + "/locations", ResourcesApi, ct).ConfigureAwait(false);
+                var locations = await azure.Arm.GetAsync("/subscriptions/" + ArmPath.Escape(request.SubscriptionId) + "/locations", ArmApi.Locations, ct).ConfigureAwait(false);
                 var known = locations is { } l && l.TryGetProperty("value", out var v) ? v.EnumerateArray().Select(x => Text(x, "name")).ToList() : new List<string?>();
                 if (!known.Any(n => string.Equals(n, request.TargetLocation, StringComparison.OrdinalIgnoreCase)))
                     throw DrException.Precondition("TargetLocationInvalid", DrErrorCategory.InvalidArgument,
                         $"'{request.TargetLocation}' is not a location of subscription {request.SubscriptionId}.", request.TargetLocation);
-                var group = await azure.Arm.GetAsync(ArmPath.ResourceGroup(request.SubscriptionId, request.TargetResourceGroupName), ResourcesApi, ct).ConfigureAwait(false);
+                var group = await azure.Arm.GetAsync(ArmPath.ResourceGroup(request.SubscriptionId, request.TargetResourceGroupName), ArmApi.ResourceGroups, ct).ConfigureAwait(false);
                 if (group is { } g && !SameRegion(Text(g, "location"), request.TargetLocation))
                     throw DrException.Precondition("TargetResourceGroupElsewhere", DrErrorCategory.ResourceExists,
                         $"Resource group '{request.TargetResourceGroupName}' exists in {Text(g, "location")}, not in {request.TargetLocation}.", request.TargetResourceGroupName);
@@ -114,7 +112,7 @@ namespace AppServiceDr.Engine.Failover
 
             await preflight.CheckAsync(async () =>
             {
-                var backup = await azure.Arm.GetAsync(RecoverableId(request), AzureSqlRestoreRunbook.ApiVersion, ct).ConfigureAwait(false)
+                var backup = await azure.Arm.GetAsync(RecoverableId(request), ArmApi.SqlServers, ct).ConfigureAwait(false)
                     ?? throw DrException.Precondition("GeoBackupNotFound", DrErrorCategory.ObjectNotFound,
                         $"No geo-backup of '{request.DatabaseName}' is listed for server '{request.SourceServerName}' (recoverableDatabases).", request.DatabaseName);
                 var date = backup.TryGetProperty("properties", out var p) ? Text(p, "lastAvailableBackupDate") : null;
@@ -136,7 +134,7 @@ namespace AppServiceDr.Engine.Failover
             if (request.DnsZoneName != null)
                 await preflight.CheckAsync(async () =>
                 {
-                    if (await azure.Arm.GetAsync(ZoneId(request), DnsApi, ct).ConfigureAwait(false) == null)
+                    if (await azure.Arm.GetAsync(ZoneId(request), ArmApi.DnsZones, ct).ConfigureAwait(false) == null)
                         throw DrException.Precondition("DnsZoneNotFound", DrErrorCategory.ObjectNotFound,
                             $"DNS zone '{request.DnsZoneName}' was not found in resource group '{request.DnsZoneResourceGroupName}'.", request.DnsZoneName);
                 }).ConfigureAwait(false);
@@ -195,10 +193,10 @@ namespace AppServiceDr.Engine.Failover
         private static async Task<StepResult> ResourceGroupAsync(AzureConnection azure, RegionRebuildRequest request, StepContext ctx)
         {
             var path = ArmPath.ResourceGroup(request.SubscriptionId, request.TargetResourceGroupName);
-            var existing = await azure.Arm.GetAsync(path, ResourcesApi, ctx.CancellationToken).ConfigureAwait(false);
+            var existing = await azure.Arm.GetAsync(path, ArmApi.ResourceGroups, ctx.CancellationToken).ConfigureAwait(false);
             if (existing != null) return StepResult.AlreadyDone($"{request.TargetResourceGroupName} exists in {Text(existing.Value, "location")}.");
             if (!ctx.ShouldProcess(request.TargetResourceGroupName, ctx.Step.Plan)) return StepResult.Declined("Resource group not created.");
-            await azure.Arm.SendAsync(RequestMethod.Put, path, ResourcesApi, ArmText.Body(w => w.WriteString("location", request.TargetLocation)), ctx.CancellationToken).ConfigureAwait(false);
+            await azure.Arm.SendAsync(RequestMethod.Put, path, ArmApi.ResourceGroups, ArmText.Body(w => w.WriteString("location", request.TargetLocation)), ctx.CancellationToken).ConfigureAwait(false);
             ctx.RecordChange($"created resource group {request.TargetResourceGroupName} in {request.TargetLocation}");
             return StepResult.Done($"{request.TargetResourceGroupName} created in {request.TargetLocation}.");
         }
@@ -207,7 +205,7 @@ namespace AppServiceDr.Engine.Failover
         {
             var ct = ctx.CancellationToken;
             var path = DeploymentId(request);
-            var existing = await azure.Arm.GetAsync(path, ResourcesApi, ct).ConfigureAwait(false);
+            var existing = await azure.Arm.GetAsync(path, ArmApi.Deployments, ct).ConfigureAwait(false);
             var state = existing is { } e && e.TryGetProperty("properties", out var p) ? Text(p, "provisioningState") : null;
             var operation = ctx.GetCheckpoint("operation");
             if (string.Equals(state, "Succeeded", StringComparison.OrdinalIgnoreCase))
@@ -227,7 +225,7 @@ namespace AppServiceDr.Engine.Failover
             LroHandle? handle;
             try
             {
-                (_, handle) = await azure.Arm.StartAsync(RequestMethod.Put, path, ResourcesApi,
+                (_, handle) = await azure.Arm.StartAsync(RequestMethod.Put, path, ArmApi.Deployments,
                     ArmTemplate.DeploymentBody(request.TemplateUri, request.TemplateFile, request.TemplateParameterFile, Parameters(request)), ct).ConfigureAwait(false);
             }
             catch (DrException)
@@ -259,8 +257,8 @@ namespace AppServiceDr.Engine.Failover
             await ctx.WaitAsync($"Waiting for the deployment to create {request.TargetServerName}", request.Timeout, azure.Environment.DefaultPollInterval,
                 async ct =>
                 {
-                    if (await azure.Arm.GetAsync(server, AzureSqlRestoreRunbook.ApiVersion, ct).ConfigureAwait(false) != null) return WaitProbe<bool>.Done(true);
-                    var deployment = await azure.Arm.GetAsync(DeploymentId(request), ResourcesApi, ct).ConfigureAwait(false);
+                    if (await azure.Arm.GetAsync(server, ArmApi.SqlServers, ct).ConfigureAwait(false) != null) return WaitProbe<bool>.Done(true);
+                    var deployment = await azure.Arm.GetAsync(DeploymentId(request), ArmApi.Deployments, ct).ConfigureAwait(false);
                     var state = deployment is { } d ? PropertyText(d, "provisioningState") : null;
                     var correlation = deployment is { } c ? PropertyText(c, "correlationId") ?? "" : "";
                     var failed = state is "Failed" or "Canceled";
@@ -317,7 +315,7 @@ namespace AppServiceDr.Engine.Failover
             var host = await NewHostAsync(azure, request, ctx).ConfigureAwait(false);
             var record = ZoneId(request) + "/CNAME/" + ArmPath.Escape(request.DnsRecordName!);
             var fqdn = request.DnsRecordName + "." + request.DnsZoneName;
-            var existing = await azure.Arm.GetAsync(record, DnsApi, ctx.CancellationToken).ConfigureAwait(false);
+            var existing = await azure.Arm.GetAsync(record, ArmApi.DnsZones, ctx.CancellationToken).ConfigureAwait(false);
             var current = existing is { } e && e.TryGetProperty("properties", out var p) && p.TryGetProperty("CNAMERecord", out var c) ? Text(c, "cname") : null;
             var oldTtl = existing is { } x && x.TryGetProperty("properties", out var q) && q.TryGetProperty("TTL", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt32() : (int?)null;
             ctx.Publish(new UrlOutcome { Value = fqdn });
@@ -333,7 +331,7 @@ namespace AppServiceDr.Engine.Failover
                 w.WriteEndObject();
                 w.WriteEndObject();
             });
-            await azure.Arm.SendAsync(RequestMethod.Put, record, DnsApi, body, ctx.CancellationToken).ConfigureAwait(false);
+            await azure.Arm.SendAsync(RequestMethod.Put, record, ArmApi.DnsZones, body, ctx.CancellationToken).ConfigureAwait(false);
             ctx.RecordChange($"pointed CNAME {fqdn} at {host}");
             var wait = oldTtl ?? request.DnsTtl;
             return StepResult.Done($"{fqdn} points at {host} with TTL {request.DnsTtl} s; resolvers may keep the old answer for up to {wait} s.");

@@ -43,10 +43,10 @@ namespace AppServiceDr.Engine.Inventory
         {
             var arm = azure.Arm;
             var groupId = ArmPath.ResourceGroup(subscriptionId, resourceGroup);
-            var group = await arm.GetAsync(groupId, "2022-09-01", ct).ConfigureAwait(false)
+            var group = await arm.GetAsync(groupId, ArmApi.ResourceGroups, ct).ConfigureAwait(false)
                 ?? throw DrException.Precondition("ResourceGroupNotFound", DrErrorCategory.ObjectNotFound, $"Resource group '{resourceGroup}' was not found.", resourceGroup);
             var record = new DrInventory { SubscriptionId = subscriptionId, ResourceGroupName = resourceGroup, PrimaryLocation = Text(group, "location"), ExportedAt = now };
-            var listed = await arm.GetAsync(groupId + "/resources", "2021-04-01", ct).ConfigureAwait(false);
+            var listed = await arm.GetAsync(groupId + "/resources", ArmApi.Resources, ct).ConfigureAwait(false);
             var resources = listed is { } l && l.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().ToList() : new List<JsonElement>();
             JsonElement? First(string type, Func<JsonElement, bool>? where = null) =>
                 resources.Where(r => string.Equals(Text(r, "type"), type, StringComparison.OrdinalIgnoreCase) && (where == null || where(r)))
@@ -61,7 +61,7 @@ namespace AppServiceDr.Engine.Inventory
                 record.StorageAccountName = Text(account, "name");
                 record.StorageSkuName = account.TryGetProperty("sku", out var sku) ? Text(sku, "name") : null;
             }
-            if (First("Microsoft.KeyVault/vaults") is { } vaultItem && await arm.GetAsync(Text(vaultItem, "id")!, "2025-05-01", ct).ConfigureAwait(false) is { } vault)
+            if (First("Microsoft.KeyVault/vaults") is { } vaultItem && await arm.GetAsync(Text(vaultItem, "id")!, ArmApi.KeyVaults, ct).ConfigureAwait(false) is { } vault)
             {
                 record.VaultName = Text(vault, "name");
                 record.VaultUri = PropertyText(vault, "vaultUri") is string uri ? new Uri(uri) : azure.Environment.VaultUri(record.VaultName!);
@@ -72,7 +72,7 @@ namespace AppServiceDr.Engine.Inventory
                 await DescribeTrafficAsync(arm, record, Text(profile, "id")!, ct).ConfigureAwait(false);
             if (First("Microsoft.Network/dnszones") is { } zone) record.DnsZoneName = Text(zone, "name");
 
-            var deployments = await arm.GetAsync(groupId + "/providers/Microsoft.Resources/deployments/", "2022-09-01", ct).ConfigureAwait(false);
+            var deployments = await arm.GetAsync(groupId + "/providers/Microsoft.Resources/deployments/", ArmApi.Deployments, ct).ConfigureAwait(false);
             if (deployments is { } d && d.TryGetProperty("value", out var list) && list.ValueKind == JsonValueKind.Array)
                 foreach (var deployment in list.EnumerateArray())
                     if (deployment.TryGetProperty("properties", out var dp) && dp.TryGetProperty("templateLink", out var link) && Text(link, "uri") is string template
@@ -92,13 +92,13 @@ namespace AppServiceDr.Engine.Inventory
 
         private static async Task DescribeAppAsync(ArmRestClient arm, DrInventory record, string siteId, CancellationToken ct)
         {
-            var site = await arm.GetAsync(siteId, Steps.WebApps.ApiVersion, ct).ConfigureAwait(false);
+            var site = await arm.GetAsync(siteId, ArmApi.Sites, ct).ConfigureAwait(false);
             record.WebAppName = Last(siteId);
             if (site is not { } s) return;
             record.WebAppHostName = PropertyText(s, "defaultHostName");
             record.PrimaryLocation = Text(s, "location") ?? record.PrimaryLocation;
             // Only the settings that name things are read out; every other value (secrets among them) is left where it is.
-            var settings = await arm.SendAsync(RequestMethod.Post, siteId + "/config/appsettings/list", Steps.WebApps.ApiVersion, null, ct).ConfigureAwait(false);
+            var settings = await arm.SendAsync(RequestMethod.Post, siteId + "/config/appsettings/list", ArmApi.Sites, null, ct).ConfigureAwait(false);
             if (settings.Body is not { } b || !b.TryGetProperty("properties", out var values) || values.ValueKind != JsonValueKind.Object) return;
             foreach (var setting in values.EnumerateObject())
             {
@@ -120,11 +120,11 @@ namespace AppServiceDr.Engine.Inventory
         private static async Task DescribeSqlAsync(ArmRestClient arm, DrInventory record, string serverId, CancellationToken ct)
         {
             record.ServerName = Last(serverId);
-            var databases = await arm.GetAsync(serverId + "/databases", "2023-08-01", ct).ConfigureAwait(false);
+            var databases = await arm.GetAsync(serverId + "/databases", ArmApi.SqlServers, ct).ConfigureAwait(false);
             if (databases is { } d && d.TryGetProperty("value", out var list) && list.ValueKind == JsonValueKind.Array)
                 record.DatabaseName = list.EnumerateArray().Select(x => Text(x, "name")).Where(n => n != null && !string.Equals(n, "master", StringComparison.OrdinalIgnoreCase))
                     .OrderBy(n => n, StringComparer.OrdinalIgnoreCase).FirstOrDefault();
-            var groups = await arm.GetAsync(serverId + "/failoverGroups", "2023-08-01", ct).ConfigureAwait(false);
+            var groups = await arm.GetAsync(serverId + "/failoverGroups", ArmApi.SqlServers, ct).ConfigureAwait(false);
             if (groups is { } g && g.TryGetProperty("value", out var all) && all.ValueKind == JsonValueKind.Array && all.EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } group)
             {
                 record.FailoverGroupName = Text(group, "name");
@@ -141,7 +141,7 @@ namespace AppServiceDr.Engine.Inventory
         private static async Task DescribeTrafficAsync(ArmRestClient arm, DrInventory record, string profileId, CancellationToken ct)
         {
             record.TrafficManagerProfileName = Last(profileId);
-            var profile = await arm.GetAsync(profileId, Steps.TrafficManagerEndpoints.ApiVersion, ct).ConfigureAwait(false);
+            var profile = await arm.GetAsync(profileId, ArmApi.TrafficManagerProfiles, ct).ConfigureAwait(false);
             if (profile is not { } p) return;
             foreach (var endpoint in Steps.TrafficManagerEndpoints.Of(p).OrderBy(e => Steps.TrafficManagerEndpoints.Priority(e) ?? int.MaxValue))
             {
@@ -157,7 +157,7 @@ namespace AppServiceDr.Engine.Inventory
         private static async Task<string?> PairedRegionAsync(ArmRestClient arm, string subscriptionId, string? region, CancellationToken ct)
         {
             if (region == null) return null;
-            var locations = await arm.GetAsync("/subscriptions/" + ArmPath.Escape(subscriptionId) + "/locations", "2022-12-01", ct).ConfigureAwait(false);
+            var locations = await arm.GetAsync("/subscriptions/" + ArmPath.Escape(subscriptionId) + "/locations", ArmApi.Locations, ct).ConfigureAwait(false);
             if (locations is not { } l || !l.TryGetProperty("value", out var all) || all.ValueKind != JsonValueKind.Array) return null;
             foreach (var location in all.EnumerateArray())
                 if (SameRegion(Text(location, "name"), region) && location.TryGetProperty("metadata", out var m) && m.TryGetProperty("pairedRegion", out var pairs)

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using AppServiceDr.Engine.Azure;
 
 namespace AppServiceDr.Engine.Runbooks
@@ -22,6 +24,12 @@ namespace AppServiceDr.Engine.Runbooks
         }
 
         public IDrHost Host { get; }
+
+        /// <summary>The ports to hosts a run reaches besides Azure (the App Service controller's commands), given by
+        /// whoever runs it; a runbook asks for the one it needs with <see cref="Port{T}"/>.</summary>
+        public IReadOnlyList<object> Ports { get; init; } = Array.Empty<object>();
+
+        public T? Port<T>() where T : class => Ports.OfType<T>().FirstOrDefault();
         public RunOptions Options { get; }
         public DrEnvironment? Environment { get; }
         public SecretRedactor Redactor => Options.Redactor;

@@ -286,7 +286,7 @@ namespace AppServiceDr.Engine.Runbooks
                         foreach (var s in _runbook.Steps.Where(s => _outcomes[s.Id] == StepOutcome.Pending && !s.RunsAfterFailure))
                         {
                             var blocker = s.DependsOn.FirstOrDefault(d => IsFinalFailure(_outcomes[d]));
-                            if (blocker == null) continue;
+                            if (blocker == null || s.RunsAfterFailure) continue;
                             _outcomes[s.Id] = StepOutcome.Skipped;
                             Append(new JournalEvent
                             {

@@ -49,9 +49,9 @@ namespace AppServiceDr.Engine.Setup
     /// </summary>
     public sealed class AlertRulesRunbook : Runbook<AlertRulesRequest, AlertRuleResult>
     {
-        internal const string MetricApi = "2018-03-01";
-        internal const string ActivityApi = "2020-10-01";
-        internal const string ActionGroupApi = "2022-06-01";
+        internal static readonly ArmApi MetricApi = ArmApi.MetricAlerts;
+        internal static readonly ArmApi ActivityApi = ArmApi.ActivityLogAlerts;
+        internal static readonly ArmApi ActionGroupApi = ArmApi.ActionGroups;
         internal const string KindTag = "appservicedr-alert";
         private const string ActionGroupStep = "action-group";
         private const string AlertPrefix = "alert:";
@@ -69,7 +69,7 @@ namespace AppServiceDr.Engine.Setup
         {
             public string Kind { get; set; } = "";
             public string Collection { get; set; } = "";
-            public string Api { get; set; } = "";
+            public ArmApi Api { get; set; } = ArmApi.MetricAlerts;
             public string Scope { get; set; } = "";
             public string Condition { get; set; } = "";
             public JsonObject Properties { get; set; } = new JsonObject();
@@ -132,12 +132,12 @@ namespace AppServiceDr.Engine.Setup
             }
         }
 
-        private static string ScopeApi(string kind) => kind switch
+        private static ArmApi ScopeApi(string kind) => kind switch
         {
-            SqlDtu => "2023-08-01",
-            StorageAvailability => "2024-01-01",
-            AppServiceHealth => "2024-04-01",
-            _ => "2025-05-01",
+            SqlDtu => ArmApi.SqlServers,
+            StorageAvailability => ArmApi.StorageAccounts,
+            AppServiceHealth => ArmApi.Sites,
+            _ => ArmApi.KeyVaults,
         };
 
         /// <summary>A rule of this kind on this resource, under any name (its tag says what it is for).</summary>
@@ -293,7 +293,7 @@ namespace AppServiceDr.Engine.Setup
 
         /// <summary>Reads the resource; sends it (create, or update in place) only when it lacks any of the properties
         /// asked for.</summary>
-        private static async Task<StepResult> PutIfDifferentAsync(StepContext ctx, string id, string api, string location, JsonObject properties, string? kind, string what)
+        private static async Task<StepResult> PutIfDifferentAsync(StepContext ctx, string id, ArmApi api, string location, JsonObject properties, string? kind, string what)
         {
             var arm = ctx.Azure.Arm;
             var existing = await arm.GetAsync(id, api, ctx.CancellationToken).ConfigureAwait(false);

@@ -55,7 +55,7 @@ namespace AppServiceDr.Engine.Setup
     /// </summary>
     public sealed class SqlFailoverGroupSetupRunbook : Runbook<SqlFailoverGroupSetupRequest, SqlFailoverGroupSetupResult>
     {
-        private const string Api = AzureSqlRestoreRunbook.ApiVersion;
+        private static readonly ArmApi Api = ArmApi.SqlServers;
         private const string ReplicaPrefix = "replica:";
         private const string GroupStep = "failover-group";
 

@@ -62,7 +62,7 @@ namespace AppServiceDr.Engine.Setup
                 ?? throw DrException.Precondition("UnsupportedSku", DrErrorCategory.InvalidArgument,
                     $"'{request.SkuName}' is not a redundancy this cmdlet sets; use one of {string.Join(", ", Families.SelectMany(f => f))}.", request.SkuName);
             request.SkuName = wanted;
-            var account = await run.Azure.Arm.GetAsync(AccountId(request), StorageAccountFailover.ApiVersion, ct).ConfigureAwait(false)
+            var account = await run.Azure.Arm.GetAsync(AccountId(request), ArmApi.StorageAccounts, ct).ConfigureAwait(false)
                 ?? throw DrException.Precondition("StorageAccountNotFound", DrErrorCategory.ObjectNotFound,
                     $"Storage account '{request.StorageAccountName}' was not found in resource group '{request.ResourceGroupName}'.", request.StorageAccountName);
             var current = Sku(account) ?? "";
@@ -86,7 +86,7 @@ namespace AppServiceDr.Engine.Setup
         {
             var arm = ctx.Azure.Arm;
             var ct = ctx.CancellationToken;
-            var account = await arm.GetAsync(AccountId(r), StorageAccountFailover.ApiVersion, ct).ConfigureAwait(false)
+            var account = await arm.GetAsync(AccountId(r), ArmApi.StorageAccounts, ct).ConfigureAwait(false)
                 ?? throw new DrException("StorageAccountNotFound", DrErrorCategory.ObjectNotFound, $"Storage account '{r.StorageAccountName}' no longer exists.", r.StorageAccountName);
             if (Usable(account, r))
             {
@@ -100,11 +100,11 @@ namespace AppServiceDr.Engine.Setup
                 w.WriteString("name", r.SkuName);
                 w.WriteEndObject();
             });
-            await arm.SendAsync(RequestMethod.Patch, AccountId(r), StorageAccountFailover.ApiVersion, body, ct).ConfigureAwait(false);
+            await arm.SendAsync(RequestMethod.Patch, AccountId(r), ArmApi.StorageAccounts, body, ct).ConfigureAwait(false);
             ctx.RecordChange($"storage account {r.StorageAccountName} changed from {Sku(account)} to {r.SkuName}");
             var after = await ctx.WaitAsync($"Waiting for {r.StorageAccountName} to report {r.SkuName}", TimeSpan.FromMinutes(10), ctx.Azure.Environment.DefaultPollInterval, async token =>
             {
-                var now = await arm.GetAsync(AccountId(r), StorageAccountFailover.ApiVersion, token).ConfigureAwait(false);
+                var now = await arm.GetAsync(AccountId(r), ArmApi.StorageAccounts, token).ConfigureAwait(false);
                 return now is { } a && Usable(a, r) ? WaitProbe<JsonElement>.Done(a) : WaitProbe<JsonElement>.Pending(now is { } b ? Sku(b) ?? "?" : "not found");
             }, elapsed => new DrException("RedundancyNotChanged", DrErrorCategory.OperationTimeout,
                 $"Storage account '{r.StorageAccountName}' did not report {r.SkuName} within {elapsed.TotalMinutes:0} min.", r.StorageAccountName)).ConfigureAwait(false);

@@ -49,7 +49,7 @@ namespace AppServiceDr.Engine.Setup
     /// </summary>
     public sealed class TrafficManagerSetupRunbook : Runbook<TrafficManagerSetupRequest, TrafficManagerSetupResult>
     {
-        internal const string Api = TrafficManagerEndpoints.ApiVersion;
+        internal static readonly ArmApi Api = ArmApi.TrafficManagerProfiles;
         private const string ProfileStep = "profile";
         private const string EndpointPrefix = "endpoint:";
 

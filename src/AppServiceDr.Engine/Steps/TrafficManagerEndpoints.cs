@@ -9,7 +9,6 @@ namespace AppServiceDr.Engine.Steps
     /// <summary>Readers of a Traffic Manager profile's endpoints (2022-04-01), for every runbook that looks at them.</summary>
     internal static class TrafficManagerEndpoints
     {
-        internal const string ApiVersion = "2022-04-01";
 
         public static IEnumerable<JsonElement> Of(JsonElement profile) =>
             profile.TryGetProperty("properties", out var p) && p.TryGetProperty("endpoints", out var e) && e.ValueKind == JsonValueKind.Array

@@ -46,6 +46,18 @@ namespace AppServiceDr.Engine.Steps
         public int LastStatusCode { get; set; }
         public int Probes { get; set; }
         public TimeSpan TimeToHealthy { get; set; }
+        /// <summary>Restarts issued (by a step that restarts until the app starts without errors).</summary>
+        public int Restarts { get; set; }
+        /// <summary>The restarts after which the app did not start without errors, each with what it answered.</summary>
+        public List<WebAppRestartTry>? Tries { get; set; }
+    }
+
+    /// <summary>One restart after which the app did not answer healthy within its health timeout.</summary>
+    public sealed class WebAppRestartTry
+    {
+        public int Restart { get; set; }
+        public string Error { get; set; } = "";
+        public TimeSpan Duration { get; set; }
     }
 
     /// <summary>
@@ -54,7 +66,6 @@ namespace AppServiceDr.Engine.Steps
     /// </summary>
     internal sealed class WebApps
     {
-        internal const string ApiVersion = "2024-04-01";
         private readonly AzureConnection _azure;
 
         public WebApps(AzureConnection azure)
@@ -67,7 +78,7 @@ namespace AppServiceDr.Engine.Steps
         public async Task<Uri> GetHealthUrlAsync(WebAppTarget target, CancellationToken ct)
         {
             ArmPath.Validate(target.SubscriptionId, target.ResourceGroupName, target.Name);
-            var site = await _azure.Arm.GetAsync(target.ResourceId, ApiVersion, ct).ConfigureAwait(false)
+            var site = await _azure.Arm.GetAsync(target.ResourceId, ArmApi.Sites, ct).ConfigureAwait(false)
                 ?? throw DrException.Precondition("WebAppNotFound", DrErrorCategory.ObjectNotFound,
                     $"App '{target.Name}' was not found in resource group '{target.ResourceGroupName}'.", target.Name);
             var host = ArmJson.PropertyText(site, "defaultHostName");
@@ -80,7 +91,7 @@ namespace AppServiceDr.Engine.Steps
         /// <summary>Issues the restart (synchronous, so the platform has recycled the app when it returns).</summary>
         public async Task RestartAsync(WebAppTarget target, CancellationToken ct)
         {
-            var (_, operation) = await _azure.Arm.StartAsync(RequestMethod.Post, target.ResourceId + "/restart", ApiVersion, null, ct, "softRestart=false&synchronous=true").ConfigureAwait(false);
+            var (_, operation) = await _azure.Arm.StartAsync(RequestMethod.Post, target.ResourceId + "/restart", ArmApi.Sites, null, ct, "softRestart=false&synchronous=true").ConfigureAwait(false);
             if (operation != null) await _azure.Arm.WaitAsync(operation, TimeSpan.FromMinutes(10), null, ct).ConfigureAwait(false);
         }
 
@@ -95,7 +106,9 @@ namespace AppServiceDr.Engine.Steps
             try
             {
                 using var response = await client.GetAsync(healthUrl, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-                return ((int)response.StatusCode, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture) + " " + response.ReasonPhrase);
+                var seen = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture) + " " + response.ReasonPhrase;
+                if ((int)response.StatusCode >= 400 && await ErrorTextAsync(response).ConfigureAwait(false) is string text) seen += ": " + text;
+                return ((int)response.StatusCode, seen);
             }
             catch (HttpRequestException ex)
             {
@@ -105,6 +118,15 @@ namespace AppServiceDr.Engine.Steps
             {
                 return (null, "request timed out");
             }
+        }
+
+        /// <summary>The start of a plain-text error answer (what an app says is wrong with it), on one line; null for other answers.</summary>
+        private static async Task<string?> ErrorTextAsync(HttpResponseMessage response)
+        {
+            if (response.Content.Headers.ContentType?.MediaType != "text/plain") return null;
+            var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            text = string.Join(" ", text.Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries)).Trim();
+            return text.Length == 0 ? null : text.Length <= 300 ? text : text.Substring(0, 300) + "…";
         }
 
         /// <summary>Probes until the app answers healthy, as one wait of the step (progress under the step's bar);

@@ -88,7 +88,7 @@ namespace AppServiceDr.Engine.Storage
             if (problem != null) throw DrException.Precondition("StorageAccountExists", DrErrorCategory.ResourceExists, problem, Name);
         }
 
-        private Task<JsonElement?> GetAsync(CancellationToken ct) => _azure.Arm.GetAsync(Id, StorageAccountFailover.ApiVersion, ct);
+        private Task<JsonElement?> GetAsync(CancellationToken ct) => _azure.Arm.GetAsync(Id, ArmApi.StorageAccounts, ct);
 
         private string? Mismatch(JsonElement account)
         {
@@ -115,14 +115,14 @@ namespace AppServiceDr.Engine.Storage
                 if (!ctx.ShouldProcess(Name, ctx.Step.Plan)) return StepResult.Declined($"Storage account {Name} not created.");
                 ctx.Checkpoint(IssuedCheckpoint, "1");
                 issued = true;
-                (_, handle) = await _azure.Arm.StartAsync(RequestMethod.Put, Id, StorageAccountFailover.ApiVersion, Body(), ct).ConfigureAwait(false);
+                (_, handle) = await _azure.Arm.StartAsync(RequestMethod.Put, Id, ArmApi.StorageAccounts, Body(), ct).ConfigureAwait(false);
                 Created(ctx);
                 if (handle != null) ctx.Checkpoint(OperationCheckpoint, handle.Serialize());
             }
             else if (!IsProvisioned(account.Value))
             {
                 handle = started != null ? LroHandle.Parse(started)
-                    : new LroHandle(RequestMethod.Put.ToString(), _azure.Arm.Url(Id, StorageAccountFailover.ApiVersion).ToString(), null, null);
+                    : new LroHandle(RequestMethod.Put.ToString(), _azure.Arm.Url(Id, ArmApi.StorageAccounts).ToString(), null, null);
             }
             if (handle != null)
                 await _azure.Arm.WaitAsync(handle, _timeout, p => ctx.Progress($"Creating storage account {Name}: {p}"), ct).ConfigureAwait(false);
@@ -184,8 +184,7 @@ namespace AppServiceDr.Engine.Storage
                 if (!ctx.ShouldProcess(target, action)) return StepResult.Declined($"Secret '{secretName}' not changed.");
                 throw new DrException("StorageAccountNotFound", DrErrorCategory.ObjectNotFound, $"Storage account '{Name}' does not exist; its connection string cannot be built.", Name);
             }
-            var wanted = (await ListKeysAsync(ct).ConfigureAwait(false)).Select(k => ConnectionString(account.Value, k)).ToList();
-            foreach (var w in wanted) _azure.Redactor.Register(w);
+            var wanted = await ConnectionStringsAsync(account.Value, ct).ConfigureAwait(false);
             var current = await vault.ReadAsync(secretName, ct).ConfigureAwait(false);
             var issued = ctx.GetCheckpoint(IssuedCheckpoint) != null;
             if (current != null && wanted.Contains(current.Value.Value, StringComparer.Ordinal))
@@ -213,10 +212,29 @@ namespace AppServiceDr.Engine.Storage
             return StepResult.Done($"Secret '{secretName}' in vault '{vault}' holds the connection string of storage account {Name}" + (version != null ? $" (version {version})." : "."));
         }
 
+        /// <summary>The account's connection strings, one per key (key1's first), each registered as a secret; StorageAccountNotFound
+        /// when the account does not exist.</summary>
+        public async Task<IReadOnlyList<string>> ConnectionStringsAsync(CancellationToken ct)
+        {
+            var account = await GetAsync(ct).ConfigureAwait(false)
+                ?? throw new DrException("StorageAccountNotFound", DrErrorCategory.ObjectNotFound, $"Storage account '{Name}' does not exist in resource group '{ResourceGroup}'; its connection string cannot be built.", Name);
+            return await ConnectionStringsAsync(account, ct).ConfigureAwait(false);
+        }
+
+        private async Task<IReadOnlyList<string>> ConnectionStringsAsync(JsonElement account, CancellationToken ct)
+        {
+            var wanted = (await ListKeysAsync(ct).ConfigureAwait(false)).Select(k => ConnectionString(account, k)).ToList();
+            foreach (var w in wanted) _azure.Redactor.Register(w);
+            return wanted;
+        }
+
+        /// <summary>Whether the account exists (a pre-flight check for an account given by name).</summary>
+        public async Task<bool> ExistsAsync(CancellationToken ct) => await GetAsync(ct).ConfigureAwait(false) != null;
+
         /// <summary>The account's keys (key1 first), each registered as a secret before anything else sees it.</summary>
         private async Task<IReadOnlyList<string>> ListKeysAsync(CancellationToken ct)
         {
-            var response = await _azure.Arm.SendAsync(RequestMethod.Post, Id + "/listKeys", StorageAccountFailover.ApiVersion, null, ct).ConfigureAwait(false);
+            var response = await _azure.Arm.SendAsync(RequestMethod.Post, Id + "/listKeys", ArmApi.StorageAccounts, null, ct).ConfigureAwait(false);
             var keys = new List<(string Name, string Value)>();
             if (response.Body is { ValueKind: JsonValueKind.Object } body && body.TryGetProperty("keys", out var list) && list.ValueKind == JsonValueKind.Array)
                 foreach (var k in list.EnumerateArray())

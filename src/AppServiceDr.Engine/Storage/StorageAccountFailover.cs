@@ -39,7 +39,6 @@ namespace AppServiceDr.Engine.Storage
     /// </summary>
     internal sealed class StorageAccountFailover
     {
-        public const string ApiVersion = "2024-01-01";
         public const string AccountType = "Microsoft.Storage/storageAccounts";
         public const string Planned = "Planned";
         public const string Unplanned = "Unplanned";
@@ -78,7 +77,7 @@ namespace AppServiceDr.Engine.Storage
 
         /// <summary>The account with its geo-replication statistics; null when it does not exist.</summary>
         public static Task<JsonElement?> GetAsync(ArmRestClient arm, string accountId, CancellationToken ct) =>
-            arm.GetAsync(accountId, ApiVersion, ct, "$expand=geoReplicationStats");
+            arm.GetAsync(accountId, ArmApi.StorageAccounts, ct, "$expand=geoReplicationStats");
 
         /// <summary>The plan line of a failover step.</summary>
         public static string Plan(string name, string target, string failoverType) => failoverType == NoFailover
@@ -228,7 +227,7 @@ namespace AppServiceDr.Engine.Storage
                 LroHandle? handle;
                 try
                 {
-                    (_, handle) = await _azure.Arm.StartAsync(RequestMethod.Post, _accountId + "/failover", ApiVersion, null, ct,
+                    (_, handle) = await _azure.Arm.StartAsync(RequestMethod.Post, _accountId + "/failover", ArmApi.StorageAccounts, null, ct,
                         planned ? "failoverType=Planned" : null, resendWhenAnswerLost: false).ConfigureAwait(false);
                 }
                 catch (DrException ex) when (ex.ErrorId == ArmRestClient.AnswerLostErrorId && lost < Math.Max(1, _azure.Environment.MaxRetries))

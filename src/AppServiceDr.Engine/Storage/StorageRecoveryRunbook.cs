@@ -126,7 +126,7 @@ namespace AppServiceDr.Engine.Storage
             System.Text.Json.JsonElement? account;
             try
             {
-                account = await azure.Arm.GetAsync(AccountId(request), StorageAccountFailover.ApiVersion, ct).ConfigureAwait(false);
+                account = await azure.Arm.GetAsync(AccountId(request), ArmApi.StorageAccounts, ct).ConfigureAwait(false);
             }
             catch (DrException ex)
             {

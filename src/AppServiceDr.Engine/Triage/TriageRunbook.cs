@@ -63,7 +63,6 @@ namespace AppServiceDr.Engine.Triage
         private const string DataStep = "probe:data";
         private const string HealthStep = "probe:resource-health";
         private const string RegionStep = "probe:region";
-        private const string HealthApi = "2025-05-01";
 
         public override string Name => "Triage";
         public override string Command => "Invoke-DrTriage";
@@ -120,14 +119,14 @@ namespace AppServiceDr.Engine.Triage
         {
             var apps = new WebApps(ctx.Azure);
             var target = new WebAppTarget { SubscriptionId = r.SubscriptionId, ResourceGroupName = r.ResourceGroupName, Name = r.WebAppName, HealthPath = r.HealthPath };
-            var site = await ctx.Azure.Arm.GetAsync(target.ResourceId, WebApps.ApiVersion, ctx.CancellationToken).ConfigureAwait(false);
+            var site = await ctx.Azure.Arm.GetAsync(target.ResourceId, ArmApi.Sites, ctx.CancellationToken).ConfigureAwait(false);
             var probe = new Probe { Region = site is { } s ? Text(s, "location") : null };
             var url = await apps.GetHealthUrlAsync(target, ctx.CancellationToken).ConfigureAwait(false);
             var (status, seen) = await apps.ProbeAsync(url, ctx.CancellationToken).ConfigureAwait(false);
             probe.Answer = status is int code && r.HealthyStatusCodes.Contains(code);
             probe.Evidence.Add($"{url} answered {seen}.");
             // The package the app runs now, for a rollback (only this one setting is kept).
-            var settings = await ctx.Azure.Arm.SendAsync(RequestMethod.Post, target.ResourceId + "/config/appsettings/list", WebApps.ApiVersion, null, ctx.CancellationToken).ConfigureAwait(false);
+            var settings = await ctx.Azure.Arm.SendAsync(RequestMethod.Post, target.ResourceId + "/config/appsettings/list", ArmApi.Sites, null, ctx.CancellationToken).ConfigureAwait(false);
             if (settings.Body is { } b && b.TryGetProperty("properties", out var p) && p.TryGetProperty("WEBSITE_RUN_FROM_PACKAGE", out var package) && package.ValueKind == JsonValueKind.String)
                 probe.Package = PackageUrl.TryParse(package.GetString())?.Version;
             return probe;
@@ -136,7 +135,7 @@ namespace AppServiceDr.Engine.Triage
         private static async Task<Probe> ReferencesAsync(StepContext ctx, TriageRequest r)
         {
             var site = ArmPath.Resource(r.SubscriptionId, r.ResourceGroupName, "Microsoft.Web/sites", r.WebAppName);
-            var list = await ctx.Azure.Arm.GetAsync(site + "/config/configreferences/appsettings", WebApps.ApiVersion, ctx.CancellationToken).ConfigureAwait(false);
+            var list = await ctx.Azure.Arm.GetAsync(site + "/config/configreferences/appsettings", ArmApi.Sites, ctx.CancellationToken).ConfigureAwait(false);
             var probe = new Probe { Answer = true };
             var count = 0;
             if (list is { } l && l.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.Array)
@@ -185,7 +184,7 @@ namespace AppServiceDr.Engine.Triage
                 string state, summary;
                 try
                 {
-                    var status = await ctx.Azure.Arm.GetAsync(id + "/providers/Microsoft.ResourceHealth/availabilityStatuses/current", HealthApi, ctx.CancellationToken).ConfigureAwait(false);
+                    var status = await ctx.Azure.Arm.GetAsync(id + "/providers/Microsoft.ResourceHealth/availabilityStatuses/current", ArmApi.ResourceHealth, ctx.CancellationToken).ConfigureAwait(false);
                     state = status is { } s ? PropertyText(s, "availabilityState") ?? "Unknown" : "NotFound";
                     summary = status is { } t ? PropertyText(t, "summary") ?? "" : "the resource was not found";
                 }
@@ -213,7 +212,7 @@ namespace AppServiceDr.Engine.Triage
         {
             // The app's region; when the app cannot be read (its region may be down), the resource group's.
             var region = ctx.Published<Probe>(AppStep)?.Region;
-            if (region == null && await ctx.Azure.Arm.GetAsync(ArmPath.ResourceGroup(r.SubscriptionId, r.ResourceGroupName), "2022-09-01", ctx.CancellationToken).ConfigureAwait(false) is { } group)
+            if (region == null && await ctx.Azure.Arm.GetAsync(ArmPath.ResourceGroup(r.SubscriptionId, r.ResourceGroupName), ArmApi.ResourceGroups, ctx.CancellationToken).ConfigureAwait(false) is { } group)
                 region = Text(group, "location");
             var probe = new Probe { Region = region };
             if (region == null)
@@ -222,7 +221,7 @@ namespace AppServiceDr.Engine.Triage
                 return probe;
             }
             var filter = Uri.EscapeDataString($"region eq '{region}'");
-            var events = await ctx.Azure.Arm.GetAsync("/subscriptions/" + ArmPath.Escape(r.SubscriptionId) + "/providers/Microsoft.ResourceHealth/events", HealthApi,
+            var events = await ctx.Azure.Arm.GetAsync("/subscriptions/" + ArmPath.Escape(r.SubscriptionId) + "/providers/Microsoft.ResourceHealth/events", ArmApi.ResourceHealth,
                 ctx.CancellationToken, "$filter=" + filter).ConfigureAwait(false);
             var active = new List<string>();
             if (events is { } e && e.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.Array)

@@ -38,6 +38,13 @@ namespace AppServiceDr.Commands
         [ValidateNotNullOrEmpty]
         public string? ManagedIdentityClientId { get; set; }
 
+        /// <summary>The api-versions the cloud serves: latest (public Azure and the sovereign clouds), or an Azure Stack Hub
+        /// profile (2020-09-01-hybrid, 2019-03-01-hybrid), which reads the stamp's sign-in endpoints from
+        /// -ResourceManagerEndpoint.</summary>
+        [Parameter]
+        [ValidateSet("Latest", "2020-09-01-hybrid", "2019-03-01-hybrid")]
+        public string? ApiProfile { get; set; }
+
         /// <summary>SHA-256 of one server certificate to trust besides the normal chain (Azure Stack Hub with a private CA).</summary>
         [Parameter]
         [ValidatePattern("^([0-9A-Fa-f]{2}:?){32}$")]
@@ -47,6 +54,19 @@ namespace AppServiceDr.Commands
 
         protected DrEnvironment BuildEnvironment()
         {
+            try
+            {
+                return NewEnvironment();
+            }
+            catch (DrException ex)
+            {
+                ThrowTerminatingError(ToErrorRecord(ex));
+                throw;
+            }
+        }
+
+        private DrEnvironment NewEnvironment()
+        {
             DrCredential credential;
             if (AccessToken != null)
                 credential = DrCredential.FromAccessToken(AccessToken);
@@ -54,7 +74,7 @@ namespace AppServiceDr.Commands
                 credential = DrCredential.ManagedIdentity(ManagedIdentityClientId);
             else
                 credential = DrCredential.Default(TenantId);
-            return DrEnvironment.Create(Environment, ResourceManagerEndpoint, TrustedCertificateSha256, credential);
+            return DrEnvironment.Create(Environment, ResourceManagerEndpoint, TrustedCertificateSha256, credential, ApiProfile);
         }
     }
 

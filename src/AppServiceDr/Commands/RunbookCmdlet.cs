@@ -45,6 +45,10 @@ namespace AppServiceDr.Commands
         /// <summary>True when the run only plans (nothing is changed or journaled) although -WhatIf was not given.</summary>
         protected virtual bool PlanOnly => false;
 
+        /// <summary>The ports to hosts besides Azure the run reaches (the App Service controller's commands), made with the
+        /// run's host (the bridge to the pipeline thread). Default: none.</summary>
+        protected virtual IReadOnlyList<object> RunPorts(IDrHost host) => Array.Empty<object>();
+
         /// <summary>What is written for one result (a cmdlet may give it a view of its own).</summary>
         protected virtual object Shape(object result) => result;
 
@@ -66,7 +70,7 @@ namespace AppServiceDr.Commands
             var command = MyInvocation.MyCommand.Name;
             var outcome = RunEngine<RunOutcome>(async (host, token) =>
             {
-                var context = new RunContext(host, options, environment);
+                var context = new RunContext(host, options, environment) { Ports = RunPorts(host) };
                 return fresh != null
                     ? await runner.RunAsync(runbook, fresh, context, token).ConfigureAwait(false)
                     : await runner.ResumeAsync(Resume, command, secrets!, context, token).ConfigureAwait(false);

@@ -40,6 +40,18 @@ namespace AppServiceDr.Engine.Tests.Support
         public FabricServer Server { get; }
         public DrEnvironment Environment { get; }
 
+        /// <summary>An environment for the fabric's Azure Stack Hub stamp with <paramref name="profile"/>: only its
+        /// Resource Manager endpoint is given; the rest is read from the stamp's metadata when the run connects.</summary>
+        public DrEnvironment StackEnvironment(ApiProfile profile)
+        {
+            var environment = DrEnvironment.AzureStackHub(Server.StackArmEndpoint, profile);
+            environment.Transport = Server.CreateClientHandler();
+            environment.Credential = DrCredential.FromAccessToken(Token);
+            environment.RetryDelay = TimeSpan.FromMilliseconds(20);
+            environment.DefaultPollInterval = TimeSpan.FromMilliseconds(50);
+            return environment;
+        }
+
         public static async Task<FabricFixture> StartAsync(Action<FabricOptions>? configure = null)
         {
             var options = new FabricOptions();

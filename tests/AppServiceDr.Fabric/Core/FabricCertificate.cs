@@ -8,7 +8,7 @@ namespace AppServiceDr.Fabric.Core;
 /// <summary>The fabric's self-signed server certificate, made fresh at every start.</summary>
 internal static class FabricCertificate
 {
-    public static X509Certificate2 Create(string dnsSuffix)
+    public static X509Certificate2 Create(string dnsSuffix, params string[] moreSuffixes)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=" + dnsSuffix, key, HashAlgorithmName.SHA256);
@@ -19,6 +19,12 @@ internal static class FabricCertificate
         names.AddDnsName("*." + dnsSuffix);
         names.AddDnsName("*.vault." + dnsSuffix);
         names.AddDnsName("*.web." + dnsSuffix);
+        foreach (var more in moreSuffixes)
+        {
+            names.AddDnsName("*." + more);
+            names.AddDnsName("*.vault." + more);
+            names.AddDnsName("*.web." + more);
+        }
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));

@@ -32,6 +32,16 @@ public sealed class FabricOptions
     /// <summary>Durations of the modelled state transitions; changeable while running.</summary>
     public FabricTimings Timings { get; set; } = new FabricTimings();
 
+    /// <summary>Region of the Azure Stack Hub stamp the fabric serves at {region}.azurestack.{suffix}
+    /// (<see cref="AzureStackStamp"/>); resources in this region live on the stamp.</summary>
+    public string StackRegion { get; set; } = "local";
+
+    /// <summary>The stamp signs in through AD FS instead of Entra ID (its metadata names https://adfs.{stamp}/adfs/).</summary>
+    public bool StackUsesAdfs { get; set; }
+
+    /// <summary>The application id in the stamp's Resource Manager audience.</summary>
+    public string StackApplicationId { get; set; } = "5e1f0a7c-2b9d-4c31-9a4e-7d2f6b8c0a13";
+
     /// <summary>Clock used for every timestamp and transition.</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 }

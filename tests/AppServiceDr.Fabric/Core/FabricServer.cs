@@ -61,6 +61,13 @@ public sealed class FabricServer : IAsyncDisposable
     /// <summary>Audience/resource a Key Vault challenge names.</summary>
     public string KeyVaultResource => "https://vault." + DnsSuffix;
 
+    /// <summary>The Azure Stack Hub stamp's suffix ({region}.azurestack.{suffix}) and Resource Manager endpoint.</summary>
+    public string StackSuffix => AzureStackStamp.Suffix(Options);
+
+    public Uri StackArmEndpoint => Endpoint("management." + StackSuffix);
+
+    public Uri StackVaultUri(string vaultName) => Endpoint(vaultName.ToLowerInvariant() + ".vault." + StackSuffix);
+
     public Uri VaultUri(string vaultName) => Endpoint(vaultName.ToLowerInvariant() + ".vault." + DnsSuffix);
 
     public string SiteHostName(string siteName) => siteName.ToLowerInvariant() + ".web." + DnsSuffix;
@@ -77,7 +84,7 @@ public sealed class FabricServer : IAsyncDisposable
 
     public static async Task<FabricServer> StartAsync(FabricOptions options, IEnumerable<IFabricProvider> providers, CancellationToken cancellationToken)
     {
-        var certificate = FabricCertificate.Create(options.DnsSuffix);
+        var certificate = FabricCertificate.Create(options.DnsSuffix, AzureStackStamp.Suffix(options));
         var state = new FabricState(options);
         var routes = new FabricRoutes();
         state.Operations.Register(routes.Arm);
@@ -151,6 +158,9 @@ public sealed class FabricServer : IAsyncDisposable
             ["loginEndpoint"] = LoginEndpoint.ToString(),
             ["keyVaultResource"] = KeyVaultResource,
             ["proxy"] = Proxy.Endpoint.ToString(),
+            ["stackArmEndpoint"] = StackArmEndpoint.ToString(),
+            ["stackSuffix"] = StackSuffix,
+            ["stackRegion"] = Options.StackRegion,
             ["scenario"] = Options.ScenarioDetails?.DeepClone(),
         };
         // Written last and atomically: its presence tells a waiting script the fabric is ready.
@@ -159,9 +169,13 @@ public sealed class FabricServer : IAsyncDisposable
         File.Move(target + ".tmp", target, overwrite: true);
     }
 
-    private (FabricService Service, string Name) Classify(string host)
+    private (FabricService Service, string Name) Classify(string host) => Classify(host, out _);
+
+    /// <summary>The service a host names, and whether it is one of the Azure Stack Hub stamp's hosts.</summary>
+    private (FabricService Service, string Name) Classify(string host, out bool stamp)
     {
-        var suffix = "." + DnsSuffix;
+        stamp = host.EndsWith("." + StackSuffix, StringComparison.OrdinalIgnoreCase);
+        var suffix = "." + (stamp ? StackSuffix : DnsSuffix);
         if (!host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
         {
             return (FabricService.Unknown, string.Empty);
@@ -190,7 +204,7 @@ public sealed class FabricServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext http)
     {
-        var (service, name) = Classify(http.Request.Host.Host);
+        var (service, name) = Classify(http.Request.Host.Host, out var stamp);
         var method = http.Request.Method.ToUpperInvariant();
         var path = http.Request.Path.Value ?? "/";
         string bodyText;
@@ -205,6 +219,14 @@ public sealed class FabricServer : IAsyncDisposable
             return;
         }
 
+        if (service == FabricService.Arm && method == "GET" && string.Equals(path.TrimEnd('/'), "/metadata/endpoints", StringComparison.OrdinalIgnoreCase))
+        {
+            // Answered without sign-in, as Resource Manager does: clients read where to sign in from it.
+            Log.Add(new LoggedOperation(State.Now, method, http.Request.Host.Host, path, 200, null, null, null), false);
+            await WriteAsync(http, FabricResult.Ok(AzureStackStamp.Metadata(Options, stamp))).ConfigureAwait(false);
+            return;
+        }
+
         var audience = TokenAudience(http);
         FaultRule? fault = null;
         FabricResult? result;
@@ -214,7 +236,11 @@ public sealed class FabricServer : IAsyncDisposable
         }
         else if (RequiresToken(service) && !HasBearerToken(http))
         {
-            result = Unauthorized(service);
+            result = Unauthorized(service, stamp);
+        }
+        else if (stamp && StampRefusal(service, http, path) is FabricError refused)
+        {
+            result = ErrorResult(service, refused);
         }
         else
         {
@@ -332,14 +358,26 @@ public sealed class FabricServer : IAsyncDisposable
         }
     }
 
-    private FabricResult Unauthorized(FabricService service)
+    /// <summary>What the Azure Stack Hub stamp refuses before serving: an api-version outside what it serves.</summary>
+    private FabricError? StampRefusal(FabricService service, HttpContext http, string path)
+    {
+        var version = http.Request.Query["api-version"].FirstOrDefault();
+        return service switch
+        {
+            FabricService.Arm when !string.IsNullOrEmpty(version) => AzureStackStamp.CheckArm(Options, path, version),
+            FabricService.Vault => AzureStackStamp.CheckVault(version),
+            _ => null,
+        };
+    }
+
+    private FabricResult Unauthorized(FabricService service, bool stamp = false)
     {
         var authority = $"https://login.{DnsSuffix}/{Options.TenantId}";
         switch (service)
         {
             case FabricService.Vault:
                 return ErrorResult(service, new FabricError(401, "Unauthorized", "The request carries no bearer token."))
-                    .WithHeader("WWW-Authenticate", $"Bearer authorization=\"{authority}\", resource=\"{KeyVaultResource}\"");
+                    .WithHeader("WWW-Authenticate", $"Bearer authorization=\"{authority}\", resource=\"{(stamp ? "https://vault." + StackSuffix : KeyVaultResource)}\"");
             case FabricService.Graph:
                 return ErrorResult(service, new FabricError(401, "InvalidAuthenticationToken", "The request carries no access token."));
             default:

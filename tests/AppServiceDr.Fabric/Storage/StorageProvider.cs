@@ -144,36 +144,41 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
             ["services"] = new JsonObject { ["blob"] = service.DeepClone(), ["file"] = service.DeepClone() },
         };
         p["keyCreationTime"] = new JsonObject { ["key1"] = now, ["key2"] = now };
-        var endpoints = Endpoints(account.Name, state.Options.DnsSuffix, string.Empty);
+        var endpoints = Endpoints(account.Name, HostSuffix(state.Options, location), string.Empty);
         // A routing preference publishes extra endpoint sets, as the service does.
         if (p["routingPreference"]?["publishInternetEndpoints"]?.GetValue<bool>() == true)
         {
-            endpoints["internetEndpoints"] = Endpoints(account.Name, state.Options.DnsSuffix, "-internetrouting");
+            endpoints["internetEndpoints"] = Endpoints(account.Name, HostSuffix(state.Options, location), "-internetrouting");
         }
         if (p["routingPreference"]?["publishMicrosoftEndpoints"]?.GetValue<bool>() == true)
         {
-            endpoints["microsoftEndpoints"] = Endpoints(account.Name, state.Options.DnsSuffix, "-microsoftrouting");
+            endpoints["microsoftEndpoints"] = Endpoints(account.Name, HostSuffix(state.Options, location), "-microsoftrouting");
         }
         p["primaryEndpoints"] = endpoints;
         account.Internal["keys"] = new[] { NewKey(), NewKey() };
-        SetRedundancy(account, state.Options.DnsSuffix, sku, location, IsGeoRedundant(sku) ? Regions.Paired(location) : null);
+        SetRedundancy(account, HostSuffix(state.Options, location), sku, location, IsGeoRedundant(sku) ? Regions.Paired(location) : null);
         return account;
     }
 
-    private static JsonObject Endpoints(string name, string suffix, string nameSuffix)
+    private static JsonObject Endpoints(string name, string hostSuffix, string nameSuffix)
     {
         var endpoints = new JsonObject();
         foreach (var kind in new[] { "blob", "dfs", "file", "queue", "table", "web" })
         {
-            endpoints[kind] = $"https://{name}{nameSuffix}.{kind}.storage.{suffix}/";
+            endpoints[kind] = $"https://{name}{nameSuffix}.{kind}.{hostSuffix}/";
         }
         return endpoints;
     }
 
+    /// <summary>Where an account's endpoints live: storage.{suffix}, or for an account on the Azure Stack Hub stamp
+    /// the stamp's own suffix ({region}.azurestack.{suffix}), as a stamp's are {account}.blob.{region}.{domain}.</summary>
+    public static string HostSuffix(FabricOptions options, string? location) =>
+        AzureStackStamp.IsStampRegion(options, location) ? AzureStackStamp.Suffix(options) : "storage." + options.DnsSuffix;
+
     private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
 
     /// <summary>The sku and the regions the data lives in. The top-level location is left as created.</summary>
-    private static void SetRedundancy(ArmResource account, string dnsSuffix, string sku, string primary, string? secondary)
+    private static void SetRedundancy(ArmResource account, string hostSuffix, string sku, string primary, string? secondary)
     {
         account.Sku = new JsonObject { ["name"] = sku, ["tier"] = sku.StartsWith("Premium", StringComparison.OrdinalIgnoreCase) ? "Premium" : "Standard" };
         var p = account.Properties;
@@ -185,7 +190,7 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
             p["statusOfSecondary"] = "available";
             if (sku.StartsWith("Standard_RA", StringComparison.OrdinalIgnoreCase))
             {
-                p["secondaryEndpoints"] = Endpoints(account.Name, dnsSuffix, "-secondary");
+                p["secondaryEndpoints"] = Endpoints(account.Name, hostSuffix, "-secondary");
             }
             else
             {
@@ -322,11 +327,11 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
             var routing = account.Properties["routingPreference"];
             if (routing?["publishInternetEndpoints"]?.GetValue<bool>() == true)
             {
-                endpoints["internetEndpoints"] = Endpoints(account.Name, _state.Options.DnsSuffix, "-internetrouting");
+                endpoints["internetEndpoints"] = Endpoints(account.Name, HostSuffix(_state.Options, account.Location), "-internetrouting");
             }
             if (routing?["publishMicrosoftEndpoints"]?.GetValue<bool>() == true)
             {
-                endpoints["microsoftEndpoints"] = Endpoints(account.Name, _state.Options.DnsSuffix, "-microsoftrouting");
+                endpoints["microsoftEndpoints"] = Endpoints(account.Name, HostSuffix(_state.Options, account.Location), "-microsoftrouting");
             }
         }
         if (body["tags"] is JsonObject tags)
@@ -338,7 +343,7 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
             var canonical = SkuFamilies.SelectMany(f => f).First(n => string.Equals(n, wanted, StringComparison.OrdinalIgnoreCase));
             var primary = PrimaryRegion(account);
             var secondary = account.Properties["secondaryLocation"]?.GetValue<string>();
-            SetRedundancy(account, _state.Options.DnsSuffix, canonical, primary, IsGeoRedundant(canonical) ? secondary ?? Regions.Paired(primary) : null);
+            SetRedundancy(account, HostSuffix(_state.Options, account.Location), canonical, primary, IsGeoRedundant(canonical) ? secondary ?? Regions.Paired(primary) : null);
         }
         return FabricResult.Ok(Render(account, false));
     }
@@ -390,7 +395,7 @@ public sealed class StorageProvider : IFabricProvider, IResourceDeployer
             onSucceeded: () =>
             {
                 account.Internal["failoverInProgress"] = false;
-                SetRedundancy(account, _state.Options.DnsSuffix, planned ? sku : AfterUnplanned, secondary, planned ? primary : null);
+                SetRedundancy(account, HostSuffix(_state.Options, account.Location), planned ? sku : AfterUnplanned, secondary, planned ? primary : null);
                 account.Properties["lastGeoFailoverTime"] = Arm.Iso(_state.Now);
             },
             onFailed: () => account.Internal["failoverInProgress"] = false,

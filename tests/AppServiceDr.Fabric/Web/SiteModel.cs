@@ -35,6 +35,14 @@ public sealed class SiteRuntime
     /// <summary>What each Key Vault reference among the app settings resolved to when the app last started, by
     /// setting name (App Service's configreferences).</summary>
     public List<ReferenceStatus> ReferenceStatuses { get; set; } = new List<ReferenceStatus>();
+    /// <summary>Injected fault: how many of the next starts fail, and the error the app then answers with until it is
+    /// started again (<see cref="StartError"/>). Not a modelled behaviour: a test's way to make "several tries".</summary>
+    public int StartFailures { get; set; }
+
+    public string StartFailureMessage { get; set; } = "The Functions host did not start.";
+
+    /// <summary>The error of the last start when it was made to fail, or null.</summary>
+    public string? StartError { get; set; }
 
     /// <summary>Incremented at each (re)start; a pending start only completes if still current.</summary>
     public int Generation { get; set; }

@@ -52,6 +52,24 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
                 body["databaseId"]?.GetValue<string>(), body["healthPath"]?.GetValue<string>());
             return FabricResult.NoContent();
         });
+        routes.Admin.Map("PUT", "/_fabric/sites/{sub}/{rg}/{site}/startFailures", SetStartFailures);
+    }
+
+    /// <summary>Admin: the next starts of a site fail (an injected fault): PUT /_fabric/sites/{sub}/{rg}/{site}/startFailures
+    /// {"count":2,"error":"..."}.</summary>
+    private FabricResult SetStartFailures(FabricRequest request)
+    {
+        var body = request.RequireBody();
+        FailNextStarts(_state, SiteId(request), body["count"]?.GetValue<int>() ?? 1, body["error"]?.GetValue<string>());
+        return FabricResult.NoContent();
+    }
+
+    /// <summary>Makes the next <paramref name="count"/> starts of a site fail with <paramref name="error"/> (in-process seeding).</summary>
+    public static void FailNextStarts(FabricState state, string siteId, int count, string? error = null)
+    {
+        var runtime = Runtime(Arm.RequireResource(state, siteId, SiteType));
+        runtime.StartFailures = count;
+        runtime.StartFailureMessage = error ?? runtime.StartFailureMessage;
     }
 
     public const string PlanType = "Microsoft.Web/serverfarms";
@@ -136,8 +154,9 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
     private JsonObject Render(ArmResource site)
     {
         var runtime = Runtime(site);
-        var host = site.Name.ToLowerInvariant() + ".web." + _state.Options.DnsSuffix;
-        var scm = site.Name.ToLowerInvariant() + ".scm.web." + _state.Options.DnsSuffix;
+        var suffix = AzureStackStamp.SuffixFor(_state.Options, site.Location);
+        var host = site.Name.ToLowerInvariant() + ".web." + suffix;
+        var scm = site.Name.ToLowerInvariant() + ".scm.web." + suffix;
         var json = site.ToJson();
         json.Remove("tags");
         json["properties"] = new JsonObject
@@ -246,6 +265,12 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
             }
             runtime.Running = true;
             runtime.WarmUntil = state.Now.AddMilliseconds(state.Timings.SiteWarmupMs);
+            runtime.StartError = null;
+            if (runtime.StartFailures > 0)
+            {
+                runtime.StartFailures--;
+                runtime.StartError = runtime.StartFailureMessage;
+            }
             state.Operations.Schedule(state.Timings.SiteWarmupMs, () =>
             {
                 if (runtime.Generation == generation)
@@ -349,7 +374,7 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
                 resolved.Add(pair);
                 continue;
             }
-            var (vaultName, secretName, version) = ParseReference(match.Groups["args"].Value, state.Options.DnsSuffix);
+            var (vaultName, secretName, version) = ParseReference(match.Groups["args"].Value, state.Options);
             var vault = vaultName == null ? null : state.Store<VaultStore>().Find(vaultName);
             var value = vault != null && secretName != null && !state.Faults.IsRegionDown(vault.Location)
                 ? vault.ResolveValue(secretName, version) : null;
@@ -411,7 +436,7 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
     /// </summary>
     private static string? StorageProblem(FabricState state, SiteRuntime runtime)
     {
-        var endpointSuffix = "storage." + state.Options.DnsSuffix;
+        var endpointSuffixes = new[] { "storage." + state.Options.DnsSuffix, AzureStackStamp.Suffix(state.Options) };
         foreach (var pair in runtime.ResolvedSettings)
         {
             var builder = new System.Data.Common.DbConnectionStringBuilder();
@@ -426,7 +451,7 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
             string? Part(string key) => builder.TryGetValue(key, out var v) ? v?.ToString() : null;
             var name = Part("AccountName");
             var key = Part("AccountKey");
-            if (name == null || key == null || !string.Equals(Part("EndpointSuffix"), endpointSuffix, StringComparison.OrdinalIgnoreCase))
+            if (name == null || key == null || !endpointSuffixes.Contains(Part("EndpointSuffix"), StringComparer.OrdinalIgnoreCase))
             {
                 continue;
             }
@@ -457,7 +482,7 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
         return null;
     }
 
-    private static (string? Vault, string? Secret, string? Version) ParseReference(string args, string dnsSuffix)
+    private static (string? Vault, string? Secret, string? Version) ParseReference(string args, FabricOptions options)
     {
         var parts = args.Split(';')
             .Select(p => p.Split(new[] { '=' }, 2))
@@ -465,8 +490,9 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
             .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
         if (parts.TryGetValue("SecretUri", out var uriText) && Uri.TryCreate(uriText, UriKind.Absolute, out var uri))
         {
-            var suffix = ".vault." + dnsSuffix;
-            var vault = uri.Host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) ? uri.Host.Substring(0, uri.Host.Length - suffix.Length) : null;
+            var suffix = new[] { ".vault." + options.DnsSuffix, ".vault." + AzureStackStamp.Suffix(options) }
+                .FirstOrDefault(s => uri.Host.EndsWith(s, StringComparison.OrdinalIgnoreCase));
+            var vault = suffix != null ? uri.Host.Substring(0, uri.Host.Length - suffix.Length) : null;
             var segments = uri.AbsolutePath.Trim('/').Split('/');
             if (segments.Length >= 2 && string.Equals(segments[0], "secrets", StringComparison.OrdinalIgnoreCase))
             {
@@ -507,8 +533,9 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
     /// </summary>
     public static string? HealthProblem(FabricState state, string hostName)
     {
-        var suffix = ".web." + state.Options.DnsSuffix;
-        if (!hostName.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+        var suffix = new[] { ".web." + AzureStackStamp.Suffix(state.Options), ".web." + state.Options.DnsSuffix }
+            .FirstOrDefault(s => hostName.EndsWith(s, StringComparison.OrdinalIgnoreCase));
+        if (suffix == null)
         {
             return $"'{hostName}' is not a fabric site.";
         }
@@ -530,6 +557,10 @@ public sealed class WebProvider : IFabricProvider, IResourceDeployer
         if (state.Now < runtime.WarmUntil)
         {
             return "Site is warming up.";
+        }
+        if (runtime.StartError != null)
+        {
+            return runtime.StartError;
         }
         if (runtime.KeyVaultFailure != null)
         {
