@@ -74,6 +74,97 @@ BeforeAll {
     Set-Content -LiteralPath (Join-Path $source 'index.html') -Value '<h1>portal</h1>'
     Add-Sample -Key 'Files', 'Bytes', 'Throughput' -Result (Restore-FileShareContent -Source (Join-Path $TestDrive 'share') -Destination (Join-Path $TestDrive 'restored') -StateDirectory $state)
 
+    # Tier 3 setup, named as long as the docs' names (sql-apprequest-west, sql-apprequest-fog) and the views' columns:
+    # a primary region with the database, a storage account, an app and a vault, a secondary region with a server and an app.
+    $primaryGroup = "rg-primary-$id"
+    $secondaryGroup = "rg-secondary-$id"
+    $west = ('sql-' + $id + 'abcdefgh').Substring(0, 14) + '-west'
+    $east = ('sql-' + $id + 'abcdefgh').Substring(0, 14) + '-east'
+    $fog = ('fog-' + $id + 'abcdefghijklm').Substring(0, 21)
+    $null = New-DrTestSqlServer -ResourceGroupName $primaryGroup -Name $west -Location 'westus'
+    $null = New-DrTestSqlServer -ResourceGroupName $secondaryGroup -Name $east -Location 'eastus'
+    $null = New-DrTestSqlDatabase -ResourceGroupName $primaryGroup -ServerName $west -Name 'AppRequestPortal' -LastGeoBackup ([DateTimeOffset]::UtcNow.AddMinutes(-2))
+    $primaryAccount = New-DrTestStorageName -Prefix 'stapprequest' -Length 24
+    $null = New-DrTestStorageAccount -ResourceGroupName $primaryGroup -Name $primaryAccount -Location 'eastasia' -LastSyncTime ([DateTimeOffset]::UtcNow.AddMinutes(-3))
+    $primaryVault = ('kv-' + $id + 'abcdefghijklmnop').Substring(0, 24)
+    $null = Invoke-DrFabricAdmin -Method PUT -Path "seed/vaults/$primaryVault" -Body @{ location = 'westus'; subscriptionId = $subscription; resourceGroup = $primaryGroup }
+    $primaryVaultUri = New-DrTestVault -Name $primaryVault -Location 'westus' -Secret @{ 'AzureAdClientSecret' = 'pester-' + [guid]::NewGuid() }
+    $westApp = "app-west-$id"
+    $eastApp = "app-east-$id"
+    $null = New-DrTestSite -ResourceGroupName $primaryGroup -Name $westApp -Location 'westus' -HealthPath '/health' -AppSetting @{
+        'AzureAd__ClientSecret'    = "@Microsoft.KeyVault(VaultName=$primaryVault;SecretName=AzureAdClientSecret)"
+        'WEBSITE_RUN_FROM_PACKAGE' = 'https://packages.example.com/appstoreforintune/bin/latest/AppRequestPortal-1.33.0.zip'
+    }
+    $null = New-DrTestSite -ResourceGroupName $secondaryGroup -Name $eastApp -Location 'eastus' -HealthPath '/health'
+    $setupSignIn = @{ SubscriptionId = $subscription; StateDirectory = $state } + $signIn
+
+    # Set-SqlFailoverGroup, Set-TrafficManagerFailover, Set-StorageRedundancy, Set-DrAlertRule.
+    Add-Sample -Key $fog, 'Created', $west, $east -Result (
+        Set-SqlFailoverGroup -ResourceGroupName $primaryGroup -ServerName $west -DatabaseName AppRequestPortal -PartnerServerName $east -PartnerResourceGroupName $secondaryGroup `
+            -FailoverGroupName $fog -Confirm:$false @setupSignIn)
+    $profileName = ('apprequest-tm-' + $id).Substring(0, 18)
+    $traffic = Set-TrafficManagerFailover -ResourceGroupName $primaryGroup -TrafficManagerProfileName $profileName -PrimaryWebAppName $westApp -SecondaryWebAppName $eastApp `
+        -SecondaryResourceGroupName $secondaryGroup -MonitorPath '/health' -Confirm:$false @setupSignIn
+    Add-Sample -Key $profileName, 'Created', $traffic.ActiveEndpoint, '/health', $traffic.PrimaryMonitorStatus -Result $traffic
+    Add-Sample -Key $primaryAccount, 'Updated', 'Standard_RAGRS', 'southeastasia' -Result (
+        Set-StorageRedundancy -ResourceGroupName $primaryGroup -StorageAccountName $primaryAccount -Confirm:$false @setupSignIn)
+    foreach ($rule in @(Set-DrAlertRule -ResourceGroupName $primaryGroup -ServerName $west -DatabaseName AppRequestPortal -StorageAccountName $primaryAccount -WebAppName $westApp `
+            -VaultName $primaryVault -EmailAddress 'admins@contoso.com' -Confirm:$false @setupSignIn)) {
+        Add-Sample -Key $rule.Kind, $rule.Name, "$($rule.Action)" -Result $rule
+    }
+
+    # Export-DrInventory, and Invoke-DrTriage on the record: users report wrong data (scenario 1).
+    $record = Export-DrInventory -ResourceGroupName $primaryGroup -Path (Join-Path $TestDrive 'inventory.json') -Confirm:$false @setupSignIn
+    Add-Sample -Key $primaryGroup, $westApp, $west, $primaryVault, $primaryAccount, $fog -Result $record
+    $triage = Import-DrInventory -Path $record.Path -SubscriptionId $subscription | Invoke-DrTriage -Answer @{ DataCorrect = $false } -StateDirectory $state @signIn
+    Add-Sample -Key "$($triage.Scenario): $($triage.ScenarioName)" -Result $triage
+
+    # The drills, each on a target as long as the Target column, and a plan of them with its grades and their history.
+    $drill = @{ StateDirectory = $state } + $signIn
+    $pointInTime = Test-SqlPointInTimeRestore AppRequestPortal -SubscriptionId $subscription -ResourceGroupName $primaryGroup -ServerName $west -Confirm:$false @drill
+    Add-Sample -Key 'Test-SqlPointInTimeRestore', "$west/AppRequestPortal", "$($pointInTime.Status)" -Result $pointInTime
+    $vaultDrill = Test-KeyVaultRecoverability $primaryVault -VaultUri $primaryVaultUri -SubscriptionId $subscription -ResourceGroupName $primaryGroup -WebAppName $westApp @drill
+    Add-Sample -Key 'Test-KeyVaultRecoverability', $primaryVault, "$($vaultDrill.Status)" -Result $vaultDrill
+    foreach ($check in $vaultDrill.Checks) { Add-Sample -Key $check.Name, "$($check.Status)" -Result $check }
+    Add-Sample -Key 'Test-StorageFailoverReadiness', $primaryAccount -Result (
+        Test-StorageFailoverReadiness $primaryAccount -SubscriptionId $subscription -ResourceGroupName $primaryGroup @drill)
+    $template = Join-Path $TestDrive 'azuredeploy.json'
+    Set-Content -LiteralPath $template -Value (ConvertTo-Json -Depth 10 -InputObject @{
+        '$schema' = 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#'; contentVersion = '1.0.0.0'
+        resources = @(@{ type = 'Microsoft.Storage/storageAccounts'; apiVersion = '2024-01-01'; name = "[concat('stdrill', uniqueString(resourceGroup().id))]"; location = '[resourceGroup().location]'; sku = @{ name = 'Standard_GRS' }; kind = 'StorageV2' })
+    })
+    Add-Sample -Key 'Test-ArmTemplateDeployment', 'azuredeploy.json', 'Skipped' -Result (
+        Test-ArmTemplateDeployment $template -SubscriptionId $subscription -Location 'westus2' -WhatIf @drill)
+    $share = Join-Path $TestDrive 'share'
+    $null = New-Item -ItemType Directory -Path (Join-Path $share 'site1') -Force
+    Set-Content -LiteralPath (Join-Path $share 'site1/index.html') -Value '<h1>portal</h1>'
+    $shareBackup = Join-Path $TestDrive 'backup'
+    Copy-Item -LiteralPath $share -Destination $shareBackup -Recurse
+    Set-Content -LiteralPath (Join-Path $shareBackup 'SystemSecrets.json') -Value '{ "Thumbprint": "00" }'
+    Add-Sample -Key 'Test-FileShareBackup', $share -Result (Test-FileShareBackup $share $shareBackup -StateDirectory $state)
+    if ($PSVersionTable.PSEdition -eq 'Core') {
+        # -ServerCertificate (the TDS server's own certificate) needs PowerShell 7.
+        foreach ($backup in @(Test-SqlBackupFile -ServerInstance $tds.Server -Credential (Get-DrTdsCredential -Tds $tds) -ServerCertificate $tds.ServerCertificate `
+                -BackupFile '\\backup01\appservice\sql\appservice_metering.bak' -DatabaseName appservice_metering -StateDirectory $state -Confirm:$false)) {
+            Add-Sample -Key 'Test-SqlBackupFile', $backup.Target, "$($backup.Status)" -Result $backup
+        }
+    }
+    $plan = Join-Path $TestDrive 'drill.psd1'
+    Set-Content -LiteralPath $plan -Value @"
+@{
+    Name = 'Monthly App Service DR drill'
+    Parameters = @{ SubscriptionId = '$subscription'; ResourceGroupName = '$primaryGroup' }
+    Tests = @(
+        @{ Test = 'Test-SqlPointInTimeRestore'; Parameters = @{ ServerName = '$west'; DatabaseName = 'AppRequestPortal' } }
+        @{ Test = 'Test-StorageFailoverReadiness'; Parameters = @{ StorageAccountName = '$primaryAccount' }; Rpo = '00:15:00' }
+    )
+}
+"@
+    $drillPlan = Invoke-DrDrill $plan -Parameter $signIn -OutputDirectory (Join-Path $TestDrive 'reports') -StateDirectory $state -Confirm:$false
+    Add-Sample -Key 'Monthly App Service DR drill', "$($drillPlan.Status)" -Result $drillPlan
+    foreach ($grade in $drillPlan.Grades) { Add-Sample -Key $grade.Test, $grade.Target, $grade.Measure, "$($grade.Status)" -Result $grade }
+    foreach ($entry in @(Get-DrDrillHistory -StateDirectory $state)) { Add-Sample -Key $entry.Test, $entry.Target, "$($entry.Runs)" -Result $entry }
+
     # Get-DrRun: every run above and the steps of each.
     $runs = @(Get-DrRun -StateDirectory $state)
     foreach ($run in $runs) {
@@ -119,6 +210,9 @@ Describe 'The default views at 80 columns' {
             @{ Keys = @('38 min 33 s'); Result = [AppServiceDr.SqlRestoreResult]@{ Server = 'SQLDR01'; Database = 'appservice_hosting'; Duration = $minutes } }
             @{ Keys = @('38 min 33 s'); Result = [AppServiceDr.RunReport]@{ RunId = '20260214-100512-3fa9c1'; Runbook = 'RegionFailover'; StartedAt = [DateTimeOffset]::UtcNow; TimeToRecovery = $minutes } }
             @{ Keys = @('23 h 59 min'); Result = [AppServiceDr.StepReport]@{ RunId = '20260214-100512-3fa9c1'; StepId = 'geo-restore'; Duration = $long } }
+            @{ Keys = @('23 h 59 min', '38 min 33 s'); Result = [AppServiceDr.DrillTestResult]@{ Test = 'Test-SqlBackupFile'; Target = 'sql01/appservice_hosting'; Rto = $minutes; Rpo = $long } }
+            @{ Keys = @('23 h 59 min', '38 min 33 s'); Result = [AppServiceDr.DrillTargetGrade]@{ Test = 'Test-SqlBackupFile'; Target = 'sql01/appservice_hosting'; Measure = 'RPO'; Measured = $long; Goal = $minutes } }
+            @{ Keys = @('23 h 59 min', '38 min 33 s'); Result = [AppServiceDr.DrillHistoryEntry]@{ Test = 'Test-SqlBackupFile'; Target = 'sql01/appservice_hosting'; LastRto = $minutes; LastRpo = $long } }
         )
         foreach ($case in $widest) {
             $null = Assert-DrView -InputObject $case.Result -Key $case.Keys
