@@ -213,6 +213,29 @@ Describe 'Invoke-AppServiceRoleRecovery through remoting' {
             $session.Runspace.Dispose()
         }
     }
+
+    It 'resumes a run that failed in the session, connecting to it first, and runs no finished step again' {
+        $c = New-Controller
+        $secrets = New-DrSecretsFile -Folder $c.Folder
+        $session = New-DrRemoteControllerSession
+        try {
+            Set-DrControllerFault -Fail 'Restore-AppServiceRoles' -Message 'The roles could not be restored.'
+            $failed = Invoke-AppServiceRoleRecovery $secrets -Session $session -StateDirectory $c.State -Confirm:$false @fast -ErrorVariable errors -ErrorAction SilentlyContinue
+            $failed.RolesRestored | Should -BeFalse
+            @($errors).Count | Should -BeGreaterThan 0
+            Set-DrControllerFault -Clear
+
+            $resumed = Invoke-AppServiceRoleRecovery -Resume $failed.RunId -Session $session -StateDirectory $c.State -Confirm:$false
+
+            $resumed.Synchronized | Should -BeTrue
+            Get-StandInCall 'Restore-AppServiceStamp' | Should -HaveCount 1
+            Get-StandInCall 'Restore-AppServiceRoles' | Should -HaveCount 1
+            (Get-DrControllerService).WebFarmService | Should -Be 'Running'
+        }
+        finally {
+            $session.Runspace.Dispose()
+        }
+    }
 }
 
 Describe 'Restore-FunctionAppStorage on the Azure Stack Hub stamp' {

@@ -105,11 +105,15 @@ namespace AppServiceDr.Commands
             return ControllerPipelines.Missing(names, found);
         }
 
-        public Task<ControllerResult> InvokeAsync(ControllerInvocation invocation, CancellationToken ct) =>
-            ControllerPipelines.RunAsync(invocation, ct, run => Task.Run(() =>
+        public async Task<ControllerResult> InvokeAsync(ControllerInvocation invocation, CancellationToken ct)
+        {
+            // A resumed run has no pre-flight, so its first command is the one that connects.
+            await ConnectAsync(ct).ConfigureAwait(false);
+            var runspace = _runspace!;
+            return await ControllerPipelines.RunAsync(invocation, ct, run => Task.Run(() =>
             {
                 using var shell = PowerShell.Create();
-                shell.Runspace = _runspace ?? throw new InvalidOperationException("Not connected.");
+                shell.Runspace = runspace;
                 try
                 {
                     return run(shell);
@@ -119,7 +123,8 @@ namespace AppServiceDr.Commands
                     throw new DrException("ControllerUnreachable", DrErrorCategory.ConnectionError,
                         $"The connection to the App Service controller {ComputerName} was lost ({ex.Message}).", ComputerName, ex);
                 }
-            }));
+            })).ConfigureAwait(false);
+        }
 
         public void Dispose()
         {
