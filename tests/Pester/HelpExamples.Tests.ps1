@@ -13,7 +13,10 @@
 # clouds, so against the fabric (a cloud named by -ResourceManagerEndpoint) "-VaultName kv-portal" is given as that
 # vault's -VaultUri (and a drill naming kv-portal is given its -VaultUri too); the SQL Server instance sql01 is the TDS
 # server's address. A sign-in an example chooses (-UseManagedIdentity) gives way to the fabric's token given by
-# default, as it gives way to -AccessToken.
+# default, as it gives way to -AccessToken. The Azure Stack Hub of the examples (local.azurestack.external) is the
+# fabric's stamp; their App Service controller CN0-VM is the stand-in controller (its AppService commands in this
+# process, found on PSModulePath), reached through a PSSession to another process where an example goes through
+# remoting (-ComputerName CN0-VM given as -Session); the controller's paths and shares are folders here.
 
 BeforeDiscovery {
     $docs = Join-Path $PSScriptRoot '../../docs/cmdlets'
@@ -42,6 +45,7 @@ BeforeAll {
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/DrTest.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/Seeding.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/TdsServer.psm1') -Force
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/AzureStack.psm1') -Force -Function New-DrControllerStandIn, New-DrRemoteControllerSession, New-DrSecretsFile, Set-DrControllerFault, Get-DrStackSignIn
     $fabric = Get-DrTestFabric
     $module = Import-DrPackagedModule
     $subscription = Get-DrTestSubscription
@@ -49,9 +53,15 @@ BeforeAll {
     $workFolder = New-DrTestStateDirectory
     $databaseToken = 'pester-example-database-token'
     $clientSecret = 'pester-example-client-secret-' + [guid]::NewGuid().ToString('N')
-    # The TDS server, started by the first example that needs one (and replaced when its databases' names run out).
-    $shared = @{ Tds = $null; TdsUntil = [DateTime]::MinValue }
+    # The TDS server, started by the first example that needs one (and replaced when its databases' names run out);
+    # the PSSession to the controller and what the reader types, for the next example only.
+    $shared = @{ Tds = $null; TdsUntil = [DateTime]::MinValue; Session = $null; Typed = $null }
     $signIn = Get-DrSignIn
+    $stackSignIn = Get-DrStackSignIn -Fabric $fabric
+    # The App Service databases' backups as the stamp's SQL Server keeps them in one folder.
+    $sqlBackups = Join-Path $workFolder 'backup-sql'
+    $null = New-Item -ItemType Directory -Path $sqlBackups
+    foreach ($database in 'appservice_hosting', 'appservice_metering') { Set-Content -LiteralPath (Join-Path $sqlBackups "$($database)_20260214.bak") -Value "backup of $database" }
 
     function Get-ExampleVaultUri {
         # The URI of the examples' vault kv-portal on the fabric.
@@ -115,7 +125,9 @@ BeforeAll {
             databases    = @($restored) + @($drills)
             backups      = @(
                 @{ path = '\\backup01\appservice\sql\appservice_hosting.bak'; database = 'appservice_hosting'; restoreDurationMs = 6000 }
-                @{ path = 'D:\Backups\appservice_hosting_full.bak'; database = 'appservice_hosting'; restoreDurationMs = 200 })
+                @{ path = 'D:\Backups\appservice_hosting_full.bak'; database = 'appservice_hosting'; restoreDurationMs = 200 }
+                @{ path = (Join-Path $sqlBackups 'appservice_hosting_20260214.bak'); database = 'appservice_hosting'; restoreDurationMs = 200 }
+                @{ path = (Join-Path $sqlBackups 'appservice_metering_20260214.bak'); database = 'appservice_metering'; restoreDurationMs = 200 })
         }
         $shared.TdsUntil = $now.AddMinutes(15)
         $shared.Tds
@@ -207,6 +219,36 @@ BeforeAll {
         $null = Invoke-DrFabricAdmin -Method PUT -Path "seed/vaultResources/$subscription/rg-portal/kv-apprequest" -Body @{ location = 'westus2' }
     }
 
+    function New-ExampleController {
+        # CN0-VM: a new stand-in controller, the secrets file where the example names it, and with -Session a PSSession
+        # to the controller for an example that goes through remoting.
+        param([Parameter(Mandatory)][string]$Folder, [switch]$Session)
+        $null = New-DrControllerStandIn
+        if ($Session) { $shared.Session = New-DrRemoteControllerSession }
+        [ordered]@{
+            'C:\temp\SystemSecrets.json'                                               = (New-DrSecretsFile -Folder $Folder)
+            'New-PSSession -ComputerName CN0-VM -Credential (Get-Credential roleadmin)' = '$ExampleSession'
+            '-ComputerName CN0-VM -Credential (Get-Credential roleadmin)'               = '-Session $ExampleSession'
+            '-ComputerName CN0-VM -Credential $cred'                                   = '-Session $ExampleSession'
+        }
+    }
+
+    function Get-ExampleStampShare {
+        # The content backup and the share the whole App Service recovery restores it to.
+        param([Parameter(Mandatory)][string]$Folder)
+        $destination = Join-Path $Folder 'websites'
+        $null = New-Item -ItemType Directory -Path $destination
+        @{ Source = (New-ExampleShare); Destination = $destination }
+    }
+
+    function Set-OrdersFunctionApp {
+        # orders-func in rg-func on the stamp, its storage account lost: its Functions host cannot start.
+        $lost = 'DefaultEndpointsProtocol=https;AccountName=ordersfunclost;AccountKey=bG9zdC1rZXktMTIzNDU2Nzg5MA==;EndpointSuffix=' + $fabric.stackSuffix
+        $null = New-DrTestSite -ResourceGroupName 'rg-func' -Name 'orders-func' -Location 'local' -AppSetting @{
+            FUNCTIONS_EXTENSION_VERSION = '~4'; AzureWebJobsStorage = $lost; AzureWebJobsDashboard = $lost
+        }
+    }
+
     function Get-LastRunId {
         param([Parameter(Mandatory)][string]$Runbook)
         @(Get-DrRun -StateDirectory $state -Runbook $Runbook -Last 1)[0].RunId
@@ -246,6 +288,33 @@ BeforeAll {
         'Test-StorageFailoverReadiness #2' = { $null = New-DrTestStorageAccount -ResourceGroupName 'rg-portal' -Name 'stportal' -Location 'westus2' -LastSyncTime ([DateTimeOffset]::UtcNow.AddMinutes(-1)); @{} }
         'Export-DrReport #1'               = { @{ '20260214-100512-3fa9c1' = (Get-LastRunId -Runbook '*') } }
         'Export-DrReport #4'               = { @{ '20260214-100512-3fa9c1' = (Get-LastRunId -Runbook '*') } }
+        'Invoke-AppServiceRoleRecovery #1' = { New-ExampleController -Folder $args[0] }
+        'Invoke-AppServiceRoleRecovery #2' = { New-ExampleController -Folder $args[0] -Session }
+        'Invoke-AppServiceRoleRecovery #3' = { New-ExampleController -Folder $args[0] -Session }
+        'Invoke-AppServiceRoleRecovery #4' = {
+            # A run on CN0-VM that failed at the roles restore: the run the example continues.
+            $mapping = New-ExampleController -Folder $args[0] -Session
+            Set-DrControllerFault -Fail 'Restore-AppServiceRoles' -Message 'The roles could not be restored.'
+            $null = Invoke-AppServiceRoleRecovery $mapping['C:\temp\SystemSecrets.json'] -Session $shared.Session -StateDirectory $state -Confirm:$false -ErrorAction SilentlyContinue
+            Set-DrControllerFault -Clear
+            $mapping['20240611-101500-3f2a'] = Get-LastRunId -Runbook 'AppServiceRoles'
+            $mapping
+        }
+        'Invoke-AzureStackAppServiceRecovery #2' = { Set-OrdersFunctionApp; New-ExampleController -Folder $args[0] -Session }
+        'Invoke-AzureStackAppServiceRecovery #3' = {
+            # A recovery through CN0-VM that failed at the roles restore, after the databases and the share: the run the
+            # example continues.
+            $mapping = New-ExampleController -Folder $args[0] -Session
+            $share = Get-ExampleStampShare -Folder $args[0]
+            $tds = Start-ExampleTds
+            Set-DrControllerFault -Fail 'Restore-AppServiceRoles' -Message 'The roles could not be restored.'
+            $null = Invoke-AzureStackAppServiceRecovery $mapping['C:\temp\SystemSecrets.json'] -Session $shared.Session -ServerInstance $tds.Server `
+                -SqlCredential (Get-DrTdsCredential -Tds $tds) -ServerCertificate $tds.ServerCertificate -BackupPath $sqlBackups -Source $share.Source `
+                -Destination $share.Destination -DatabaseServerMoved -ContentShareMoved -StateDirectory $state -Force -Confirm:$false -ErrorAction SilentlyContinue
+            Set-DrControllerFault -Clear
+            $mapping['20240611-101500-3f2a'] = Get-LastRunId -Runbook 'AzureStackAppService'
+            $mapping
+        }
         'Invoke-DeploymentRollback #1'     = { Set-PortalApp; @{} }
         'Invoke-DeploymentRollback #3'     = { Set-PortalApp -HealthPath '/healthz'; @{} }
         'Invoke-KeyVaultSecretRecovery #1' = { $null = Set-PortalVault; @{} }
@@ -288,6 +357,25 @@ BeforeAll {
             }
             @{ '20260214-100512-3fa9c1' = (Get-LastRunId -Runbook 'SqlServerRestore') }
         }
+        'Restore-FunctionAppStorage #1'    = { Set-OrdersFunctionApp; @{} }
+        'Restore-FunctionAppStorage #2'    = {
+            # What the reader types: the connection string of another storage account of the stamp.
+            Set-OrdersFunctionApp
+            $account = New-DrTestStorageAccount -ResourceGroupName 'rg-storage' -Name 'ordersstore' -Location 'local'
+            $key = @((Invoke-DrArmRequest -Method POST -Path "$account/listKeys" -ApiVersion '2024-01-01').keys)[0].value
+            $shared.Typed = "DefaultEndpointsProtocol=https;AccountName=ordersstore;AccountKey=$key;EndpointSuffix=$($fabric.stackSuffix)"
+            @{}
+        }
+        'Restore-FunctionAppStorage #3'    = {
+            # ordersfunc2 in rg-func, and a run that stopped when the app's Functions host did not start: the run the
+            # example resumes.
+            Set-OrdersFunctionApp
+            $null = New-DrTestStorageAccount -ResourceGroupName 'rg-func' -Name 'ordersfunc2' -Location 'local'
+            $null = Invoke-DrFabricAdmin -Method PUT -Path "sites/$subscription/rg-func/orders-func/startFailures" -Body @{ count = 1; error = 'Host start failed.' }
+            $null = Restore-FunctionAppStorage orders-func -SubscriptionId $subscription -ResourceGroupName rg-func -StorageAccountName ordersfunc2 -MaxRestartCount 1 `
+                -HealthTimeoutSec 2 -StateDirectory $state -Confirm:$false -ErrorAction SilentlyContinue @signIn
+            @{ '20240611-101500-3f2a' = (Get-LastRunId -Runbook 'FunctionAppStorage') }
+        }
         'Restore-FileShareContent #2'      = { @{ '/mnt/backup/content' = (New-ExampleShare); '/srv/websites' = (Join-Path $workFolder ('websites-' + [guid]::NewGuid().ToString('N'))) } }
         'Restore-FileShareContent #3'      = { @{ '/mnt/backup/content' = (New-ExampleShare); '/srv/websites' = (Join-Path $workFolder ('websites-' + [guid]::NewGuid().ToString('N'))) } }
     }
@@ -306,7 +394,7 @@ BeforeAll {
         $tdsDetails = $shared.Tds
         $pester = if ($Code -match 'Invoke-Pester') { (Get-Module -Name Pester).Path } else { $null }
         $prelude = {
-            param($Manifest, $Fabric, $State, $Work, $DatabaseToken, $Tds, $Pester)
+            param($Manifest, $Fabric, $State, $Work, $DatabaseToken, $Tds, $Pester, $Session, $Typed)
             $ErrorActionPreference = 'Stop'
             $ConfirmPreference = 'None'
             Import-Module -Name $Manifest
@@ -333,25 +421,34 @@ BeforeAll {
                 if ($command.Parameters.ContainsKey('DatabaseAccessToken')) { $global:PSDefaultParameterValues["$($command.Name):DatabaseAccessToken"] = $databaseTokenText }
                 if ($null -ne $Tds -and $command.Parameters.ContainsKey('ServerCertificate')) { $global:PSDefaultParameterValues["$($command.Name):ServerCertificate"] = $Tds.ServerCertificate }
             }
-            foreach ($command in 'Invoke-StorageRecovery', 'Invoke-RegionFailover', 'Restore-AppServiceDatabase') { $global:PSDefaultParameterValues["$($command):Force"] = $true }
+            foreach ($command in 'Invoke-StorageRecovery', 'Invoke-RegionFailover', 'Restore-AppServiceDatabase', 'Invoke-AzureStackAppServiceRecovery') { $global:PSDefaultParameterValues["$($command):Force"] = $true }
             $global:subscriptionId = '6f1c1a5e-3c4d-4f8e-9b2a-7d1e0c5b9a41'
             $global:sub = $global:subscriptionId
             $global:value = ConvertTo-SecureString -String ('pester-new-value-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
             $global:password = ConvertTo-SecureString -String ('Sql-admin-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
             $global:frontendClientId = [guid]::NewGuid().ToString()
             $global:ExampleTds = $Tds
+            $global:ExampleSession = $Session
+            $global:ExampleTyped = $Typed
             function global:Read-Host {
                 # What the reader types: an https address where a webhook is asked for, a new secret value otherwise.
                 param([switch]$AsSecureString, [Parameter(Position = 0)]$Prompt)
-                $typed = if ("$Prompt" -match 'webhook') { 'https://hooks.contoso.test/incident/' + [guid]::NewGuid().ToString('N') } else { 'typed-' + [guid]::NewGuid().ToString('N') }
+                $typed = if ($null -ne $global:ExampleTyped) { $global:ExampleTyped }
+                elseif ("$Prompt" -match 'webhook') { 'https://hooks.contoso.test/incident/' + [guid]::NewGuid().ToString('N') } else { 'typed-' + [guid]::NewGuid().ToString('N') }
                 ConvertTo-SecureString -String $typed -AsPlainText -Force
             }
             function global:Get-Credential {
+                # The SQL Server's login where there is one; otherwise the user named, with what the reader types.
                 param([Parameter(Position = 0)]$UserName)
-                if ($null -eq $global:ExampleTds) { throw 'No SQL Server to sign in to.' }
+                if ($null -eq $global:ExampleTds) {
+                    return New-Object System.Management.Automation.PSCredential -ArgumentList "$UserName", (ConvertTo-SecureString -String ('typed-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force)
+                }
                 $login = $global:ExampleTds.Logins[0]
                 New-Object System.Management.Automation.PSCredential -ArgumentList $login.name, (ConvertTo-SecureString -String $login.password -AsPlainText -Force)
             }
+            # The credentials an earlier example had the reader keep.
+            $global:cred = Get-Credential roleadmin
+            $global:sql = Get-Credential sa
             function global:Get-AzAccessToken {
                 param([string]$ResourceUrl, [switch]$AsSecureString)
                 $text = if ($ResourceUrl -like '*database*') { $global:PSDefaultParameterValues['Restore-AppServiceDatabase:DatabaseAccessToken'] } else { ConvertTo-SecureString -String 'pester-access-token' -AsPlainText -Force }
@@ -361,7 +458,8 @@ BeforeAll {
         $ps = [System.Management.Automation.PowerShell]::Create()
         try {
             $null = $ps.AddScript($prelude.ToString(), $false)
-            foreach ($pair in @{ Manifest = (Get-DrPackagedManifest); Fabric = $fabric; State = $state; Work = $Folder; DatabaseToken = $databaseToken; Tds = $tdsDetails; Pester = $pester }.GetEnumerator()) {
+            $given = @{ Manifest = (Get-DrPackagedManifest); Fabric = $fabric; State = $state; Work = $Folder; DatabaseToken = $databaseToken; Tds = $tdsDetails; Pester = $pester; Session = $shared.Session; Typed = $shared.Typed }
+            foreach ($pair in $given.GetEnumerator()) {
                 $null = $ps.AddParameter($pair.Key, $pair.Value)
             }
             $null = $ps.AddStatement().AddScript($Code, $false).AddCommand('Out-String').AddParameter('Width', 80)
@@ -373,6 +471,9 @@ BeforeAll {
         }
         finally {
             $ps.Dispose()
+            if ($null -ne $shared.Session) { $shared.Session.Runspace.Dispose() }
+            $shared.Session = $null
+            $shared.Typed = $null
         }
     }
 
@@ -418,6 +519,7 @@ Describe 'Help example <Id>: <Title>' -ForEach $examples {
         $folder = New-DrTestStateDirectory
         $replacements = if ($setups.ContainsKey($Id)) { & $setups[$Id] $folder } else { @{} }
         $code = $Code -replace '-VaultName kv-portal', "-VaultUri '$(Get-ExampleVaultUri)'"
+        $code = $code -replace 'https://([a-z0-9.-]+)\.local\.azurestack\.external/', ('https://$1.' + $fabric.stackSuffix + ':' + $fabric.port + '/')
         foreach ($key in $replacements.Keys) { $code = $code.Replace($key, $replacements[$key]) }
 
         $outcome = Invoke-Example -Code $code -Folder $folder

@@ -10,7 +10,8 @@ BeforeAll {
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/Seeding.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/TdsServer.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/RunChecks.psm1') -Force
-    $null = Get-DrTestFabric
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/AzureStack.psm1') -Force -Function New-DrControllerStandIn, New-DrSecretsFile, Get-DrStackSignIn
+    $fabric = Get-DrTestFabric
     $null = Import-DrPackagedModule
     Set-StrictMode -Version Latest
     $signIn = Get-DrSignIn
@@ -165,6 +166,29 @@ BeforeAll {
     foreach ($grade in $drillPlan.Grades) { Add-Sample -Key $grade.Test, $grade.Target, $grade.Measure, "$($grade.Status)" -Result $grade }
     foreach ($entry in @(Get-DrDrillHistory -StateDirectory $state)) { Add-Sample -Key $entry.Test, $entry.Target, "$($entry.Runs)" -Result $entry }
 
+    # Azure Stack Hub: the roles and services on a stand-in controller; a Function App on the stamp, named as long as
+    # the view's column, given a new account of the longest name; the whole recovery of the share, the roles and the app.
+    $null = New-DrControllerStandIn
+    $secrets = New-DrSecretsFile -Folder $TestDrive
+    $unattended = @{ StateDirectory = $state; Confirm = $false }
+    $controller = @{ ServiceTimeoutSec = 20; ReadyTimeoutSec = 60; CommandTimeoutSec = 60 }
+    Add-Sample -Key 'localhost', 'True' -Result (Invoke-AppServiceRoleRecovery $secrets @controller @unattended)
+    $stack = Get-DrStackSignIn -Fabric $fabric
+    $functionGroup = "rg-func-$id"
+    $functionApp = ('func-' + $id + 'abcdefghijklmn').Substring(0, 18)
+    $functionAccount = New-DrTestStorageName -Prefix 'stfunc' -Length 24
+    $lost = 'DefaultEndpointsProtocol=https;AccountName=lostfuncstore;AccountKey=bG9zdC1rZXktMTIzNDU2Nzg5MA==;EndpointSuffix=' + $fabric.stackSuffix
+    $null = New-DrTestSite -ResourceGroupName $functionGroup -Name $functionApp -Location local -AppSetting @{ FUNCTIONS_EXTENSION_VERSION = '~4'; AzureWebJobsStorage = $lost; AzureWebJobsDashboard = $lost }
+    Add-Sample -Key $functionApp, $functionAccount, 'Updated' -Result (
+        Restore-FunctionAppStorage $functionApp -SubscriptionId $subscription -ResourceGroupName $functionGroup -NewStorageAccountName $functionAccount @unattended @stack)
+    $websites = Join-Path $TestDrive 'websites'
+    $null = New-Item -ItemType Directory -Path $websites
+    $recovery = Invoke-AzureStackAppServiceRecovery $secrets -Source (Join-Path $TestDrive 'share') -Destination $websites -ContentShareMoved -SubscriptionId $subscription `
+        -ResourceGroupName $functionGroup -FunctionAppName $functionApp -StorageAccountName $functionAccount -EndpointUri "https://$functionApp.web.$($fabric.stackSuffix):$($fabric.port)/" `
+        -Force @controller @unattended @stack
+    Add-Sample -Key 'Succeeded', $recovery.RunId -Result $recovery
+    foreach ($part in $recovery.Parts) { Add-Sample -Key $part.Part, "$($part.Status)" -Result $part }
+
     # Get-DrRun: every run above and the steps of each.
     $runs = @(Get-DrRun -StateDirectory $state)
     foreach ($run in $runs) {
@@ -213,6 +237,9 @@ Describe 'The default views at 80 columns' {
             @{ Keys = @('23 h 59 min', '38 min 33 s'); Result = [AppServiceDr.DrillTestResult]@{ Test = 'Test-SqlBackupFile'; Target = 'sql01/appservice_hosting'; Rto = $minutes; Rpo = $long } }
             @{ Keys = @('23 h 59 min', '38 min 33 s'); Result = [AppServiceDr.DrillTargetGrade]@{ Test = 'Test-SqlBackupFile'; Target = 'sql01/appservice_hosting'; Measure = 'RPO'; Measured = $long; Goal = $minutes } }
             @{ Keys = @('23 h 59 min', '38 min 33 s'); Result = [AppServiceDr.DrillHistoryEntry]@{ Test = 'Test-SqlBackupFile'; Target = 'sql01/appservice_hosting'; LastRto = $minutes; LastRpo = $long } }
+            @{ Keys = @('38 min 33 s'); Result = [AppServiceDr.AppServiceRolesResult]@{ ComputerName = 'CN0-VM'; Duration = $minutes } }
+            @{ Keys = @('38 min 33 s'); Result = [AppServiceDr.FunctionAppStorageResult]@{ FunctionAppName = 'orders-func'; StorageAccountName = 'ordersfunc2'; TimeToHealthy = $minutes } }
+            @{ Keys = @('23 h 59 min'); Result = [AppServiceDr.AzureStackRecoveryPart]@{ Part = 'Databases'; Duration = $long } }
         )
         foreach ($case in $widest) {
             $null = Assert-DrView -InputObject $case.Result -Key $case.Keys

@@ -63,7 +63,7 @@ namespace AppServiceDr.Engine.AzureStack
             _share = share;
         }
 
-        public override string Name => "AzureStackAppServiceRecovery";
+        public override string Name => "AzureStackAppService";
         public override string Command => "Invoke-AzureStackAppServiceRecovery";
 
         protected internal override async Task PreflightAsync(RunContext run, AppServiceStampRecoveryRequest request, CancellationToken ct)
