@@ -45,7 +45,9 @@ BeforeAll {
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/DrTest.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/Seeding.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/TdsServer.psm1') -Force
-    Import-Module -Name (Join-Path $PSScriptRoot 'Support/AzureStack.psm1') -Force -Function New-DrControllerStandIn, New-DrRemoteControllerSession, New-DrSecretsFile, Set-DrControllerFault, Get-DrStackSignIn
+    # Only the controller and stamp helpers: TdsServer.psm1's TDS server is the one the examples use.
+    $stackSupport = @{ Function = @('New-DrControllerStandIn', 'New-DrRemoteControllerSession', 'New-DrSecretsFile', 'Set-DrControllerFault', 'Get-DrStackSignIn') }
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/AzureStack.psm1') -Force @stackSupport
     $fabric = Get-DrTestFabric
     $module = Import-DrPackagedModule
     $subscription = Get-DrTestSubscription
@@ -351,7 +353,7 @@ BeforeAll {
             $null = Invoke-DrInterrupted -Command {
                 param($Server, $Certificate, $Login, $State)
                 Restore-AppServiceDatabase -ServerInstance $Server -Credential $Login -ServerCertificate $Certificate -BackupFile '\\backup01\appservice\sql\appservice_hosting.bak' `
-                    -DatabaseName appservice_hosting -StateDirectory $State -Confirm:$false
+                    -DatabaseName appservice_hosting -WithReplace -Force -StateDirectory $State -Confirm:$false
             } -Arguments @{ Server = $server.Server; Certificate = $server.ServerCertificate; Login = (Get-DrTdsCredential -Tds $server); State = $state } -Until {
                 @(Get-DrTdsDatabase -Tds $server -Name 'appservice_hosting' | Where-Object { $_.state -eq 'RESTORING' }).Count -gt 0
             }

@@ -10,7 +10,8 @@ BeforeAll {
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/Seeding.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/TdsServer.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/RunChecks.psm1') -Force
-    Import-Module -Name (Join-Path $PSScriptRoot 'Support/AzureStack.psm1') -Force -Function New-DrControllerStandIn, New-DrSecretsFile, Get-DrStackSignIn
+    $stackSupport = @{ Function = @('New-DrControllerStandIn', 'New-DrSecretsFile', 'Get-DrStackSignIn') }
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/AzureStack.psm1') -Force @stackSupport
     $fabric = Get-DrTestFabric
     $null = Import-DrPackagedModule
     Set-StrictMode -Version Latest
