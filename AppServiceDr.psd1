@@ -1,5 +1,5 @@
 @{
-    RootModule           = 'AppServiceDr.psm1'
+    RootModule           = 'AppServiceDr.dll'
     ModuleVersion        = '0.1.0'
     CompatiblePSEditions = @('Desktop', 'Core')
     GUID                 = '5f0c7a1e-3d52-4b8e-9a61-2c4e8f7b9d10'

@@ -22,7 +22,7 @@ namespace AppServiceDr.Module.Tests
             var manifest = File.ReadAllText(Path.Combine(dir!.FullName, "AppServiceDr.psd1"));
             var version = System.Text.RegularExpressions.Regex.Match(manifest, "ModuleVersion\\s*=\\s*'([0-9.]+)'").Groups[1].Value;
             var core = Path.Combine(dir.FullName, "out", "AppServiceDr", version, "Core");
-            Assert.True(File.Exists(Path.Combine(core, "AppServiceDr.dll")), $"The module is not packaged at {core}. Run: dotnet msbuild build/Package.proj");
+            Assert.True(File.Exists(Path.Combine(core, "dependencies", "AppServiceDr.Engine.dll")), $"The module is not packaged at {core}. Run: dotnet msbuild build/Package.proj");
             return core;
         }
 
@@ -40,9 +40,11 @@ namespace AppServiceDr.Module.Tests
             // The restored copy of the pinned version is in the NuGet folder on every machine that built the module.
             var foreignAzureCore = session.LoadFromAssemblyPath(Path.Combine(Repo.NuGetPackages, "azure.core", Repo.PinnedVersion("Azure.Core"), "lib", "net8.0", "Azure.Core.dll"));
 
-            // As PowerShell loads a binary module: the cmdlet assembly, and what sits beside it, in the default context.
-            var model = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(core, "AppServiceDr.Model.dll"));
-            var cmdlets = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(core, "AppServiceDr.dll"));
+            // As PowerShell loads a binary module: the cmdlet assembly, and what sits beside it at the module's root,
+            // in the default context.
+            var root = Path.GetDirectoryName(core)!;
+            var model = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(root, "AppServiceDr.Model.dll"));
+            var cmdlets = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(root, "AppServiceDr.dll"));
             var resolver = cmdlets.GetType("AppServiceDr.Loading.DependencyResolver", throwOnError: true)!;
             resolver.GetMethod("Install")!.Invoke(null, new object[] { dependencies });
             try
@@ -104,7 +106,7 @@ namespace AppServiceDr.Module.Tests
         public void Installing_over_an_incomplete_package_fails_with_a_clear_message()
         {
             var core = PackagedCoreFolder();
-            var cmdlets = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(core, "AppServiceDr.dll"));
+            var cmdlets = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(Path.GetDirectoryName(core)!, "AppServiceDr.dll"));
             var resolver = cmdlets.GetType("AppServiceDr.Loading.DependencyResolver", throwOnError: true)!;
             var missing = Path.Combine(Path.GetTempPath(), "dr-missing-" + Guid.NewGuid().ToString("N"));
             var ex = Assert.Throws<TargetInvocationException>(() => resolver.GetMethod("Install")!.Invoke(null, new object[] { missing }));

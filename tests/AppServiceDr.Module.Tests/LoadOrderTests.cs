@@ -19,11 +19,10 @@ public sealed class LoadOrderTests
     [Fact]
     public void Every_exported_type_loads_while_the_engine_cannot_be_resolved()
     {
-        var core = Path.Combine(Repo.PackagedModule, "Core");
-        var context = new NoEngineContext(core);
+        var context = new NoEngineContext(Repo.PackagedModule);
         try
         {
-            var cmdlets = context.LoadFromAssemblyPath(Path.Combine(core, "AppServiceDr.dll"));
+            var cmdlets = context.LoadFromAssemblyPath(Path.Combine(Repo.PackagedModule, "AppServiceDr.dll"));
             var failures = new List<string>();
             Type[] exported;
             try
@@ -61,7 +60,7 @@ public sealed class LoadOrderTests
     [Fact]
     public void The_test_context_really_cannot_resolve_the_engine()
     {
-        var context = new NoEngineContext(Path.Combine(Repo.PackagedModule, "Core"));
+        var context = new NoEngineContext(Repo.PackagedModule);
         try
         {
             Assert.Throws<FileNotFoundException>(() => context.LoadFromAssemblyName(new AssemblyName("AppServiceDr.Engine")));
@@ -96,7 +95,7 @@ public sealed class LoadOrderTests
     }
 
     /// <summary>Plays a PowerShell session before the module's initializer: the cmdlet assembly's folder and
-    /// PowerShell itself are reachable, the engine in dependencies/ is not.</summary>
+    /// PowerShell itself are reachable, the engine in Core/dependencies is not.</summary>
     private sealed class NoEngineContext : AssemblyLoadContext
     {
         private readonly string _folder;

@@ -12,18 +12,15 @@ public sealed class PackageLayoutTests
 {
     [Theory]
     [InlineData("AppServiceDr.psd1")]
-    [InlineData("AppServiceDr.psm1")]
+    [InlineData("AppServiceDr.dll")]
+    [InlineData("AppServiceDr.Model.dll")]
     [InlineData("AppServiceDr.format.ps1xml")]
     [InlineData("LICENSE")]
     [InlineData("en-US/about_AppServiceDr.help.txt")]
-    [InlineData("Core/AppServiceDr.dll")]
-    [InlineData("Core/AppServiceDr.Model.dll")]
-    [InlineData("Desktop/AppServiceDr.Model.dll")]
-    [InlineData("Core/en-US/AppServiceDr.dll-Help.xml")]
+    [InlineData("en-US/AppServiceDr.dll-Help.xml")]
+    [InlineData("Core/AppServiceDr.Isolation.dll")]
     [InlineData("Core/dependencies/AppServiceDr.Engine.dll")]
     [InlineData("Core/dependencies/AppServiceDr.Engine.deps.json")]
-    [InlineData("Desktop/AppServiceDr.dll")]
-    [InlineData("Desktop/en-US/AppServiceDr.dll-Help.xml")]
     [InlineData("Desktop/dependencies/AppServiceDr.Engine.dll")]
     public void ThePackageHoldsTheFile(string relativePath)
     {
@@ -33,40 +30,56 @@ public sealed class PackageLayoutTests
     }
 
     [Fact]
-    public void TheModuleRootHoldsNoAssembly()
+    public void OnlyTheCmdletAndModelAssembliesSitAtTheModuleRoot()
     {
-        Assert.Empty(Directory.GetFiles(Repo.PackagedModule, "*.dll"));
+        // Anything beside AppServiceDr.dll would be loaded by PowerShell's own resolver; the engine and
+        // the Azure and SQL libraries belong in an edition's dependencies/, where the module's resolver finds them.
+        // The model assembly (reports and results, no dependencies) belongs beside the cmdlets, so that
+        // sessions can name its types, and nowhere else, so that there is one copy of each type.
+        var assemblies = Directory.GetFiles(Repo.PackagedModule, "*.dll").Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList();
+
+        Assert.Equal(new[] { "AppServiceDr.Model.dll", "AppServiceDr.dll" }, assemblies);
     }
 
     [Theory]
-    [MemberData(nameof(Packaged.Editions), MemberType = typeof(Packaged))]
-    public void OnlyTheCmdletAndModelAssembliesSitInTheEditionFolder(string edition)
+    [InlineData("Core", new[] { "AppServiceDr.Isolation.dll" })]
+    [InlineData("Desktop", new string[0])]
+    public void AnEditionFolderHoldsItsEngineInDependenciesAndNoModelCopy(string edition, string[] beside)
     {
-        // Anything beside AppServiceDr.dll would be loaded by PowerShell's own resolver; the engine and
-        // the Azure and SQL libraries belong in dependencies/, where the module's load context finds them.
-        // The model assembly (reports and results, no dependencies) belongs beside the cmdlets, so that
-        // sessions can name its types, and nowhere else, so that there is one copy of each type.
+        // PowerShell 7's folder also holds the assembly that defines the engine's load context.
         var folder = Path.Combine(Repo.PackagedModule, edition);
-        var assemblies = Directory.GetFiles(folder, "*.dll").Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList();
 
-        Assert.Equal(new[] { "AppServiceDr.Model.dll", "AppServiceDr.dll" }, assemblies);
+        Assert.Equal(beside, Directory.GetFiles(folder, "*.dll").Select(Path.GetFileName).ToArray());
         Assert.Empty(Directory.GetFiles(Path.Combine(folder, "dependencies"), "AppServiceDr.Model.*"));
-        Assert.Empty(Directory.GetDirectories(folder).Select(Path.GetFileName).Except(new[] { "dependencies", "en-US" }));
+        Assert.Equal(new[] { "dependencies" }, Directory.GetDirectories(folder).Select(Path.GetFileName).ToArray());
     }
 
     [Theory]
     [InlineData("Core", "System.Runtime", 8)]
     [InlineData("Desktop", "mscorlib", 4)]
-    public void EachEditionFolderHoldsTheBuildForItsFramework(string edition, string coreLibrary, int coreLibraryMajor)
+    public void EachEditionFolderHoldsTheEngineForItsFramework(string edition, string coreLibrary, int coreLibraryMajor)
     {
         // The core library an assembly is compiled against names its framework: System.Runtime 8.0 for
-        // .NET 8, mscorlib 4.0 for .NET Framework 4.x.
-        var assembly = Packaged.Edition(edition).CmdletAssembly;
+        // .NET 8, mscorlib 4.0 for .NET Framework 4.x, netstandard 2.0 for both.
+        var assembly = Packaged.Edition(edition).EngineAssembly;
         var core = assembly.GetReferencedAssemblies().Where(a => a.Name is "System.Runtime" or "mscorlib" or "netstandard").ToList();
 
         var reference = Assert.Single(core);
         Assert.Equal(coreLibrary, reference.Name);
         Assert.Equal(coreLibraryMajor, reference.Version!.Major);
+        Assert.Equal(Repo.ModuleVersion, assembly.GetName().Version!.ToString(3));
+    }
+
+    [Fact]
+    public void TheCmdletAssemblyIsOneBuildForBothEditions()
+    {
+        // netstandard2.0, which Windows PowerShell 5.1 (.NET Framework 4.7.2) and PowerShell 7 (.NET 8+) both load.
+        var assembly = Packaged.Edition("Core").CmdletAssembly;
+        var core = assembly.GetReferencedAssemblies().Where(a => a.Name is "System.Runtime" or "mscorlib" or "netstandard").ToList();
+
+        var reference = Assert.Single(core);
+        Assert.Equal("netstandard", reference.Name);
+        Assert.Equal(new Version(2, 0, 0, 0), reference.Version);
         Assert.Equal(Repo.ModuleVersion, assembly.GetName().Version!.ToString(3));
     }
 

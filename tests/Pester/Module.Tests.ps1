@@ -44,10 +44,16 @@ Describe 'The packaged AppServiceDr module' {
         @(Get-Command -Module AppServiceDr | Where-Object CommandType -ne 'Cmdlet') | Should -HaveCount 0
     }
 
-    It 'runs the cmdlet build for this edition' {
+    It 'runs its one cmdlet build as the root module, with the engine built for this edition' {
+        $module = Get-Module -Name AppServiceDr
         foreach ($command in Get-Command -Module AppServiceDr) {
-            Split-Path -Leaf (Split-Path -Parent $command.ImplementingType.Assembly.Location) | Should -Be $edition
+            Split-Path -Parent $command.ImplementingType.Assembly.Location | Should -Be $module.ModuleBase
         }
+        # A run loads the engine; it comes from this edition's dependencies folder.
+        $null = Get-DrRun -StateDirectory $TestDrive
+        $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AppServiceDr.Engine' }
+        @($engine) | Should -HaveCount 1
+        $engine.Location | Should -Be (Join-Path $module.ModuleBase (Join-Path $edition (Join-Path 'dependencies' 'AppServiceDr.Engine.dll')))
     }
 
     It 'lets scripts name the types its cmdlets write' {

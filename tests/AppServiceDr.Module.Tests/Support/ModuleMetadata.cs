@@ -46,7 +46,8 @@ public sealed record CmdletShape(
 }
 
 /// <summary>
-/// The packaged cmdlet assembly of one edition (out/AppServiceDr/&lt;version&gt;/Core or Desktop) opened in a
+/// The packaged cmdlet assembly (one netstandard2.0 build at the module's root) as one edition sees it, with that
+/// edition's engine (out/AppServiceDr/&lt;version&gt;/Core or Desktop/dependencies), opened in a
 /// MetadataLoadContext. References resolve against the PowerShell Standard reference assembly, the
 /// edition's dependencies/ folder and the reference assemblies of the edition's framework, so nothing
 /// runs and the check does not depend on the framework the tests themselves run on.
@@ -67,19 +68,20 @@ public sealed class ModuleMetadata : IDisposable
     {
         Edition = edition;
         Folder = Path.Combine(Repo.PackagedModule, edition);
-        CmdletAssemblyPath = Path.Combine(Folder, "AppServiceDr.dll");
-        if (!File.Exists(CmdletAssemblyPath))
-        {
-            throw new InvalidOperationException($"The packaged {edition} build is missing: {CmdletAssemblyPath}");
-        }
+        CmdletAssemblyPath = Path.Combine(Repo.PackagedModule, "AppServiceDr.dll");
+        var modelPath = Path.Combine(Repo.PackagedModule, "AppServiceDr.Model.dll");
         var dependencies = Path.Combine(Folder, "dependencies");
+        if (!File.Exists(CmdletAssemblyPath) || !Directory.Exists(dependencies))
+        {
+            throw new InvalidOperationException($"The packaged module or its {edition} engine is missing: {CmdletAssemblyPath}, {dependencies}");
+        }
         var (frameworkReferences, coreAssembly) = FrameworkReferences(edition);
-        var paths = new List<string> { CmdletAssemblyPath, Path.Combine(Folder, "AppServiceDr.Model.dll"), PowerShellStandardReference() };
+        var paths = new List<string> { CmdletAssemblyPath, modelPath, PowerShellStandardReference() };
         paths.AddRange(Directory.GetFiles(dependencies, "*.dll"));
         paths.AddRange(frameworkReferences);
         context = new MetadataLoadContext(new PathAssemblyResolver(paths), coreAssembly);
         CmdletAssembly = context.LoadFromAssemblyPath(CmdletAssemblyPath);
-        ownAssemblies = new List<Assembly> { CmdletAssembly, context.LoadFromAssemblyPath(Path.Combine(Folder, "AppServiceDr.Model.dll")) };
+        ownAssemblies = new List<Assembly> { CmdletAssembly, context.LoadFromAssemblyPath(modelPath) };
         ownAssemblies.AddRange(Directory.GetFiles(dependencies, "AppServiceDr*.dll").Select(context.LoadFromAssemblyPath));
         SmaAssembly = context.LoadFromAssemblyName(Sma);
         ApprovedVerbs = ReadApprovedVerbs(SmaAssembly);
@@ -93,7 +95,7 @@ public sealed class ModuleMetadata : IDisposable
 
     public string Edition { get; }
 
-    /// <summary>The edition's folder in the packaged module.</summary>
+    /// <summary>The edition's folder in the packaged module (its engine is in dependencies/).</summary>
     public string Folder { get; }
 
     public string CmdletAssemblyPath { get; }
