@@ -223,14 +223,7 @@ namespace AppServiceDr.Commands
             if (ServerInstance != null)
                 request.Databases = new Engine.Sql.SqlRestoreRequest
                 {
-                    Server = new Engine.Sql.SqlServerConnectionInfo
-                    {
-                        ServerInstance = ServerInstance,
-                        Authentication = SqlCredential != null ? Engine.Sql.SqlAuthenticationKind.SqlLogin : Engine.Sql.SqlAuthenticationKind.Integrated,
-                        UserName = SqlCredential?.UserName,
-                        Password = SqlCredential?.Password,
-                        ServerCertificate = ServerCertificate == null ? null : ResolvePath(ServerCertificate),
-                    },
+                    Server = SqlServer(ServerInstance, SqlCredential, null, ServerCertificate),
                     BackupPath = ResolvePath(BackupPath!),
                     WithReplace = true,
                 };

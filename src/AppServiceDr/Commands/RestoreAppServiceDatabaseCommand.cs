@@ -241,16 +241,7 @@ namespace AppServiceDr.Commands
             NoAppToRestart();
             return new SqlRestoreRequest
             {
-                Server = new SqlServerConnectionInfo
-                {
-                    ServerInstance = ServerInstance!,
-                    Authentication = Credential != null ? SqlAuthenticationKind.SqlLogin : AccessToken != null ? SqlAuthenticationKind.AccessToken : SqlAuthenticationKind.Integrated,
-                    UserName = Credential?.UserName,
-                    Password = Credential?.Password,
-                    AccessToken = AccessToken == null ? null : new System.Net.NetworkCredential("", AccessToken).Password,
-                    TrustServerCertificate = TrustServerCertificate,
-                    ServerCertificate = ServerCertificate == null ? null : ResolvePath(ServerCertificate),
-                },
+                Server = SqlServer(ServerInstance!, Credential, AccessToken, ServerCertificate, TrustServerCertificate),
                 BackupFile = BackupFile,
                 BackupPath = BackupPath == null ? null : ResolvePath(BackupPath),
                 DatabaseNames = DatabaseName,

@@ -34,6 +34,22 @@ namespace AppServiceDr.Commands
 
         protected bool IsResume => ParameterSetName == ResumeSet;
 
+        /// <summary>How a cmdlet reaches SQL Server: with a SQL login when a credential is given, else with an access
+        /// token when one is given, else with Windows (integrated) authentication; a certificate file to pin is
+        /// resolved against the PowerShell location.</summary>
+        protected Engine.Sql.SqlServerConnectionInfo SqlServer(string serverInstance, PSCredential? credential, System.Security.SecureString? accessToken,
+            string? serverCertificate, bool trustServerCertificate = false) => new Engine.Sql.SqlServerConnectionInfo
+            {
+                ServerInstance = serverInstance,
+                Authentication = credential != null ? Engine.Sql.SqlAuthenticationKind.SqlLogin
+                    : accessToken != null ? Engine.Sql.SqlAuthenticationKind.AccessToken : Engine.Sql.SqlAuthenticationKind.Integrated,
+                UserName = credential?.UserName,
+                Password = credential?.Password,
+                AccessToken = accessToken == null ? null : new System.Net.NetworkCredential("", accessToken).Password,
+                TrustServerCertificate = trustServerCertificate,
+                ServerCertificate = serverCertificate == null ? null : ResolvePath(serverCertificate),
+            };
+
         /// <summary>Where the run's Azure calls go; null for runbooks that do not call Azure.</summary>
         protected virtual Engine.Azure.DrEnvironment? RunEnvironment() => null;
 

@@ -93,15 +93,7 @@ namespace AppServiceDr.Commands
         protected override void EndProcessing() =>
             Run(new SqlBackupDrillRunbook(), () => new SqlBackupDrillRequest
             {
-                Server = new SqlServerConnectionInfo
-                {
-                    ServerInstance = ServerInstance,
-                    Authentication = Credential != null ? SqlAuthenticationKind.SqlLogin : AccessToken != null ? SqlAuthenticationKind.AccessToken : SqlAuthenticationKind.Integrated,
-                    UserName = Credential?.UserName,
-                    Password = Credential?.Password,
-                    AccessToken = AccessToken == null ? null : new System.Net.NetworkCredential("", AccessToken).Password,
-                    ServerCertificate = ServerCertificate == null ? null : ResolvePath(ServerCertificate),
-                },
+                Server = SqlServer(ServerInstance, Credential, AccessToken, ServerCertificate),
                 BackupFile = BackupFile,
                 BackupPath = BackupPath == null ? null : ResolvePath(BackupPath),
                 DatabaseNames = DatabaseName,
