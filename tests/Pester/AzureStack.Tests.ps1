@@ -6,6 +6,7 @@
 
 BeforeAll {
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/DrTest.psm1') -Force
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/TdsServer.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/AzureStack.psm1') -Force
     $fabric = Get-DrTestFabric
     $null = Import-DrPackagedModule
@@ -152,7 +153,7 @@ Describe 'Invoke-AppServiceRoleRecovery on the controller VM' {
         $c = New-Controller
         $secrets = New-DrSecretsFile -Folder $c.Folder
         Set-DrControllerFault -Hang 'Restore-AppServiceRoles'
-        $stopped = Invoke-DrStopped -Manifest (Get-DrPackagedManifest) -Command { param($Path, $State) Import-Module AppService -Global; Invoke-AppServiceRoleRecovery $Path -StateDirectory $State -Confirm:$false } `
+        $stopped = Invoke-DrInterrupted -Command { param($Path, $State) Import-Module AppService -Global; Invoke-AppServiceRoleRecovery $Path -StateDirectory $State -Confirm:$false } `
             -Arguments @{ Path = $secrets; State = $c.State } -Until { @(Get-DrControllerCall | Where-Object { $_.command -eq 'Restore-AppServiceStamp' }).Count -gt 0 }
         "$($stopped.State)" | Should -Be 'Stopped'
         Set-DrControllerFault -Clear
@@ -310,7 +311,13 @@ Describe 'Invoke-AzureStackAppServiceRecovery' {
         $work = New-DrTestStateDirectory
         $backups = Join-Path $work 'backups'
         $null = New-Item -ItemType Directory -Path $backups
-        $tds = Start-DrTdsServer -BackupFolder $backups
+        $tds = Start-DrTdsServer -Seed (New-DrAppServiceBackupSeed -BackupFolder $backups)
+        $sqlLogin = Get-DrTdsCredential -Tds $tds
+
+        function Get-DrTdsRestore {
+            # The RESTORE DATABASE statements the TDS server received, one per restore.
+            @(Get-DrTdsStatement -Tds $tds | Where-Object { $_.text -like 'RESTORE DATABASE*' })
+        }
     }
 
     AfterAll {
@@ -331,25 +338,25 @@ Describe 'Invoke-AzureStackAppServiceRecovery' {
         $null = New-Item -ItemType Directory -Path (Join-Path $source 'site1'), $destination
         Set-Content -LiteralPath (Join-Path $source 'site1/index.html') -Value '<html/>'
         $arguments = @{
-            SecretsFilePath = $secrets; ServerInstance = $tds.Server; SqlCredential = $tds.Credential; ServerCertificate = $tds.Certificate; BackupPath = $backups
+            SecretsFilePath = $secrets; ServerInstance = $tds.Server; SqlCredential = $sqlLogin; ServerCertificate = $tds.ServerCertificate; BackupPath = $backups
             Source = $source; Destination = $destination; DatabaseServerMoved = $true; ContentShareMoved = $true
             SubscriptionId = $subscription; ResourceGroupName = $app.ResourceGroup; FunctionAppName = $app.Site; NewStorageAccountName = $app.Account
             EndpointUri = [uri]"https://$($app.Site).web.$($fabric.stackSuffix)/"; EndpointTimeoutSec = 30; StateDirectory = $app.State; Force = $true; Confirm = $false
         }
-        $restoresBefore = @(Get-DrTdsRestore -Tds $tds).Count
+        $restoresBefore = @(Get-DrTdsRestore).Count
 
         $plan = Invoke-AzureStackAppServiceRecovery @arguments @stack @fast -WhatIf
         "$($plan.Status)" | Should -Be 'WhatIf'
         @($plan.Parts).Count | Should -Be 6
         @(Get-DrControllerCall) | Should -HaveCount 0
-        @(Get-DrTdsRestore -Tds $tds).Count | Should -Be $restoresBefore
+        @(Get-DrTdsRestore).Count | Should -Be $restoresBefore
         Test-Path -LiteralPath (Join-Path $destination 'site1/index.html') | Should -BeFalse
 
         $result = Invoke-AzureStackAppServiceRecovery @arguments @stack @fast
 
         "$($result.Status)" | Should -Be 'Succeeded'
         @($result.Parts | ForEach-Object { $_.Status }) | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
-        @(Get-DrTdsRestore -Tds $tds).Count | Should -Be ($restoresBefore + 2)
+        @(Get-DrTdsRestore).Count | Should -Be ($restoresBefore + 2)
         Test-Path -LiteralPath (Join-Path $destination 'site1/index.html') | Should -BeTrue
         $stamp = (Get-StandInCall 'Restore-AppServiceStamp')[0].parameters
         $stamp.OverrideDatabaseServer | Should -Be $tds.Server
@@ -362,7 +369,7 @@ Describe 'Invoke-AzureStackAppServiceRecovery' {
         $record = Get-Content -LiteralPath $report -Raw
         $record | Should -Match 'sync-serverfarms'
         $record | Should -Not -Match ([regex]::Escape($c.Secret))
-        $record | Should -Not -Match ([regex]::Escape($tds.Credential.GetNetworkCredential().Password))
+        $record | Should -Not -Match ([regex]::Escape($sqlLogin.GetNetworkCredential().Password))
     }
 
     It 'is stopped at a step boundary and resumed with each change applied once' {
@@ -373,24 +380,24 @@ Describe 'Invoke-AzureStackAppServiceRecovery' {
         $null = New-Item -ItemType Directory -Path $source, $destination
         Set-Content -LiteralPath (Join-Path $source 'web.config') -Value '<configuration/>'
         Set-DrControllerFault -Hang 'Restore-AppServiceRoles'
-        $restoresBefore = @(Get-DrTdsRestore -Tds $tds).Count
+        $restoresBefore = @(Get-DrTdsRestore).Count
         $state = New-DrTestStateDirectory
-        $stopped = Invoke-DrStopped -Manifest (Get-DrPackagedManifest) -Command {
+        $stopped = Invoke-DrInterrupted -Command {
             param($Path, $State, $Server, $Credential, $Certificate, $Backups, $Source, $Destination)
             Import-Module AppService -Global
             Invoke-AzureStackAppServiceRecovery $Path -ServerInstance $Server -SqlCredential $Credential -ServerCertificate $Certificate -BackupPath $Backups `
                 -Source $Source -Destination $Destination -StateDirectory $State -Force -Confirm:$false
-        } -Arguments @{ Path = $secrets; State = $state; Server = $tds.Server; Credential = $tds.Credential; Certificate = $tds.Certificate; Backups = $backups; Source = $source; Destination = $destination } `
+        } -Arguments @{ Path = $secrets; State = $state; Server = $tds.Server; Credential = $sqlLogin; Certificate = $tds.ServerCertificate; Backups = $backups; Source = $source; Destination = $destination } `
             -Until { @(Get-DrControllerCall | Where-Object { $_.command -eq 'Restore-AppServiceStamp' }).Count -gt 0 }
         "$($stopped.State)" | Should -Be 'Stopped'
         Set-DrControllerFault -Clear
         $run = Get-DrRun -StateDirectory $state | Select-Object -First 1
 
         { Invoke-AzureStackAppServiceRecovery -Resume $run.RunId -StateDirectory $state -Force -Confirm:$false } | Should -Throw -ErrorId 'ResumeNeedsSecret,*'
-        $resumed = Invoke-AzureStackAppServiceRecovery -Resume $run.RunId -SqlCredential $tds.Credential -StateDirectory $state -Force -Confirm:$false
+        $resumed = Invoke-AzureStackAppServiceRecovery -Resume $run.RunId -SqlCredential $sqlLogin -StateDirectory $state -Force -Confirm:$false
 
         "$($resumed.Status)" | Should -Be 'Succeeded'
-        @(Get-DrTdsRestore -Tds $tds).Count | Should -Be ($restoresBefore + 2)
+        @(Get-DrTdsRestore).Count | Should -Be ($restoresBefore + 2)
         Get-StandInCall 'Restore-AppServiceStamp' | Should -HaveCount 1
         Get-StandInCall 'Restore-AppServiceRoles' | Should -HaveCount 1
         Get-StandInCall 'Get-AppServiceServerFarm' | Should -HaveCount 1

@@ -45,9 +45,7 @@ BeforeAll {
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/DrTest.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/Seeding.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/TdsServer.psm1') -Force
-    # Only the controller and stamp helpers: TdsServer.psm1's TDS server is the one the examples use.
-    $stackSupport = @{ Function = @('New-DrControllerStandIn', 'New-DrRemoteControllerSession', 'New-DrSecretsFile', 'Set-DrControllerFault', 'Get-DrStackSignIn') }
-    Import-Module -Name (Join-Path $PSScriptRoot 'Support/AzureStack.psm1') -Force @stackSupport
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/AzureStack.psm1') -Force
     $fabric = Get-DrTestFabric
     $module = Import-DrPackagedModule
     $subscription = Get-DrTestSubscription
@@ -63,7 +61,7 @@ BeforeAll {
     # The App Service databases' backups as the stamp's SQL Server keeps them in one folder.
     $sqlBackups = Join-Path $workFolder 'backup-sql'
     $null = New-Item -ItemType Directory -Path $sqlBackups
-    foreach ($database in 'appservice_hosting', 'appservice_metering') { Set-Content -LiteralPath (Join-Path $sqlBackups "$($database)_20260214.bak") -Value "backup of $database" }
+    $sqlBackupSeed = New-DrAppServiceBackupSeed -BackupFolder $sqlBackups
 
     function Get-ExampleVaultUri {
         # The URI of the examples' vault kv-portal on the fabric.
@@ -127,9 +125,7 @@ BeforeAll {
             databases    = @($restored) + @($drills)
             backups      = @(
                 @{ path = '\\backup01\appservice\sql\appservice_hosting.bak'; database = 'appservice_hosting'; restoreDurationMs = 6000 }
-                @{ path = 'D:\Backups\appservice_hosting_full.bak'; database = 'appservice_hosting'; restoreDurationMs = 200 }
-                @{ path = (Join-Path $sqlBackups 'appservice_hosting_20260214.bak'); database = 'appservice_hosting'; restoreDurationMs = 200 }
-                @{ path = (Join-Path $sqlBackups 'appservice_metering_20260214.bak'); database = 'appservice_metering'; restoreDurationMs = 200 })
+                @{ path = 'D:\Backups\appservice_hosting_full.bak'; database = 'appservice_hosting'; restoreDurationMs = 200 }) + $sqlBackupSeed.backups
         }
         $shared.TdsUntil = $now.AddMinutes(15)
         $shared.Tds

@@ -5,6 +5,7 @@
 
 BeforeAll {
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/DrTest.psm1') -Force
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/Seeding.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/Tier3.psm1') -Force
     $null = Get-DrTestFabric
     $null = Import-DrPackagedModule
@@ -91,7 +92,7 @@ Describe 'Set-SqlFailoverGroup' {
         $groupArgs = Get-GroupArguments $estate
         $previous = Set-DrFabricTiming -Timing @{ DatabaseOnlineMs = 4000 }
         try {
-            $stopped = Invoke-DrTier3Interrupted -Command {
+            $stopped = Invoke-DrInterrupted -Command {
                 param($Arguments, $SignIn)
                 Set-SqlFailoverGroup @Arguments -Confirm:$false @SignIn
             } -Arguments @{ Arguments = $groupArgs; SignIn = $signIn } -Until {
@@ -299,7 +300,7 @@ Describe 'Set-DrAlertRule' {
         # Every rule of this estate answers late, so the run can be stopped after the action group and before any rule.
         $null = Invoke-DrFabricAdmin -Method POST -Path 'faults' -Body @{ method = 'PUT'; pathPattern = "$($estate.ResourceGroupName)/providers/Microsoft.Insights/(metricAlerts|activityLogAlerts)/"; kind = 'Latency'; latencyMs = 5000; count = 4 }
         try {
-            $stopped = Invoke-DrTier3Interrupted -Command {
+            $stopped = Invoke-DrInterrupted -Command {
                 param($Arguments, $Webhook, $SignIn)
                 Set-DrAlertRule @Arguments -WebhookUri $Webhook -Confirm:$false @SignIn
             } -Arguments @{ Arguments = $alertArgs; Webhook = $webhook; SignIn = $signIn } -Until {

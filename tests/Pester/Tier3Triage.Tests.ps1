@@ -6,6 +6,7 @@
 
 BeforeAll {
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/DrTest.psm1') -Force
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/Seeding.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/Tier3.psm1') -Force
     $null = Get-DrTestFabric
     $null = Import-DrPackagedModule
@@ -248,7 +249,7 @@ Describe 'Invoke-DrTriage' {
         $estate = New-DrTier3Estate -WithoutVault
         $null = Invoke-DrFabricAdmin -Method POST -Path 'faults' -Body @{ method = 'GET'; pathPattern = "$($estate.ResourceGroupName)/.*/providers/Microsoft.ResourceHealth/"; kind = 'Latency'; latencyMs = 5000; count = 1 }
         try {
-            $stopped = Invoke-DrTier3Interrupted -Command {
+            $stopped = Invoke-DrInterrupted -Command {
                 param($Estate, $SignIn)
                 Invoke-DrTriage -SubscriptionId $Estate.SubscriptionId -ResourceGroupName $Estate.ResourceGroupName -WebAppName $Estate.WebAppName -StorageAccountName $Estate.StorageAccountName -StateDirectory $Estate.State @SignIn
             } -Arguments @{ Estate = $estate; SignIn = $signIn } -Until { @(Get-DrRun -StateDirectory $estate.State).Count -gt 0 }

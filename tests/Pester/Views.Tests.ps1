@@ -10,8 +10,7 @@ BeforeAll {
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/Seeding.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/TdsServer.psm1') -Force
     Import-Module -Name (Join-Path $PSScriptRoot 'Support/RunChecks.psm1') -Force
-    $stackSupport = @{ Function = @('New-DrControllerStandIn', 'New-DrSecretsFile', 'Get-DrStackSignIn') }
-    Import-Module -Name (Join-Path $PSScriptRoot 'Support/AzureStack.psm1') -Force @stackSupport
+    Import-Module -Name (Join-Path $PSScriptRoot 'Support/AzureStack.psm1') -Force
     $fabric = Get-DrTestFabric
     $null = Import-DrPackagedModule
     Set-StrictMode -Version Latest

@@ -1,7 +1,7 @@
 #Requires -Version 5.1
 # What the Azure Stack Hub suites share: the stand-in App Service controller commands (a module named AppService, as
 # on the controller VM, recording each call in a state folder), a remote-like session to them in another process, the
-# fabric's Azure Stack Hub stamp, and the TDS server as its own process.
+# fabric's Azure Stack Hub stamp, and the App Service databases' backups for the TDS server (TdsServer.psm1).
 
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -83,89 +83,19 @@ function New-DrRemoteControllerSession {
     $constructor.Invoke(@($runspace))
 }
 
-function Start-DrTdsServer {
+function New-DrAppServiceBackupSeed {
     <#
     .SYNOPSIS
-    Starts the TDS server as its own process with a login and the App Service backups in -BackupFolder; returns its
-    connection details (tds.json) with the login's credential.
+    Writes a backup file of each App Service database to -BackupFolder and returns a seed for TdsServer.psm1's
+    Start-DrTdsServer: a login, and those files as backups the server restores.
     #>
     param([Parameter(Mandatory)][string]$BackupFolder, [string[]]$Database = @('appservice_hosting', 'appservice_metering'))
-    $dll = Join-Path $script:RepoRoot 'tests/AppServiceDr.TdsServer/bin/Release/net10.0/AppServiceDr.TdsServer.dll'
-    $state = Join-Path ([System.IO.Path]::GetTempPath()) ('dr-tds-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-    $null = New-Item -ItemType Directory -Path $state
-    $password = 'Pester!' + [guid]::NewGuid().ToString('N').Substring(0, 12)
     $backups = foreach ($db in $Database) {
         $file = Join-Path $BackupFolder "$($db)_20260101.bak"
         Set-Content -LiteralPath $file -Value "backup of $db"
         @{ path = $file; database = $db; restoreDurationMs = 200 }
     }
-    $seed = Join-Path $state 'seed.json'
-    @{ logins = @(@{ name = 'dr_admin'; password = $password }); backups = @($backups) } | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $seed
-    $process = Start-Process -FilePath dotnet -ArgumentList @("`"$dll`"", '--state', "`"$state`"", '--port', '0', '--seed', "`"$seed`"") -PassThru -NoNewWindow `
-        -RedirectStandardOutput (Join-Path $state 'out.log') -RedirectStandardError (Join-Path $state 'err.log')
-    $details = Join-Path $state 'tds.json'
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while (-not (Test-Path -LiteralPath $details)) {
-        if ($process.HasExited) { throw "The TDS server exited: $(Get-Content -LiteralPath (Join-Path $state 'err.log') -Raw)" }
-        if ([DateTime]::UtcNow -gt $deadline) { throw 'The TDS server did not start within 60 seconds.' }
-        Start-Sleep -Milliseconds 100
-    }
-    $info = Get-Content -LiteralPath $details -Raw | ConvertFrom-Json
-    [pscustomobject]@{
-        Process    = $process
-        State      = $state
-        Server     = $info.server
-        Certificate = $info.serverCertificate
-        Statements = $info.statements
-        Credential = New-Object System.Management.Automation.PSCredential -ArgumentList 'dr_admin', (ConvertTo-SecureString -String $password -AsPlainText -Force)
-    }
-}
-
-function Stop-DrTdsServer {
-    param([Parameter(Mandatory)]$Tds)
-    if (-not $Tds.Process.HasExited) { Stop-Process -Id $Tds.Process.Id -Force; $Tds.Process.WaitForExit() }
-    Remove-Item -LiteralPath $Tds.State -Recurse -Force -ErrorAction SilentlyContinue
-}
-
-function Get-DrTdsRestore {
-    <# The RESTORE DATABASE statements the TDS server received, one per restore. #>
-    param([Parameter(Mandatory)]$Tds)
-    if (-not (Test-Path -LiteralPath $Tds.Statements)) { return @() }
-    @(Get-Content -LiteralPath $Tds.Statements | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object { $_.text -like 'RESTORE DATABASE*' })
-}
-
-function Invoke-DrStopped {
-    <#
-    .SYNOPSIS
-    Runs a command in a second runspace of this process (with the packaged module imported in the same script, not
-    as a second statement of a batch), waits until -Until holds, stops it the way Ctrl+C does (PowerShell.Stop()),
-    and returns the state it ended in. The run stays journaled for -Resume.
-    #>
-    param(
-        [Parameter(Mandatory)][string]$Manifest,
-        [Parameter(Mandatory)][scriptblock]$Command,
-        [Parameter(Mandatory)][scriptblock]$Until,
-        [hashtable]$Arguments = @{},
-        [int]$TimeoutSec = 60
-    )
-    $ps = [System.Management.Automation.PowerShell]::Create()
-    try {
-        $script = "param(`$__Manifest, `$__Arguments) Import-Module -Name `$__Manifest; & { $($Command.ToString()) } @__Arguments"
-        $null = $ps.AddScript($script).AddArgument($Manifest).AddArgument($Arguments)
-        $async = $ps.BeginInvoke()
-        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
-        while (-not (& $Until)) {
-            if ($async.IsCompleted) { throw "The command ended before it could be stopped: $(@($ps.Streams.Error) -join '; ')" }
-            if ([DateTime]::UtcNow -gt $deadline) { throw 'The condition to stop on never held.' }
-            Start-Sleep -Milliseconds 50
-        }
-        $ps.Stop()
-        try { $null = $ps.EndInvoke($async) } catch { }
-        [pscustomobject]@{ State = $ps.InvocationStateInfo.State; Errors = @($ps.Streams.Error) }
-    }
-    finally {
-        $ps.Dispose()
-    }
+    @{ logins = @(@{ name = 'dr_admin'; password = 'Pester!' + [guid]::NewGuid().ToString('N').Substring(0, 12) }); backups = @($backups) }
 }
 
 function Get-DrStackSignIn {

@@ -47,52 +47,10 @@ function New-DrTier3Estate {
     [pscustomobject]$e
 }
 
-function Get-DrArmResource {
-    <# A Resource Manager resource as the fabric answers it now (null when it does not exist). #>
-    param([Parameter(Mandatory)][string]$Id, [Parameter(Mandatory)][string]$ApiVersion)
-    $reply = Invoke-DrFabricRequest -Method GET -Uri (Get-DrFabricUri -HostPrefix 'management' -Path "$Id`?api-version=$ApiVersion") -AllowFailure
-    if ($reply.Status -eq 404) { return $null }
-    if ($reply.Status -ge 300) { throw "GET $Id answered $($reply.Status)" }
-    $reply.Body
-}
-
 function Get-DrSuccessfulMutation {
     <# The state changes the fabric accepted whose path contains one of the given parts. #>
     param([Parameter(Mandatory)][string[]]$PathContains)
     @(Get-DrFabricMutation -PathContains $PathContains | Where-Object { $_.status -lt 300 })
-}
-
-function Invoke-DrTier3Interrupted {
-    <#
-    .SYNOPSIS
-    Runs a command in a second runspace, stops it the way Ctrl+C does (PowerShell.Stop()) once -Until holds, and waits
-    for the stopped pipeline to end before the runspace is closed. The module is imported inside the one script, so
-    no further statement of a batch is left to run against a closed runspace.
-    #>
-    param(
-        [Parameter(Mandatory)][scriptblock]$Command,
-        [Parameter(Mandatory)][scriptblock]$Until,
-        [hashtable]$Arguments = @{},
-        [int]$TimeoutSec = 60
-    )
-    $script = "param(`$__manifest, `$__arguments) Import-Module -Name `$__manifest; & { $Command } @__arguments"
-    $ps = [System.Management.Automation.PowerShell]::Create()
-    try {
-        $null = $ps.AddScript($script).AddArgument((Get-DrPackagedManifest)).AddArgument($Arguments)
-        $async = $ps.BeginInvoke()
-        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
-        while (-not (& $Until)) {
-            if ($async.IsCompleted) { throw "The command ended before it could be interrupted: $(@($ps.Streams.Error) -join '; ')" }
-            if ([DateTime]::UtcNow -gt $deadline) { throw 'The condition to interrupt on never held.' }
-            Start-Sleep -Milliseconds 50
-        }
-        $ps.Stop()
-        try { $null = $ps.EndInvoke($async) } catch { $null = $_ }
-        [pscustomobject]@{ State = $ps.InvocationStateInfo.State; Errors = @($ps.Streams.Error) }
-    }
-    finally {
-        $ps.Dispose()
-    }
 }
 
 Export-ModuleMember -Function *-Dr*
